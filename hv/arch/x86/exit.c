@@ -1,0 +1,309 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Exit handling of the vendor-neutral x86 vCPU: every backend reports exits
+ * as struct x86_exit, and they all land here.
+ */
+#include <hv/errno.h>
+#include <hv/hypercall.h>
+#include <hv/lib.h>
+#include <hv/log.h>
+#include <hv/vcpu.h>
+#include <hv/vm.h>
+#include <arch/cpu.h>
+#include <arch/guest_walk.h>
+#include <arch/x86_vcpu.h>
+
+#define GUEST_LOG_LIMIT 16
+
+/* Rate-limited: a hostile guest must not be able to flood the console. */
+#define guest_warn(v, fmt, ...)                                                                    \
+	do {                                                                                       \
+		if ((v)->vm->arch.nr_gp_logged < GUEST_LOG_LIMIT) {                                \
+			(v)->vm->arch.nr_gp_logged++;                                              \
+			pr_warn("vm %s vcpu %u: " fmt, vm_name((v)->vm), (v)->id, ##__VA_ARGS__);  \
+		}                                                                                  \
+	} while (0)
+
+void x86_inject_gp(struct vcpu *v)
+{
+	x86_vendor->inject_exception(v, 13, true, 0);
+}
+
+void x86_inject_ud(struct vcpu *v)
+{
+	x86_vendor->inject_exception(v, 6, false, 0);
+}
+
+static uint64_t size_mask(unsigned size)
+{
+	return size >= 8 ? ~0ULL : (1ULL << (size * 8)) - 1;
+}
+
+static void handle_io(struct vcpu *v, const struct x86_exit *x)
+{
+	uint64_t *rax = &v->arch.regs.gpr[X86_REG_RAX];
+	uint64_t mask = size_mask(x->io.size);
+	uint64_t val;
+
+	if (x->io.string) {
+		/* INS/OUTS: no device of ours needs them. */
+		guest_warn(v, "string I/O on port 0x%x is not supported\n", x->io.port);
+		x86_inject_gp(v);
+		return;
+	}
+	if (x->io.in) {
+		io_bus_read(&v->vm->pio, v, x->io.port, x->io.size, &val);
+		/* 32-bit results zero-extend into RAX; smaller ones merge. */
+		*rax = x->io.size == 4 ? (val & mask) : ((*rax & ~mask) | (val & mask));
+	} else {
+		io_bus_write(&v->vm->pio, v, x->io.port, x->io.size, *rax & mask);
+	}
+	v->arch.regs.rip = x->io.next_rip;
+}
+
+struct mmio_ctx {
+	struct vcpu *v;
+	struct x86_paging_state paging;
+	struct x86_guest_mem mem;
+};
+
+static int read_gpa(void *opaque, uint64_t gpa, void *buf, unsigned len)
+{
+	struct vcpu *v = opaque;
+	void *hva = vm_gpa_to_hva(v->vm, gpa, len);
+
+	if (!hva)
+		return -EFAULT;
+	memcpy(buf, hva, len);
+	return 0;
+}
+
+static int emul_mmio_read(void *opaque, uint64_t gpa, unsigned size, uint64_t *val)
+{
+	struct mmio_ctx *c = opaque;
+
+	io_bus_read(&c->v->vm->mmio, c->v, gpa, size, val);
+	return 0;
+}
+
+static int emul_mmio_write(void *opaque, uint64_t gpa, unsigned size, uint64_t val)
+{
+	struct mmio_ctx *c = opaque;
+
+	io_bus_write(&c->v->vm->mmio, c->v, gpa, size, val);
+	return 0;
+}
+
+static int emul_gla_to_gpa(void *opaque, uint64_t gla, bool write, uint64_t *gpa)
+{
+	struct mmio_ctx *c = opaque;
+	uint32_t pf;
+
+	return x86_guest_walk(&c->paging, gla, write ? X86_ACCESS_WRITE : 0, &c->mem, gpa, &pf);
+}
+
+static int emul_mem_read(void *opaque, uint64_t gla, void *buf, unsigned len)
+{
+	struct mmio_ctx *c = opaque;
+	uint32_t pf;
+
+	return x86_guest_read_gla(&c->paging, gla, 0, &c->mem, buf, len, NULL, NULL, &pf);
+}
+
+static int emul_mem_write(void *opaque, uint64_t gla, const void *buf, unsigned len)
+{
+	struct mmio_ctx *c = opaque;
+	const uint8_t *src = buf;
+
+	/* Byte by byte through the walker: MOVS into RAM from MMIO is rare and short. */
+	for (unsigned i = 0; i < len; i++) {
+		uint64_t gpa;
+		uint8_t *hva;
+		int err = emul_gla_to_gpa(opaque, gla + i, true, &gpa);
+
+		if (err)
+			return err;
+		hva = vm_gpa_to_hva(c->v->vm, gpa, 1);
+		if (!hva)
+			return -EFAULT;
+		*hva = src[i];
+	}
+	return 0;
+}
+
+static const struct x86_emul_ops emul_ops = {
+	.mmio_read = emul_mmio_read,
+	.mmio_write = emul_mmio_write,
+	.mem_read = emul_mem_read,
+	.mem_write = emul_mem_write,
+	.gla_to_gpa = emul_gla_to_gpa,
+};
+
+static enum x86_cpu_mode cpu_mode(const struct x86_sregs *s)
+{
+	if ((s->efer & EFER_LMA) && s->cs_l)
+		return X86_MODE_LONG64;
+	if (!(s->cr0 & CR0_PE))
+		return X86_MODE_REAL16;
+	return s->cs_db ? X86_MODE_PROT32 : X86_MODE_PROT16;
+}
+
+static void handle_mmio(struct vcpu *v, const struct x86_exit *x)
+{
+	struct mmio_ctx c = { .v = v, .mem = { .read_gpa = read_gpa, .opaque = v } };
+	struct x86_sregs s;
+	struct x86_insn insn;
+	uint8_t bytes[X86_MAX_INSN_LEN];
+	unsigned got = 0;
+	uint64_t fault_gla;
+	uint32_t pf;
+	int err;
+
+	if (x->mmio.fetch || x->mmio.gpa < v->vm->ram_size) {
+		guest_warn(v, "executes or faults at 0x%lx: not emulated\n", x->mmio.gpa);
+		x86_inject_gp(v);
+		return;
+	}
+	x86_vendor->get_sregs(v, &s);
+	c.paging = (struct x86_paging_state){ .cr0 = s.cr0, .cr3 = s.cr3, .cr4 = s.cr4,
+					      .efer = s.efer };
+	err = x86_guest_read_gla(&c.paging, s.cs_base + v->arch.regs.rip, X86_ACCESS_FETCH, &c.mem,
+				 bytes, sizeof(bytes), &got, &fault_gla, &pf);
+	/* The instruction may end before a fault further on: decode what we got. */
+	err = got ? x86_insn_decode(bytes, got, cpu_mode(&s), &insn) : -EFAULT;
+	if (!err)
+		err = x86_insn_emulate(&insn, &v->arch.regs, x->mmio.gpa, &emul_ops, &c);
+	if (err) {
+		guest_warn(v, "cannot emulate MMIO access to 0x%lx at rip 0x%lx (%d): "
+			      "%02x %02x %02x %02x\n",
+			   x->mmio.gpa, v->arch.regs.rip, err, bytes[0], bytes[1], bytes[2],
+			   bytes[3]);
+		x86_inject_ud(v);
+	}
+}
+
+static void skip(struct vcpu *v, const struct x86_exit *x)
+{
+	v->arch.regs.rip += x->insn_len;
+}
+
+static void handle_cpuid(struct vcpu *v, const struct x86_exit *x)
+{
+	uint64_t *r = v->arch.regs.gpr;
+	uint32_t out[4];
+
+	x86_cpuid(v, (uint32_t)r[X86_REG_RAX], (uint32_t)r[X86_REG_RCX], out);
+	r[X86_REG_RAX] = out[0];
+	r[X86_REG_RBX] = out[1];
+	r[X86_REG_RCX] = out[2];
+	r[X86_REG_RDX] = out[3];
+	skip(v, x);
+}
+
+static void handle_msr(struct vcpu *v, const struct x86_exit *x)
+{
+	uint64_t *r = v->arch.regs.gpr;
+	uint32_t msr = (uint32_t)r[X86_REG_RCX];
+	uint64_t val = 0;
+	int err;
+
+	if (x->reason == X86_EXIT_RDMSR) {
+		err = x86_msr_read(v, msr, &val);
+		if (!err) {
+			r[X86_REG_RAX] = (uint32_t)val;
+			r[X86_REG_RDX] = val >> 32;
+		}
+	} else {
+		val = (r[X86_REG_RDX] << 32) | (uint32_t)r[X86_REG_RAX];
+		err = x86_msr_write(v, msr, val);
+	}
+	if (err) {
+		pr_debug("vm %s vcpu %u: #GP on %s of MSR 0x%x\n", vm_name(v->vm), v->id,
+			 x->reason == X86_EXIT_RDMSR ? "read" : "write", msr);
+		x86_inject_gp(v);
+		return;
+	}
+	skip(v, x);
+}
+
+static void handle_hypercall(struct vcpu *v, const struct x86_exit *x)
+{
+	uint64_t *r = v->arch.regs.gpr;
+
+	skip(v, x);
+	r[X86_REG_RAX] = (uint64_t)hypercall_dispatch(v, r[X86_REG_R8], r[X86_REG_RDI],
+						      r[X86_REG_RSI]);
+}
+
+/* #UD: the other vendor's hypercall instruction counts as a hypercall. */
+static void handle_ud(struct vcpu *v, struct x86_exit *x)
+{
+	static const uint8_t vmcall[3] = { 0x0F, 0x01, 0xC1 };
+	static const uint8_t vmmcall[3] = { 0x0F, 0x01, 0xD9 };
+	struct mmio_ctx c = { .v = v, .mem = { .read_gpa = read_gpa, .opaque = v } };
+	struct x86_sregs s;
+	uint8_t bytes[3];
+	uint32_t pf;
+
+	x86_vendor->get_sregs(v, &s);
+	c.paging = (struct x86_paging_state){ .cr0 = s.cr0, .cr3 = s.cr3, .cr4 = s.cr4,
+					      .efer = s.efer };
+	if (!x86_guest_read_gla(&c.paging, s.cs_base + v->arch.regs.rip, X86_ACCESS_FETCH, &c.mem,
+				bytes, 3, NULL, NULL, &pf) &&
+	    (!memcmp(bytes, vmcall, 3) || !memcmp(bytes, vmmcall, 3))) {
+		x->insn_len = 3;
+		handle_hypercall(v, x);
+		return;
+	}
+	x86_inject_ud(v);
+}
+
+void x86_handle_exit(struct vcpu *v, struct x86_exit *x)
+{
+	switch (x->reason) {
+	case X86_EXIT_NONE:
+	case X86_EXIT_IRQ_WINDOW:
+		break; /* injection is re-evaluated before the next entry */
+	case X86_EXIT_IO:
+		handle_io(v, x);
+		break;
+	case X86_EXIT_MMIO:
+		handle_mmio(v, x);
+		break;
+	case X86_EXIT_CPUID:
+		handle_cpuid(v, x);
+		break;
+	case X86_EXIT_RDMSR:
+	case X86_EXIT_WRMSR:
+		handle_msr(v, x);
+		break;
+	case X86_EXIT_HLT:
+		skip(v, x);
+		vcpu_halt(v);
+		break;
+	case X86_EXIT_HYPERCALL:
+		handle_hypercall(v, x);
+		break;
+	case X86_EXIT_UD:
+		handle_ud(v, x);
+		break;
+	case X86_EXIT_TRIPLE_FAULT:
+		pr_warn("vm %s vcpu %u: triple fault at rip 0x%lx\n", vm_name(v->vm), v->id,
+			v->arch.regs.rip);
+		if (v->vm->cfg->on_triple_fault == TRIPLE_FAULT_RESET)
+			vm_reset(v->vm, "triple fault");
+		else
+			vm_poweroff(v->vm, "triple fault");
+		break;
+	case X86_EXIT_INVALID:
+		pr_err("vm %s vcpu %u: invalid guest state, cannot enter it\n", vm_name(v->vm),
+		       v->id);
+		vm_poweroff(v->vm, "invalid guest state");
+		break;
+	default:
+		guest_warn(v, "unhandled exit 0x%lx at rip 0x%lx: #UD\n", x->raw,
+			   v->arch.regs.rip);
+		x86_inject_ud(v);
+		break;
+	}
+}

@@ -1,0 +1,400 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * ACPI tables of a pre-launched VM (see arch/acpi_build.h and
+ * docs/x86-vm-platform.md). Layout inside the reserved area, each table
+ * 16-byte aligned: RSDP, XSDT, RSDT, FADT, MADT, DSDT.
+ */
+#include <arch/acpi_build.h>
+#include <arch/aml.h>
+#include <hv/errno.h>
+#include <hv/lib.h>
+#include <hv/log.h>
+#include <hv/types.h>
+
+#define ACPI_OEM_ID       "ACRN  "
+#define ACPI_OEM_TABLE_ID "ACRNVM  "
+#define ACPI_OEM_REVISION 1
+#define ACPI_CREATOR_ID   "ACRN"
+#define ACPI_CREATOR_REV  1
+#define ACPI_TABLE_ALIGN  16
+
+/* Generic Address Structure address space ids and access sizes. */
+#define ACPI_GAS_SYSTEM_IO   1
+#define ACPI_GAS_ACCESS_BYTE 1
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	for (unsigned i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+	for (unsigned i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+uint8_t acpi_checksum(const void *p, size_t len)
+{
+	const uint8_t *b = p;
+	uint8_t sum = 0;
+
+	for (size_t i = 0; i < len; i++)
+		sum = (uint8_t)(sum + b[i]);
+	return sum;
+}
+
+/* Fill a table header for a table of @len bytes; checksum is set last. */
+static void acpi_header(uint8_t *t, const char sig[4], uint32_t len, uint8_t rev)
+{
+	memcpy(t, sig, 4);
+	put32(t + 4, len);
+	t[8] = rev;
+	t[9] = 0;
+	memcpy(t + 10, ACPI_OEM_ID, 6);
+	memcpy(t + 16, ACPI_OEM_TABLE_ID, 8);
+	put32(t + 24, ACPI_OEM_REVISION);
+	memcpy(t + 28, ACPI_CREATOR_ID, 4);
+	put32(t + 32, ACPI_CREATOR_REV);
+}
+
+static void acpi_seal(uint8_t *t, uint32_t len)
+{
+	t[9] = 0;
+	t[9] = (uint8_t)(0x100 - acpi_checksum(t, len));
+}
+
+/* An 8-bit, byte-access SystemIO register. */
+static void acpi_gas_io8(uint8_t *p, uint16_t port)
+{
+	p[0] = ACPI_GAS_SYSTEM_IO;
+	p[1] = 8; /* bit width */
+	p[2] = 0; /* bit offset */
+	p[3] = ACPI_GAS_ACCESS_BYTE;
+	put64(p + 4, port);
+}
+
+/* Bump allocator over the ACPI area; every table starts 16-byte aligned. */
+struct acpi_area {
+	uint8_t *dst;
+	uint64_t gpa;
+	size_t size;
+	size_t used;
+};
+
+static uint8_t *acpi_alloc(struct acpi_area *a, size_t len, uint64_t *gpa)
+{
+	size_t off = ALIGN_UP(a->used, (size_t)ACPI_TABLE_ALIGN);
+
+	if (off > a->size || len > a->size - off)
+		return NULL;
+	a->used = off + len;
+	*gpa = a->gpa + off;
+	memset(a->dst + off, 0, len);
+	return a->dst + off;
+}
+
+static size_t acpi_room(const struct acpi_area *a)
+{
+	size_t off = ALIGN_UP(a->used, (size_t)ACPI_TABLE_ALIGN);
+
+	return off >= a->size ? 0 : a->size - off;
+}
+
+static void build_fadt(uint8_t *t, uint64_t dsdt_gpa)
+{
+	acpi_header(t, "FACP", ACPI_FADT_LEN, ACPI_FADT_MAJOR);
+
+	/* No FACS: optional with HW_REDUCED_ACPI, and nothing would use it. */
+	put32(t + ACPI_FADT_OFF_FIRMWARE_CTRL, 0);
+	put32(t + ACPI_FADT_OFF_DSDT, (uint32_t)dsdt_gpa);
+	t[ACPI_FADT_OFF_PM_PROFILE] = 0; /* unspecified */
+	/*
+	 * There is no SCI (no fixed events, no GPEs), but Linux still programs
+	 * an override for SCI_INT; point it at unused pin 9 (the PC default)
+	 * rather than pin 0 or the UART's pin.
+	 */
+	put16(t + ACPI_FADT_OFF_SCI_INT, 9);
+	/* SMI_CMD, ACPI_ENABLE/DISABLE, PM1/PM2/PM timer/GPE blocks: all 0. */
+
+	/* C2/C3 latencies above 100/1000 us mean "not supported". */
+	put16(t + ACPI_FADT_OFF_P_LVL2_LAT, 101);
+	put16(t + ACPI_FADT_OFF_P_LVL3_LAT, 1001);
+	t[ACPI_FADT_OFF_CENTURY] = 0; /* no CMOS RTC */
+
+	/*
+	 * IAPC_BOOT_ARCH: LEGACY_DEVICES and 8042 clear (no ISA devices
+	 * besides COM1, which the DSDT lists), no VGA, no CMOS RTC, and no
+	 * PCI at all so no MSI either.
+	 */
+	put16(t + ACPI_FADT_OFF_IAPC_BOOT,
+	      (uint16_t)(ACPI_IAPC_VGA_NOT_PRESENT | ACPI_IAPC_MSI_NOT_SUPPORTED |
+	                 ACPI_IAPC_CMOS_RTC_ABSENT));
+
+	put32(t + ACPI_FADT_OFF_FLAGS,
+	      (uint32_t)(ACPI_FADT_WBINVD | ACPI_FADT_PROC_C1 | ACPI_FADT_PWR_BUTTON |
+	                 ACPI_FADT_SLP_BUTTON | ACPI_FADT_FIX_RTC | ACPI_FADT_RESET_REG_SUP |
+	                 ACPI_FADT_HW_REDUCED));
+
+	acpi_gas_io8(t + ACPI_FADT_OFF_RESET_REG, ACPI_RESET_PORT);
+	t[ACPI_FADT_OFF_RESET_VALUE] = ACPI_RESET_VALUE;
+	t[ACPI_FADT_OFF_MINOR] = ACPI_FADT_MINOR;
+
+	put64(t + ACPI_FADT_OFF_X_FW_CTRL, 0);
+	/* Both DSDT fields agree, as ACPICA requires when both are set. */
+	put64(t + ACPI_FADT_OFF_X_DSDT, dsdt_gpa);
+
+	acpi_gas_io8(t + ACPI_FADT_OFF_SLEEP_CTRL, ACPI_SLEEP_CTRL_PORT);
+	acpi_gas_io8(t + ACPI_FADT_OFF_SLEEP_STS, ACPI_SLEEP_STS_PORT);
+	memcpy(t + ACPI_FADT_OFF_HV_VENDOR, "ACRN\0\0\0\0", 8);
+
+	acpi_seal(t, ACPI_FADT_LEN);
+}
+
+static size_t madt_len(unsigned nr_vcpus)
+{
+	size_t len = ACPI_HDR_LEN + 8 + 12; /* header, LAPIC address + flags, IOAPIC */
+
+	for (unsigned i = 0; i < nr_vcpus; i++)
+		len += i < 255 ? 8 : 16;
+	return len;
+}
+
+static void build_madt(uint8_t *t, size_t len, const struct x86_vm_layout *l)
+{
+	uint8_t *p = t + ACPI_HDR_LEN;
+
+	acpi_header(t, "APIC", (uint32_t)len, 5);
+	put32(p, (uint32_t)X86_LAPIC_GPA);
+	/* Flags: no PCAT_COMPAT, there are no 8259s to disable. */
+	put32(p + 4, 0);
+	p += 8;
+
+	/*
+	 * APIC ids below 255 must use Processor Local APIC structures, larger
+	 * ones Local x2APIC structures (ACPI 6.5, 5.2.12.12); never both for
+	 * one CPU, or Linux counts it twice.
+	 */
+	for (unsigned i = 0; i < l->nr_vcpus; i++) {
+		if (i < 255) {
+			p[0] = ACPI_MADT_LAPIC;
+			p[1] = 8;
+			p[2] = (uint8_t)i; /* ACPI processor UID */
+			p[3] = (uint8_t)i; /* APIC id */
+			put32(p + 4, 1);   /* enabled */
+			p += 8;
+		} else {
+			p[0] = ACPI_MADT_X2APIC;
+			p[1] = 16;
+			put16(p + 2, 0);
+			put32(p + 4, i);  /* x2APIC id */
+			put32(p + 8, 1);  /* enabled */
+			put32(p + 12, i); /* ACPI processor UID */
+			p += 16;
+		}
+	}
+
+	/* GSI == ISA IRQ for the pins used, so no interrupt source overrides. */
+	p[0] = ACPI_MADT_IOAPIC;
+	p[1] = 12;
+	p[2] = l->ioapic_id;
+	p[3] = 0;
+	put32(p + 4, (uint32_t)X86_IOAPIC_GPA);
+	put32(p + 8, 0); /* GSI base */
+
+	acpi_seal(t, (uint32_t)len);
+}
+
+static void hex3(char *s, unsigned v)
+{
+	static const char digits[] = "0123456789ABCDEF";
+
+	s[0] = digits[(v >> 8) & 0xF];
+	s[1] = digits[(v >> 4) & 0xF];
+	s[2] = digits[v & 0xF];
+}
+
+/* DSDT body (after the header) into @buf; returns its length or -errno. */
+static long build_dsdt_aml(uint8_t *buf, size_t cap, const struct x86_vm_layout *l)
+{
+	struct aml_builder b;
+	size_t sb, dev, m, pkg;
+
+	aml_init(&b, buf, cap);
+
+	/*
+	 * \_S5: SLP_TYP 5 for the sleep control register; its presence (with
+	 * the FADT sleep registers) makes Linux register ACPI power-off.
+	 */
+	aml_name(&b, "\\_S5");
+	pkg = aml_package_begin(&b, 4);
+	aml_integer(&b, ACPI_S5_SLP_TYP);
+	aml_integer(&b, 0);
+	aml_integer(&b, 0);
+	aml_integer(&b, 0);
+	aml_end(&b, pkg);
+
+	sb = aml_scope_begin(&b, "\\_SB");
+
+	if (l->uart_port) {
+		uint8_t crs[32];
+		struct aml_res r;
+		long crs_len;
+
+		dev = aml_device_begin(&b, "COM1");
+		aml_name(&b, "_HID");
+		aml_eisaid(&b, "PNP0501");
+		aml_name(&b, "_UID");
+		aml_integer(&b, 0);
+		aml_name(&b, "_DDN");
+		aml_string(&b, "COM1");
+
+		m = aml_method_begin(&b, "_STA", 0);
+		aml_return(&b);
+		aml_integer(&b, 0x0F); /* present, enabled, shown, functioning */
+		aml_end(&b, m);
+
+		aml_res_init(&r, crs, sizeof(crs));
+		aml_res_io(&r, l->uart_port, 8);
+		aml_res_interrupt(&r, l->uart_irq, true, false);
+		crs_len = aml_res_finish(&r);
+		if (crs_len < 0)
+			return crs_len;
+		aml_name(&b, "_CRS");
+		aml_buffer(&b, crs, (size_t)crs_len);
+		aml_end(&b, dev);
+	}
+
+	/*
+	 * Processor devices, _UID matching the MADT processor UIDs, so the
+	 * guest's ACPI processor driver binds to every vCPU.
+	 */
+	for (unsigned i = 0; i < l->nr_vcpus; i++) {
+		char name[5] = "C000";
+
+		hex3(name + 1, i);
+		dev = aml_device_begin(&b, name);
+		aml_name(&b, "_HID");
+		aml_string(&b, "ACPI0007");
+		aml_name(&b, "_UID");
+		aml_integer(&b, i);
+		aml_end(&b, dev);
+	}
+
+	aml_end(&b, sb);
+	return aml_finish(&b);
+}
+
+static int acpi_check_layout(const struct x86_vm_layout *l)
+{
+	if (!l) {
+		pr_err("acpi: no VM layout\n");
+		return -EINVAL;
+	}
+	if (l->nr_vcpus == 0 || l->nr_vcpus > ACPI_MAX_VCPUS) {
+		pr_err("acpi: %u vCPUs, must be 1..%u\n", l->nr_vcpus, ACPI_MAX_VCPUS);
+		return -EINVAL;
+	}
+	if (l->uart_port && l->uart_irq >= X86_IOAPIC_PINS) {
+		pr_err("acpi: UART IRQ %u is not an IOAPIC pin (0..%u)\n", l->uart_irq,
+		       X86_IOAPIC_PINS - 1);
+		return -EINVAL;
+	}
+	if (l->uart_port && (unsigned)l->uart_port + 8 > 0x10000) {
+		pr_err("acpi: UART port 0x%x out of range\n", l->uart_port);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+long acpi_build_into(const struct x86_vm_layout *l, uint8_t *dst, uint64_t dst_gpa, size_t size)
+{
+	struct acpi_area a = { .dst = dst, .gpa = dst_gpa, .size = size };
+	uint64_t rsdp_gpa, xsdt_gpa, rsdt_gpa, fadt_gpa, madt_gpa, dsdt_gpa;
+	uint8_t *rsdp, *xsdt, *rsdt, *fadt, *madt, *dsdt;
+	size_t mlen;
+	long aml_len;
+	int ret;
+
+	ret = acpi_check_layout(l);
+	if (ret)
+		return ret;
+	if (!dst || dst_gpa >= X86_MMIO_HOLE_END || size > X86_MMIO_HOLE_END - dst_gpa) {
+		pr_err("acpi: table area must lie below 4 GiB\n");
+		return -EINVAL;
+	}
+
+	/* Two tables are listed in the XSDT/RSDT: FADT and MADT. */
+	rsdp = acpi_alloc(&a, ACPI_RSDP_LEN, &rsdp_gpa);
+	xsdt = rsdp ? acpi_alloc(&a, ACPI_HDR_LEN + 2 * 8, &xsdt_gpa) : NULL;
+	rsdt = xsdt ? acpi_alloc(&a, ACPI_HDR_LEN + 2 * 4, &rsdt_gpa) : NULL;
+	fadt = rsdt ? acpi_alloc(&a, ACPI_FADT_LEN, &fadt_gpa) : NULL;
+	mlen = madt_len(l->nr_vcpus);
+	madt = fadt ? acpi_alloc(&a, mlen, &madt_gpa) : NULL;
+	if (!madt)
+		goto nospc;
+
+	/* The DSDT is AML of unknown length: build it in what is left. */
+	dsdt = acpi_alloc(&a, 0, &dsdt_gpa);
+	if (!dsdt || acpi_room(&a) < ACPI_HDR_LEN)
+		goto nospc;
+	aml_len = build_dsdt_aml(dsdt + ACPI_HDR_LEN, acpi_room(&a) - ACPI_HDR_LEN, l);
+	if (aml_len == -ENOSPC)
+		goto nospc;
+	if (aml_len < 0) {
+		pr_err("acpi: DSDT generation failed (%ld)\n", aml_len);
+		return aml_len;
+	}
+	a.used += ACPI_HDR_LEN + (size_t)aml_len;
+	/* Revision 2: 64-bit AML integers. */
+	acpi_header(dsdt, "DSDT", (uint32_t)(ACPI_HDR_LEN + aml_len), 2);
+	acpi_seal(dsdt, (uint32_t)(ACPI_HDR_LEN + aml_len));
+
+	build_fadt(fadt, dsdt_gpa);
+	build_madt(madt, mlen, l);
+
+	acpi_header(xsdt, "XSDT", ACPI_HDR_LEN + 2 * 8, 1);
+	put64(xsdt + ACPI_HDR_LEN, fadt_gpa);
+	put64(xsdt + ACPI_HDR_LEN + 8, madt_gpa);
+	acpi_seal(xsdt, ACPI_HDR_LEN + 2 * 8);
+
+	/* An RSDT too, for ACPI 1.0-only consumers; same tables. */
+	acpi_header(rsdt, "RSDT", ACPI_HDR_LEN + 2 * 4, 1);
+	put32(rsdt + ACPI_HDR_LEN, (uint32_t)fadt_gpa);
+	put32(rsdt + ACPI_HDR_LEN + 4, (uint32_t)madt_gpa);
+	acpi_seal(rsdt, ACPI_HDR_LEN + 2 * 4);
+
+	memcpy(rsdp, "RSD PTR ", 8);
+	memcpy(rsdp + 9, ACPI_OEM_ID, 6);
+	rsdp[15] = 2; /* revision: ACPI 2.0+ (has XSDT) */
+	put32(rsdp + 16, (uint32_t)rsdt_gpa);
+	put32(rsdp + 20, ACPI_RSDP_LEN);
+	put64(rsdp + 24, xsdt_gpa);
+	rsdp[8] = (uint8_t)(0x100 - acpi_checksum(rsdp, ACPI_RSDP_V1_LEN));
+	rsdp[32] = (uint8_t)(0x100 - acpi_checksum(rsdp, ACPI_RSDP_LEN));
+
+	return (long)a.used;
+
+nospc:
+	pr_err("acpi: tables for %u vCPUs do not fit in %zu bytes\n", l->nr_vcpus, size);
+	return -ENOSPC;
+}
+
+int acpi_build_tables(const struct x86_vm_layout *l)
+{
+	long ret;
+
+	if (!l || !l->ram || l->ram_size < ACPI_AREA_END) {
+		pr_err("acpi: VM RAM must cover the ACPI area below 1 MiB\n");
+		return -EINVAL;
+	}
+	ret = acpi_build_into(l, l->ram + ACPI_AREA_GPA, ACPI_AREA_GPA,
+	                      ACPI_AREA_END - ACPI_AREA_GPA);
+	return ret < 0 ? (int)ret : 0;
+}

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef ARCH_X86_VCPU_H
+#define ARCH_X86_VCPU_H
+
+#include <hv/spinlock.h>
+#include <hv/timer.h>
+#include <hv/types.h>
+#include <arch/instr_emul.h>
+#include <arch/vlapic.h>
+
+/* Where and how a vCPU starts (reset, or a start-up IPI for APs). */
+struct x86_entry_state {
+	uint64_t rip, rsi, rbx;
+	bool protected_mode; /* 32-bit flat protected mode; else real mode at cs:ip */
+	uint16_t cs_selector; /* protected mode: flat code selector; real mode: CS */
+	uint16_t ds_selector;
+	uint64_t cs_base;     /* real mode only */
+	uint64_t gdt_base;    /* protected mode: GDTR the guest starts with */
+	uint16_t gdt_limit;
+};
+
+/* Work found under the vLAPIC lock, done after dropping it (lock ordering). */
+struct lapic_deferred {
+	bool kick;
+	bool ipi_valid;
+	struct vlapic_ipi ipi;
+	uint8_t nr_eoi;
+	uint8_t eoi[4];
+};
+
+struct vcpu_arch {
+	struct x86_regs regs; /* all GPRs, RIP and RFLAGS, owned by the x86 layer */
+	struct spinlock lapic_lock;
+	struct vlapic vlapic;
+	struct timer lapic_timer;
+	struct lapic_deferred deferred;
+	uint64_t mtrr_def_type;
+	void *vendor;        /* backend state (SVM: struct svm_vcpu) */
+	uint8_t *xsave_area; /* extended FPU state while not loaded */
+	uint64_t xcr0;
+	bool fpu_saved; /* xsave_area holds state (FXSAVE path; XSAVE inits from zeroes) */
+	bool wait_for_sipi;
+	bool nmi_pending;
+	struct x86_entry_state entry;
+};
+
+#endif

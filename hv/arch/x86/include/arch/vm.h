@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef ARCH_X86_VM_H
+#define ARCH_X86_VM_H
+
+#include <hv/spinlock.h>
+#include <hv/types.h>
+#include <arch/vioapic.h>
+
+struct vm_arch {
+	struct spinlock ioapic_lock;
+	struct vioapic vioapic;
+	uint64_t test_scratch[2];
+	uint64_t test_count;
+	unsigned nr_gp_logged; /* rate limit for guest-error logs */
+};
+
+#endif

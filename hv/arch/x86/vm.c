@@ -1,0 +1,329 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The x86 platform of a pre-launched VM (docs/x86-vm-platform.md): NPT
+ * stage-2 format, vIOAPIC, power and reset ports, the test device, and
+ * kernel loading (Linux bzImage or a raw binary).
+ */
+#include <hv/boot.h>
+#include <hv/errno.h>
+#include <hv/lib.h>
+#include <hv/log.h>
+#include <hv/mm.h>
+#include <hv/pgtable.h>
+#include <hv/vm.h>
+#include <arch/acpi_build.h>
+#include <arch/cpu.h>
+#include <arch/linux_boot.h>
+#include <arch/x86_vcpu.h>
+
+#define IOAPIC_GPA 0xFEC00000ULL
+#define TEST_DEV_GPA 0xFEB00000ULL
+#define PM_SLEEP_CONTROL_PORT 0x400
+#define RESET_PORT 0xCF9
+#define TEST_DEV_MAGIC 0x54455354
+
+/* ---- stage 2: x86-64 4-level entries; NPT needs the user bit on every level ---- */
+
+#define PTE_P BIT(0)
+#define PTE_RW BIT(1)
+#define PTE_US BIT(2)
+#define PTE_PCD BIT(4)
+#define PTE_PS BIT(7)
+#define PTE_NX BIT(63)
+#define PTE_ADDR 0x000FFFFFFFFFF000ULL
+
+static uint64_t npt_mk_table(paddr_t next)
+{
+	return next | PTE_P | PTE_RW | PTE_US;
+}
+
+static uint64_t npt_mk_leaf(paddr_t pa, unsigned level, unsigned prot)
+{
+	uint64_t e = pa | PTE_P | PTE_US;
+
+	if (prot & PGT_WRITE)
+		e |= PTE_RW;
+	if (!(prot & PGT_EXEC))
+		e |= PTE_NX;
+	if (prot & PGT_UNCACHED)
+		e |= PTE_PCD;
+	if (level > 0)
+		e |= PTE_PS;
+	return e;
+}
+
+static bool npt_is_present(uint64_t e)
+{
+	return e & PTE_P;
+}
+
+static bool npt_is_leaf(uint64_t e, unsigned level)
+{
+	return level == 0 || (e & PTE_PS);
+}
+
+static paddr_t npt_entry_addr(uint64_t e, unsigned level)
+{
+	/* Large leaves keep attribute bits (PAT) below their alignment. */
+	if (level > 0 && (e & PTE_PS))
+		return (e & PTE_ADDR) & ~(pgtable_level_size(level) - 1);
+	return e & PTE_ADDR;
+}
+
+static unsigned npt_entry_prot(uint64_t e, unsigned level)
+{
+	(void)level;
+	return PGT_READ | ((e & PTE_RW) ? PGT_WRITE : 0) | ((e & PTE_NX) ? 0 : PGT_EXEC) |
+	       ((e & PTE_US) ? PGT_USER : 0) | ((e & PTE_PCD) ? PGT_UNCACHED : 0);
+}
+
+static const struct pgtable_fmt npt_fmt = {
+	.levels = 4,
+	.max_leaf_level = 1, /* 2 MiB: what every SVM implementation supports */
+	.mk_table = npt_mk_table,
+	.mk_leaf = npt_mk_leaf,
+	.is_present = npt_is_present,
+	.is_leaf = npt_is_leaf,
+	.entry_addr = npt_entry_addr,
+	.entry_prot = npt_entry_prot,
+};
+
+const struct pgtable_fmt *vm_arch_stage2_fmt(void)
+{
+	return &npt_fmt;
+}
+
+/* ---- vIOAPIC ---- */
+
+static void ioapic_deliver(void *owner, uint32_t dest, bool logical, uint8_t vector,
+			   uint8_t mode, bool level)
+{
+	x86_deliver_msi(owner, dest, logical, vector, mode, level, NULL);
+}
+
+static const struct vioapic_ops ioapic_ops = { .deliver = ioapic_deliver };
+
+static int ioapic_read(struct vcpu *v, void *opaque, uint64_t off, unsigned width, uint64_t *val)
+{
+	struct vm *vm = opaque;
+	int err;
+
+	(void)v;
+	spin_lock(&vm->arch.ioapic_lock);
+	err = vioapic_mmio_read(&vm->arch.vioapic, off, width, val);
+	spin_unlock(&vm->arch.ioapic_lock);
+	return err;
+}
+
+static int ioapic_write(struct vcpu *v, void *opaque, uint64_t off, unsigned width, uint64_t val)
+{
+	struct vm *vm = opaque;
+	int err;
+
+	(void)v;
+	spin_lock(&vm->arch.ioapic_lock);
+	err = vioapic_mmio_write(&vm->arch.vioapic, off, width, val);
+	spin_unlock(&vm->arch.ioapic_lock);
+	return err;
+}
+
+void vm_arch_set_irq_line(struct vm *vm, unsigned line, bool level)
+{
+	spin_lock(&vm->arch.ioapic_lock);
+	vioapic_set_irq(&vm->arch.vioapic, line, level);
+	spin_unlock(&vm->arch.ioapic_lock);
+}
+
+/* ---- ACPI hardware-reduced sleep control and the reset register ---- */
+
+static int pm_write(struct vcpu *v, void *opaque, uint64_t off, unsigned width, uint64_t val)
+{
+	(void)opaque;
+	(void)width;
+	/* SLEEP_CONTROL_REG: SLP_EN (bit 5) with SLP_TYP (bits 2..4) = 5 is S5. */
+	if (off == 0 && (val & BIT(5)) && ((val >> 2) & 7) == 5)
+		vm_poweroff(v->vm, "guest requested S5");
+	return 0;
+}
+
+static int pm_read(struct vcpu *v, void *opaque, uint64_t off, unsigned width, uint64_t *val)
+{
+	(void)v;
+	(void)opaque;
+	(void)off;
+	(void)width;
+	*val = 0;
+	return 0;
+}
+
+static int reset_write(struct vcpu *v, void *opaque, uint64_t off, unsigned width, uint64_t val)
+{
+	(void)opaque;
+	(void)off;
+	(void)width;
+	if (val & BIT(2))
+		vm_reset(v->vm, "guest wrote the reset register");
+	return 0;
+}
+
+/* ---- test device: registers the bare-metal exit tests check ---- */
+
+static int test_read(struct vcpu *v, void *opaque, uint64_t off, unsigned width, uint64_t *val)
+{
+	struct vm *vm = opaque;
+	uint64_t mask = width >= 8 ? ~0ULL : (1ULL << (width * 8)) - 1;
+	uint64_t reg;
+
+	(void)v;
+	vm->arch.test_count++;
+	if (off < 4)
+		reg = TEST_DEV_MAGIC;
+	else if (off >= 0x08 && off < 0x18)
+		reg = vm->arch.test_scratch[(off - 0x08) / 8];
+	else if (off >= 0x18 && off < 0x20)
+		reg = vm->arch.test_count;
+	else
+		return -EINVAL;
+	*val = (reg >> ((off & 7) * 8)) & mask;
+	return 0;
+}
+
+static int test_write(struct vcpu *v, void *opaque, uint64_t off, unsigned width, uint64_t val)
+{
+	struct vm *vm = opaque;
+	uint64_t mask = width >= 8 ? ~0ULL : (1ULL << (width * 8)) - 1;
+	unsigned shift = (off & 7) * 8;
+
+	vm->arch.test_count++;
+	if (off >= 0x08 && off < 0x18) {
+		uint64_t *r = &vm->arch.test_scratch[(off - 0x08) / 8];
+
+		*r = (*r & ~(mask << shift)) | ((val & mask) << shift);
+	} else if (off == 0x20) {
+		pr_info("vm %s: test-device: value 0x%lx\n", vm_name(v->vm), val);
+	}
+	return 0;
+}
+
+int vm_arch_init(struct vm *vm)
+{
+	const struct scenario_vm *cfg = vm->cfg;
+	struct io_handler ioapic = { .base = IOAPIC_GPA,
+				     .size = PAGE_SIZE,
+				     .read = ioapic_read,
+				     .write = ioapic_write,
+				     .opaque = vm };
+	struct io_handler pm = { .base = PM_SLEEP_CONTROL_PORT,
+				 .size = 2,
+				 .read = pm_read,
+				 .write = pm_write };
+	struct io_handler reset = { .base = RESET_PORT, .size = 1, .write = reset_write };
+	struct io_handler test = { .base = TEST_DEV_GPA,
+				   .size = PAGE_SIZE,
+				   .read = test_read,
+				   .write = test_write,
+				   .opaque = vm };
+	int err;
+
+	vm->arch.ioapic_lock = (struct spinlock)SPINLOCK_INIT;
+	vioapic_init(&vm->arch.vioapic, (uint8_t)vm->nr_vcpus, &ioapic_ops, vm);
+	err = io_bus_register(&vm->mmio, &ioapic);
+	if (!err)
+		err = io_bus_register(&vm->pio, &pm);
+	if (!err)
+		err = io_bus_register(&vm->pio, &reset);
+	if (!err && cfg->test_device)
+		err = io_bus_register(&vm->mmio, &test);
+	return err;
+}
+
+void vm_arch_reset_devices(struct vm *vm)
+{
+	vioapic_init(&vm->arch.vioapic, (uint8_t)vm->nr_vcpus, &ioapic_ops, vm);
+	vm->arch.test_scratch[0] = vm->arch.test_scratch[1] = 0;
+	vm->arch.test_count = 0;
+	if (vm->cfg->vuart.enabled)
+		vuart_init(&vm->uart, vm->uart.ops, vm);
+}
+
+/* ---- kernel loading ---- */
+
+static int module_image(const char *name, struct x86_guest_image *img)
+{
+	const struct boot_module *m = boot_find_module(name);
+
+	if (!m)
+		return -ENOENT;
+	img->data = hpa_to_ptr(m->start);
+	img->size = m->size;
+	return 0;
+}
+
+static int load_raw(struct vm *vm, const struct x86_guest_image *k, struct x86_entry_state *e)
+{
+	void *dst = vm_gpa_to_hva(vm, vm->cfg->load_addr, k->size);
+
+	if (!dst) {
+		pr_err("vm %s: raw image of %zu bytes does not fit at 0x%lx\n", vm_name(vm),
+		       k->size, vm->cfg->load_addr);
+		return -ENOMEM;
+	}
+	memcpy(dst, k->data, k->size);
+	*e = (struct x86_entry_state){ .rip = vm->cfg->load_addr,
+				       .protected_mode = true,
+				       .cs_selector = 0x08,
+				       .ds_selector = 0x10 };
+	return 0;
+}
+
+static int load_bzimage(struct vm *vm, const struct x86_guest_image *k, struct x86_entry_state *e)
+{
+	const struct scenario_vm *cfg = vm->cfg;
+	struct x86_vm_layout l = { .ram = hpa_to_ptr(vm->ram_hpa),
+				   .ram_size = vm->ram_size,
+				   .nr_vcpus = vm->nr_vcpus,
+				   .ioapic_id = (uint8_t)vm->nr_vcpus,
+				   .uart_port = cfg->vuart.enabled ? cfg->vuart.port_base : 0,
+				   .uart_irq = cfg->vuart.irq };
+	struct x86_guest_image initrd, *ird = NULL;
+	struct x86_boot_entry be;
+	int err;
+
+	if (cfg->initrd_mod[0]) {
+		err = module_image(cfg->initrd_mod, &initrd);
+		if (err) {
+			pr_err("vm %s: no boot module named '%s' (initrd)\n", vm_name(vm),
+			       cfg->initrd_mod);
+			return err;
+		}
+		ird = &initrd;
+	}
+	err = linux_boot_prepare(&l, k, ird, cfg->bootargs, &be);
+	if (err)
+		return err;
+	*e = (struct x86_entry_state){ .rip = be.rip,
+				       .rsi = be.rsi,
+				       .rbx = be.rbx,
+				       .protected_mode = true,
+				       .cs_selector = be.cs_sel,
+				       .ds_selector = be.ds_sel,
+				       .gdt_base = be.gdt_base,
+				       .gdt_limit = be.gdt_limit };
+	return 0;
+}
+
+int vm_arch_load(struct vm *vm)
+{
+	struct x86_entry_state *e = &vm->vcpus[0].arch.entry;
+	struct x86_guest_image k;
+	int err = module_image(vm->cfg->kernel_mod, &k);
+
+	if (err) {
+		pr_err("vm %s: no boot module named '%s' (kernel)\n", vm_name(vm),
+		       vm->cfg->kernel_mod);
+		return err;
+	}
+	if (vm->cfg->kernel_type == KERNEL_RAW)
+		return load_raw(vm, &k, e);
+	return load_bzimage(vm, &k, e);
+}

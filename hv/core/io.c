@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <hv/errno.h>
+#include <hv/io.h>
+#include <hv/log.h>
+#include <hv/vcpu.h>
+#include <hv/vm.h>
+
+#define IO_LOG_UNHANDLED 8
+
+int io_bus_register(struct io_bus *bus, const struct io_handler *h)
+{
+	if (bus->nr >= IO_MAX_HANDLERS)
+		return -ENOSPC;
+	for (unsigned i = 0; i < bus->nr; i++) {
+		const struct io_handler *o = &bus->h[i];
+
+		if (h->base < o->base + o->size && o->base < h->base + h->size)
+			return -EEXIST;
+	}
+	bus->h[bus->nr++] = *h;
+	return 0;
+}
+
+static const struct io_handler *find(struct io_bus *bus, uint64_t addr, unsigned width)
+{
+	for (unsigned i = 0; i < bus->nr; i++) {
+		const struct io_handler *h = &bus->h[i];
+
+		if (addr >= h->base && addr + width <= h->base + h->size)
+			return &bus->h[i];
+	}
+	return NULL;
+}
+
+static void note_unhandled(struct io_bus *bus, struct vcpu *v, const char *what, uint64_t addr,
+			   unsigned width)
+{
+	/* A guest probing absent devices must not flood the console. */
+	if (bus->nr_unhandled++ < IO_LOG_UNHANDLED)
+		pr_warn("vm %s: unhandled %s of %u bytes at 0x%lx%s\n", vm_name(v->vm), what,
+			width, addr, bus->nr_unhandled == IO_LOG_UNHANDLED ? " (further ones not logged)" : "");
+}
+
+void io_bus_read(struct io_bus *bus, struct vcpu *v, uint64_t addr, unsigned width, uint64_t *val)
+{
+	const struct io_handler *h = find(bus, addr, width);
+	uint64_t ones = width >= 8 ? ~0ULL : (1ULL << (width * 8)) - 1;
+
+	*val = ones;
+	if (!h || !h->read) {
+		if (!h)
+			note_unhandled(bus, v, "read", addr, width);
+		return;
+	}
+	if (h->read(v, h->opaque, addr - h->base, width, val))
+		*val = ones;
+	*val &= ones;
+}
+
+void io_bus_write(struct io_bus *bus, struct vcpu *v, uint64_t addr, unsigned width, uint64_t val)
+{
+	const struct io_handler *h = find(bus, addr, width);
+
+	if (!h) {
+		note_unhandled(bus, v, "write", addr, width);
+		return;
+	}
+	if (h->write)
+		h->write(v, h->opaque, addr - h->base, width, val);
+}

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The arch-neutral boot sequence: load the scenario handed over as a boot
+ * module, create its VMs, bring up the other pCPUs and start scheduling.
+ */
+#include <hv/boot.h>
+#include <hv/lib.h>
+#include <hv/log.h>
+#include <hv/mm.h>
+#include <hv/pcpu.h>
+#include <hv/vm.h>
+
+struct boot_info boot_info;
+struct scenario hv_scenario;
+struct pcpu pcpus[MAX_PCPUS];
+unsigned nr_pcpus;
+
+const struct boot_module *boot_find_module(const char *name)
+{
+	for (unsigned i = 0; i < boot_info.nr_modules; i++) {
+		if (!strcmp(boot_info.modules[i].name, name))
+			return &boot_info.modules[i];
+	}
+	return NULL;
+}
+
+static void __attribute__((noreturn)) boot_fail(const char *what)
+{
+	pr_err("boot failed: %s\n", what);
+	pcpu_arch_board_off(1);
+}
+
+static void load_scenario(void)
+{
+	const struct boot_module *m = boot_find_module("scenario");
+	struct scenario_error err = { 0 };
+
+	if (!m)
+		boot_fail("no boot module named 'scenario' (see acrn-board --help)");
+	/* The host tool validated this file; validate again, it is input. */
+	if (scenario_parse(hpa_to_ptr(m->start), m->size, nr_pcpus, &hv_scenario, &err)) {
+		pr_err("scenario: line %u: %s\n", err.line, err.msg);
+		boot_fail("invalid scenario");
+	}
+	if (hv_scenario.log_level < LOG_LEVEL_MAX)
+		log_threshold = hv_scenario.log_level;
+	pr_info("scenario: %u VM(s), %s scheduling\n", hv_scenario.nr_vms,
+		hv_scenario.sched == SCHED_SHARED ? "shared" : "partitioned");
+}
+
+void pcpu_secondary_main(struct pcpu *p)
+{
+	p->online = true;
+	pcpu_run_loop();
+}
+
+void hv_core_main(void)
+{
+	unsigned started = 0;
+
+	pr_info("%u pCPU(s), TSC %lu kHz, %lu MiB free for VMs\n", nr_pcpus, tsc_khz,
+		(hv_pages.nr_free * PAGE_SIZE) >> 20);
+	load_scenario();
+	pcpu_arch_start_secondaries();
+
+	for (unsigned i = 0; i < hv_scenario.nr_vms; i++) {
+		const struct scenario_vm *cfg = &hv_scenario.vms[i];
+
+		if (cfg->load_order != LOAD_PRE_LAUNCHED) {
+			pr_info("vm %s: %s, waiting for the Service VM to launch it\n", cfg->name,
+				scenario_load_order_name(cfg->load_order));
+			continue;
+		}
+		if (vm_create(&vms[nr_vms], (vmid_t)nr_vms, cfg)) {
+			pr_err("vm %s: not created\n", cfg->name);
+			continue;
+		}
+		nr_vms++;
+	}
+	for (unsigned i = 0; i < nr_vms; i++)
+		started += vm_start(&vms[i]) == 0;
+	if (!started)
+		boot_fail("no VM could be started");
+	pcpu_run_loop();
+}

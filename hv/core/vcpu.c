@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <hv/log.h>
+#include <hv/pcpu.h>
+#include <hv/vcpu.h>
+#include <hv/vm.h>
+
+void vcpu_init(struct vcpu *v, struct vm *vm, unsigned id, cpuid_t pcpu)
+{
+	v->vm = vm;
+	v->id = id;
+	v->pcpu = pcpu;
+	v->state = VCPU_OFFLINE;
+	v->requests = 0;
+	v->se = (struct sched_entity){ .owner = v };
+}
+
+void vcpu_request(struct vcpu *v, uint64_t req)
+{
+	__atomic_or_fetch(&v->requests, req, __ATOMIC_SEQ_CST);
+	vcpu_kick(v);
+}
+
+void vcpu_set_state(struct vcpu *v, enum vcpu_state state)
+{
+	struct sched_rq *rq = &pcpu_get(v->pcpu)->rq;
+
+	spin_lock(&rq->lock);
+	v->state = state;
+	if (state == VCPU_RUNNING)
+		sched_wake(rq, &v->se);
+	else
+		sched_block(rq, &v->se);
+	spin_unlock(&rq->lock);
+	if (state == VCPU_RUNNING && v->pcpu != this_pcpu()->id)
+		pcpu_arch_send_ipi(v->pcpu, IPI_KICK);
+}
+
+void vcpu_kick(struct vcpu *v)
+{
+	struct pcpu *p = pcpu_get(v->pcpu);
+	bool woke = false;
+
+	spin_lock(&p->rq.lock);
+	if (v->state == VCPU_HALTED) {
+		v->state = VCPU_RUNNING;
+		sched_wake(&p->rq, &v->se);
+		woke = true;
+	}
+	spin_unlock(&p->rq.lock);
+	if (p == this_pcpu()) {
+		/* A woken vCPU may deserve the pCPU now: let the loop re-pick. */
+		if (woke)
+			p->need_resched = true;
+		return;
+	}
+	/* Force the target out of guest mode (or out of idle) to look at v. */
+	if (woke || v->in_guest)
+		pcpu_arch_send_ipi(v->pcpu, IPI_KICK);
+}
+
+void vcpu_halt(struct vcpu *v)
+{
+	struct sched_rq *rq = &pcpu_get(v->pcpu)->rq;
+
+	spin_lock(&rq->lock);
+	/* Checked under the lock that vcpu_kick takes, so no wake-up is lost. */
+	if (!vcpu_arch_has_pending_irq(v) && !(v->requests & VCPU_REQ_STOP)) {
+		v->state = VCPU_HALTED;
+		sched_block(rq, &v->se);
+	}
+	spin_unlock(&rq->lock);
+}
+
+void vcpu_run(struct vcpu *v)
+{
+	struct pcpu *p = this_pcpu();
+
+	while (v->state == VCPU_RUNNING && !p->need_resched) {
+		if (v->requests & VCPU_REQ_STOP) {
+			__atomic_and_fetch(&v->requests, ~VCPU_REQ_STOP, __ATOMIC_SEQ_CST);
+			vcpu_set_state(v, VCPU_OFFLINE);
+			vcpu_arch_stopped(v);
+			vm_vcpu_stopped(v);
+			return;
+		}
+		vcpu_arch_run_once(v);
+	}
+}
+
+static void slice_expired(struct timer *t)
+{
+	(void)t;
+	this_pcpu()->need_resched = true;
+}
+
+void pcpu_run_loop(void)
+{
+	struct pcpu *p = this_pcpu();
+	struct timer slice;
+
+	timer_init(&slice, slice_expired);
+	for (;;) {
+		struct sched_entity *se;
+		unsigned runnable;
+		uint64_t now = timer_now();
+
+		spin_lock(&p->rq.lock);
+		se = sched_pick_next(&p->rq, now);
+		runnable = sched_nr_runnable(&p->rq);
+		spin_unlock(&p->rq.lock);
+		p->need_resched = false;
+		if (!se) {
+			timer_cancel(&slice);
+			pcpu_arch_idle();
+			continue;
+		}
+		/* Tickless: a slice timer only while someone else waits for this pCPU. */
+		if (runnable > 1) {
+			if (!slice.deadline)
+				timer_arm(&slice, now + us_to_ticks(SCHED_SLICE_US));
+		} else {
+			timer_cancel(&slice);
+		}
+		vcpu_run(se->owner);
+	}
+}

@@ -1,0 +1,271 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <hv/errno.h>
+#include <hv/lib.h>
+#include <hv/log.h>
+#include <hv/mm.h>
+#include <hv/pcpu.h>
+#include <hv/vm.h>
+
+struct vm vms[MAX_VMS];
+unsigned nr_vms;
+
+const char *vm_name(const struct vm *vm)
+{
+	return vm->cfg->name;
+}
+
+void *vm_gpa_to_hva(struct vm *vm, uint64_t gpa, uint64_t len)
+{
+	if (gpa >= vm->ram_size || len > vm->ram_size - gpa)
+		return NULL;
+	return hpa_to_ptr(vm->ram_hpa + gpa);
+}
+
+static paddr_t stage2_alloc(void *ctx, size_t size)
+{
+	paddr_t pa = page_pool_alloc(&hv_pages, size / PAGE_SIZE, size / PAGE_SIZE);
+
+	(void)ctx;
+	if (pa)
+		memset(hpa_to_ptr(pa), 0, size);
+	return pa;
+}
+
+static void stage2_free(void *ctx, paddr_t pa, size_t size)
+{
+	(void)ctx;
+	page_pool_free(&hv_pages, pa, size / PAGE_SIZE);
+}
+
+static void flush_console_line(struct vm *vm)
+{
+	char buf[sizeof(vm->con_line) + 48];
+	int n = snprintf(buf, sizeof(buf), "[vm %s] %.*s\n", vm_name(vm), (int)vm->con_len,
+			 vm->con_line);
+
+	console_write(buf, (size_t)MIN(n, (int)sizeof(buf) - 1));
+	vm->con_len = 0;
+}
+
+void vm_console_putc(struct vm *vm, uint8_t c)
+{
+	if (c == '\r')
+		return;
+	if (c == '\n') {
+		flush_console_line(vm);
+		return;
+	}
+	/* Keep the board console printable whatever the guest sends. */
+	if ((c < 0x20 && c != '\t') || c == 0x7f)
+		c = '.';
+	vm->con_line[vm->con_len++] = (char)c;
+	if (vm->con_len == sizeof(vm->con_line))
+		flush_console_line(vm);
+}
+
+static void uart_tx(void *owner, uint8_t byte)
+{
+	vm_console_putc(owner, byte);
+}
+
+static void uart_irq(void *owner, bool level)
+{
+	struct vm *vm = owner;
+
+	vm_set_irq_line(vm, vm->cfg->vuart.irq, level);
+}
+
+static const struct vuart_ops uart_ops = { .tx = uart_tx, .set_irq = uart_irq };
+
+static int uart_pio_read(struct vcpu *v, void *opaque, uint64_t off, unsigned width, uint64_t *val)
+{
+	struct vm *vm = opaque;
+
+	(void)v;
+	if (width != 1)
+		return -EINVAL;
+	spin_lock(&vm->uart_lock);
+	*val = vuart_read(&vm->uart, (unsigned)off);
+	spin_unlock(&vm->uart_lock);
+	return 0;
+}
+
+static int uart_pio_write(struct vcpu *v, void *opaque, uint64_t off, unsigned width, uint64_t val)
+{
+	struct vm *vm = opaque;
+
+	(void)v;
+	if (width != 1)
+		return -EINVAL;
+	spin_lock(&vm->uart_lock);
+	vuart_write(&vm->uart, (unsigned)off, (uint8_t)val);
+	spin_unlock(&vm->uart_lock);
+	return 0;
+}
+
+void vm_set_irq_line(struct vm *vm, unsigned line, bool level)
+{
+	vm_arch_set_irq_line(vm, line, level);
+}
+
+int vm_create(struct vm *vm, vmid_t id, const struct scenario_vm *cfg)
+{
+	uint64_t pages = cfg->memory_size / PAGE_SIZE;
+	unsigned cpu = 0;
+	int err;
+
+	memset(vm, 0, sizeof(*vm));
+	vm->id = id;
+	vm->cfg = cfg;
+	vm->state = VM_CREATED;
+	vm->ram_size = cfg->memory_size;
+	vm->ram_hpa = page_pool_alloc(&hv_pages, pages, MiB(2) / PAGE_SIZE);
+	if (!vm->ram_hpa) {
+		pr_err("vm %s: cannot allocate %lu MiB of RAM (%lu MiB free)\n", cfg->name,
+		       cfg->memory_size >> 20, (hv_pages.nr_free * PAGE_SIZE) >> 20);
+		return -ENOMEM;
+	}
+	vm->stage2 = (struct pgtable){ .fmt = vm_arch_stage2_fmt(),
+				       .alloc_table = stage2_alloc,
+				       .free_table = stage2_free };
+	err = pgtable_init(&vm->stage2);
+	if (!err)
+		err = pgtable_map(&vm->stage2, 0, vm->ram_hpa, vm->ram_size, PGT_RWX | PGT_USER);
+	if (err) {
+		pr_err("vm %s: stage-2 tables: error %d\n", cfg->name, err);
+		return err;
+	}
+
+	vm->nr_vcpus = cfg->nr_vcpus;
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		while (!(cfg->cpu_affinity & BIT(cpu)))
+			cpu++;
+		vcpu_init(&vm->vcpus[i], vm, i, (cpuid_t)cpu++);
+	}
+
+	if (cfg->vuart.enabled) {
+		struct io_handler h = { .base = cfg->vuart.port_base,
+					.size = 8,
+					.read = uart_pio_read,
+					.write = uart_pio_write,
+					.opaque = vm };
+
+		vuart_init(&vm->uart, &uart_ops, vm);
+		err = io_bus_register(&vm->pio, &h);
+		if (err)
+			return err;
+	}
+	err = vm_arch_init(vm);
+	if (err)
+		return err;
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+		struct sched_rq *rq = &pcpu_get(v->pcpu)->rq;
+
+		err = vcpu_arch_init(v);
+		if (err)
+			return err;
+		spin_lock(&rq->lock);
+		err = sched_attach(rq, &v->se);
+		spin_unlock(&rq->lock);
+		if (err) {
+			pr_err("vm %s: too many vCPUs on pCPU %u\n", cfg->name, v->pcpu);
+			return err;
+		}
+	}
+	pr_info("vm %s: created, %u vCPU(s), %lu MiB RAM at 0x%lx\n", cfg->name, vm->nr_vcpus,
+		vm->ram_size >> 20, vm->ram_hpa);
+	return 0;
+}
+
+int vm_start(struct vm *vm)
+{
+	int err;
+
+	/* Stale guest data must never leak into a (re)started VM. */
+	memset(hpa_to_ptr(vm->ram_hpa), 0, vm->ram_size);
+	err = vm_arch_load(vm);
+	if (err) {
+		pr_err("vm %s: cannot load its kernel (error %d)\n", vm_name(vm), err);
+		vm->state = VM_POWERED_OFF;
+		return err;
+	}
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		vcpu_arch_reset(&vm->vcpus[i]);
+	vm->vcpus_online = 1;
+	vm->state = VM_RUNNING;
+	vcpu_set_state(&vm->vcpus[0], VCPU_RUNNING);
+	return 0;
+}
+
+static void board_check_idle(void)
+{
+	for (unsigned i = 0; i < nr_vms; i++) {
+		if (vms[i].state != VM_POWERED_OFF)
+			return;
+	}
+	pr_info("all VMs are powered off\n");
+	if (hv_scenario.shutdown_when_idle)
+		pcpu_arch_board_off(0);
+}
+
+static void vm_stop(struct vm *vm, bool reset, const char *reason)
+{
+	spin_lock(&vm->lock);
+	if (vm->state != VM_RUNNING && vm->state != VM_PAUSED) {
+		spin_unlock(&vm->lock);
+		return;
+	}
+	vm->state = VM_PAUSED; /* no new starts until every vCPU has stopped */
+	vm->reset_pending = reset;
+	spin_unlock(&vm->lock);
+	pr_info("vm %s: %s (%s)\n", vm_name(vm), reset ? "reset" : "power off", reason);
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+
+		if (v->state != VCPU_OFFLINE)
+			vcpu_request(v, VCPU_REQ_STOP);
+	}
+}
+
+void vm_poweroff(struct vm *vm, const char *reason)
+{
+	vm_stop(vm, false, reason);
+}
+
+void vm_reset(struct vm *vm, const char *reason)
+{
+	vm_stop(vm, true, reason);
+}
+
+int vm_vcpu_online(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+	int err = -EBUSY;
+
+	spin_lock(&vm->lock);
+	if (vm->state == VM_RUNNING && v->state == VCPU_OFFLINE) {
+		__atomic_add_fetch(&vm->vcpus_online, 1, __ATOMIC_SEQ_CST);
+		vcpu_set_state(v, VCPU_RUNNING);
+		err = 0;
+	}
+	spin_unlock(&vm->lock);
+	return err;
+}
+
+void vm_vcpu_stopped(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+
+	if (__atomic_sub_fetch(&vm->vcpus_online, 1, __ATOMIC_SEQ_CST))
+		return;
+	/* The last vCPU out finishes the stop. */
+	if (vm->reset_pending) {
+		vm->reset_pending = false;
+		vm_arch_reset_devices(vm);
+		if (!vm_start(vm))
+			return;
+	}
+	vm->state = VM_POWERED_OFF;
+	board_check_idle();
+}

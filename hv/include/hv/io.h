@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Emulated I/O ranges of a VM: one table for MMIO and one for port I/O (the
+ * latter is empty on architectures without ports). A handler gets the offset
+ * within its range.
+ */
+#ifndef HV_IO_H
+#define HV_IO_H
+
+#include <hv/types.h>
+
+struct vcpu;
+
+struct io_handler {
+	uint64_t base;
+	uint64_t size;
+	/* Return 0, or a negative errno that makes the access fail (reads give all ones). */
+	int (*read)(struct vcpu *v, void *opaque, uint64_t offset, unsigned width, uint64_t *val);
+	int (*write)(struct vcpu *v, void *opaque, uint64_t offset, unsigned width, uint64_t val);
+	void *opaque;
+};
+
+#define IO_MAX_HANDLERS 8
+
+struct io_bus {
+	struct io_handler h[IO_MAX_HANDLERS];
+	unsigned nr;
+	unsigned nr_unhandled; /* accesses nobody claimed; only the first few are logged */
+};
+
+int io_bus_register(struct io_bus *bus, const struct io_handler *h);
+/* Dispatch; unclaimed reads return all ones, unclaimed writes are dropped. */
+void io_bus_read(struct io_bus *bus, struct vcpu *v, uint64_t addr, unsigned width, uint64_t *val);
+void io_bus_write(struct io_bus *bus, struct vcpu *v, uint64_t addr, unsigned width, uint64_t val);
+
+#endif

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# Shared by ./check, ./quickstart and ./bench (source it):
+#   acrn_build DIR     meson setup DIR (reconfigure if it exists) + compile
+#   acrn_assets DIR    Linux guest assets into DIR/linux (warns on failure)
+set -euo pipefail
+
+acrn_build()
+{
+	local dir=$1 log
+	log=$(mktemp)
+	if [[ -f "$dir/meson-private/coredata.dat" ]]; then
+		if ! meson setup --reconfigure "$dir" >"$log" 2>&1; then
+			cat "$log" >&2
+			rm -f "$log"
+			echo "build: 'meson setup --reconfigure $dir' failed (see above;" \
+				"if the build dir itself is broken: rm -rf $dir)" >&2
+			return 1
+		fi
+	elif ! meson setup "$dir" >"$log" 2>&1; then
+		cat "$log" >&2
+		rm -f "$log"
+		echo "build: 'meson setup $dir' failed (see above)" >&2
+		return 1
+	fi
+	rm -f "$log"
+	meson compile -C "$dir"
+}
+
+acrn_assets()
+{
+	local dir=$1
+	if ! tests/linux/fetch-assets --out "$dir/linux"; then
+		echo "warning: Linux guest assets unavailable; Linux guests cannot boot" \
+			"(the Linux board tests will be skipped)" >&2
+		return 1
+	fi
+}

@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# The Debian packages this project needs, in one list, and an installer that
+# adds only the missing ones. Quiet when everything is present.
+#
+#   scripts/deps.sh            install what is missing (root, or sudo)
+#   scripts/deps.sh --check    exit 1 and name what is missing; install nothing
+#   scripts/deps.sh --list     print the package list, one per line
+#
+# Other scripts may also `source` this file and call acrn_deps_install.
+set -euo pipefail
+
+ACRN_DEPS=(
+	build-essential # gcc, binutils, make
+	meson
+	ninja-build
+	pkg-config
+	libglib2.0-dev # host tools and unit tests
+	clang-format   # tests/style
+	git            # tests/style lists tracked files
+	qemu-system-x86 # the emulated x86 board
+	busybox-static  # Linux guest initramfs
+	cpio
+	gzip
+	xz-utils
+	acpica-tools # iasl, for the guests' ACPI tables
+	python3      # tools and test runners
+	dpkg-dev     # dpkg-deb, to unpack Debian's kernel package
+)
+
+# Print the packages from ACRN_DEPS that are not installed.
+acrn_deps_missing()
+{
+	local pkg status
+	for pkg in "${ACRN_DEPS[@]}"; do
+		status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)
+		if [[ "$status" != "installed" ]]; then
+			echo "$pkg"
+		fi
+	done
+}
+
+acrn_deps_install()
+{
+	if ! command -v dpkg-query >/dev/null 2>&1; then
+		echo "deps: dpkg-query not found: this project's scripts expect Debian 12" >&2
+		return 1
+	fi
+	local missing
+	mapfile -t missing < <(acrn_deps_missing)
+	if [[ ${#missing[@]} -eq 0 ]]; then
+		return 0
+	fi
+	echo "deps: installing missing packages: ${missing[*]}" >&2
+	local -a sudo=()
+	if [[ $(id -u) -ne 0 ]]; then
+		if command -v sudo >/dev/null 2>&1; then
+			sudo=(sudo)
+		else
+			echo "deps: not root and no sudo; as root run:" >&2
+			echo "  apt-get update && apt-get install -y ${missing[*]}" >&2
+			return 1
+		fi
+	fi
+	local -a apt=("${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -q -y
+		-o Dpkg::Use-Pty=0 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold)
+	local log
+	log=$(mktemp)
+	if ! "${apt[@]}" update >"$log" 2>&1; then
+		cat "$log" >&2
+		rm -f "$log"
+		echo "deps: apt-get update failed" >&2
+		return 1
+	fi
+	if ! "${apt[@]}" install --no-install-recommends "${missing[@]}" >"$log" 2>&1; then
+		cat "$log" >&2
+		rm -f "$log"
+		echo "deps: apt-get install failed for: ${missing[*]}" >&2
+		return 1
+	fi
+	rm -f "$log"
+	mapfile -t missing < <(acrn_deps_missing)
+	if [[ ${#missing[@]} -ne 0 ]]; then
+		echo "deps: still missing after install: ${missing[*]}" >&2
+		return 1
+	fi
+	echo "deps: done" >&2
+}
+
+if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
+	case "${1:-}" in
+	"") acrn_deps_install ;;
+	--check)
+		mapfile -t missing < <(acrn_deps_missing)
+		if [[ ${#missing[@]} -ne 0 ]]; then
+			echo "deps: missing: ${missing[*]}" >&2
+			exit 1
+		fi
+		;;
+	--list) printf '%s\n' "${ACRN_DEPS[@]}" ;;
+	-h | --help) sed -n '4,11p' "$0" | sed 's/^# \{0,1\}//' ;;
+	*)
+		echo "deps: unknown argument: $1 (try --help)" >&2
+		exit 2
+		;;
+	esac
+fi
