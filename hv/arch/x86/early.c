@@ -12,6 +12,7 @@
 #include <hv/pcpu.h>
 #include <arch/apic.h>
 #include <arch/cpu.h>
+#include <arch/vrtc.h>
 #include <arch/x86_vcpu.h>
 
 #define MB_BOOTLOADER_MAGIC 0x2BADB002
@@ -237,6 +238,7 @@ void hv_main(uint32_t magic, const struct mb_info *mb)
 	x86_pcpu_init(bsp);
 	tsc_calibrate();
 	lapic_init();
+	vrtc_init_board_time();
 	bsp->online = true;
 	pr_info("vCPU backend %s, %u ASIDs, TSC-deadline timer %s, XSAVE %s\n", x86_vendor->name,
 		x86_features.svm_nr_asids, x86_features.tsc_deadline ? "yes" : "no",

@@ -678,6 +678,9 @@ static int emulate_simple(const struct x86_insn *in, struct x86_regs *r, uint64_
 	case X86_OP_XOR:
 	case X86_OP_CMP:
 	case X86_OP_TEST:
+		/* An immediate is only ever the source of a memory destination. */
+		if (!mem_dst && (in->flags & X86_INSN_SRC_IMM))
+			return -EINVAL;
 		ret = mmio_read(ops, opaque, gpa, size, &b);
 		if (ret)
 			return ret;
@@ -685,8 +688,6 @@ static int emulate_simple(const struct x86_insn *in, struct x86_regs *r, uint64_
 			a = b;
 			b = src_operand(in, r);
 		} else {
-			if (in->flags & X86_INSN_SRC_IMM)
-				return -EINVAL;
 			a = reg_get(r, in->reg, high8, size);
 		}
 		res = alu(in->op, a, b, size, &f);

@@ -14,6 +14,7 @@
 #include <arch/acpi_build.h>
 #include <arch/cpu.h>
 #include <arch/linux_boot.h>
+#include <arch/npt.h>
 #include <arch/x86_vcpu.h>
 
 #define IOAPIC_GPA 0xFEC00000ULL
@@ -22,75 +23,9 @@
 #define RESET_PORT 0xCF9
 #define TEST_DEV_MAGIC 0x54455354
 
-/* ---- stage 2: x86-64 4-level entries; NPT needs the user bit on every level ---- */
-
-#define PTE_P BIT(0)
-#define PTE_RW BIT(1)
-#define PTE_US BIT(2)
-#define PTE_PCD BIT(4)
-#define PTE_PS BIT(7)
-#define PTE_NX BIT(63)
-#define PTE_ADDR 0x000FFFFFFFFFF000ULL
-
-static uint64_t npt_mk_table(paddr_t next)
-{
-	return next | PTE_P | PTE_RW | PTE_US;
-}
-
-static uint64_t npt_mk_leaf(paddr_t pa, unsigned level, unsigned prot)
-{
-	uint64_t e = pa | PTE_P | PTE_US;
-
-	if (prot & PGT_WRITE)
-		e |= PTE_RW;
-	if (!(prot & PGT_EXEC))
-		e |= PTE_NX;
-	if (prot & PGT_UNCACHED)
-		e |= PTE_PCD;
-	if (level > 0)
-		e |= PTE_PS;
-	return e;
-}
-
-static bool npt_is_present(uint64_t e)
-{
-	return e & PTE_P;
-}
-
-static bool npt_is_leaf(uint64_t e, unsigned level)
-{
-	return level == 0 || (e & PTE_PS);
-}
-
-static paddr_t npt_entry_addr(uint64_t e, unsigned level)
-{
-	/* Large leaves keep attribute bits (PAT) below their alignment. */
-	if (level > 0 && (e & PTE_PS))
-		return (e & PTE_ADDR) & ~(pgtable_level_size(level) - 1);
-	return e & PTE_ADDR;
-}
-
-static unsigned npt_entry_prot(uint64_t e, unsigned level)
-{
-	(void)level;
-	return PGT_READ | ((e & PTE_RW) ? PGT_WRITE : 0) | ((e & PTE_NX) ? 0 : PGT_EXEC) |
-	       ((e & PTE_US) ? PGT_USER : 0) | ((e & PTE_PCD) ? PGT_UNCACHED : 0);
-}
-
-static const struct pgtable_fmt npt_fmt = {
-	.levels = 4,
-	.max_leaf_level = 1, /* 2 MiB: what every SVM implementation supports */
-	.mk_table = npt_mk_table,
-	.mk_leaf = npt_mk_leaf,
-	.is_present = npt_is_present,
-	.is_leaf = npt_is_leaf,
-	.entry_addr = npt_entry_addr,
-	.entry_prot = npt_entry_prot,
-};
-
 const struct pgtable_fmt *vm_arch_stage2_fmt(void)
 {
-	return &npt_fmt;
+	return &x86_npt_fmt;
 }
 
 /* ---- vIOAPIC ---- */
@@ -232,6 +167,8 @@ int vm_arch_init(struct vm *vm)
 		err = io_bus_register(&vm->pio, &pm);
 	if (!err)
 		err = io_bus_register(&vm->pio, &reset);
+	if (!err)
+		err = vrtc_init(&vm->arch.rtc, &vm->pio);
 	if (!err && cfg->test_device)
 		err = io_bus_register(&vm->mmio, &test);
 	return err;

@@ -19,8 +19,13 @@ typedef uint16_t cpuid_t; /* pCPU index, 0 .. nr_pcpus-1 */
 #define ALIGN_UP(x, a) (((x) + ((a)-1)) & ~((__typeof__(x))(a)-1))
 #define ALIGN_DOWN(x, a) ((x) & ~((__typeof__(x))(a)-1))
 #define IS_ALIGNED(x, a) (((x) & ((__typeof__(x))(a)-1)) == 0)
+/* Host test harnesses (GLib) define these too, identically. */
+#ifndef MIN
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
+#endif
+#ifndef MAX
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
+#endif
 #define BIT(n) (1ULL << (n))
 
 #define KiB(x) ((uint64_t)(x) << 10)

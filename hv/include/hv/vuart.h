@@ -108,7 +108,10 @@ struct vuart {
 	bool irq_level;    /* what set_irq last reported */
 };
 
-/* Reset state; the IRQ line starts low (set_irq is not called). */
+/*
+ * Reset state, except that LCR/divisor start at 8N1, 115200 baud as firmware
+ * leaves COM1. The IRQ line starts low (set_irq is not called).
+ */
 void vuart_init(struct vuart *u, const struct vuart_ops *ops, void *owner);
 /* offset 0..7; other offsets read 0xFF and ignore writes. */
 uint8_t vuart_read(struct vuart *u, unsigned offset);

@@ -177,8 +177,10 @@ struct x86_emul_ops {
 	 */
 	int (*gla_to_gpa)(void *opaque, uint64_t gla, bool write, uint64_t *gpa);
 	/*
-	 * Optional segment base (only MOVS forms linear addresses). NULL means
-	 * flat segments, base 0. In 64-bit mode it is only asked for FS and GS.
+	 * Optional segment base (only MOVS forms linear addresses; every other
+	 * operand is the faulting gpa). NULL means flat segments, base 0: wrong
+	 * for MOVS in real mode with DS/ES != 0 or with an FS/GS override in
+	 * 64-bit mode. In 64-bit mode it is only asked for FS and GS.
 	 */
 	int (*seg_base)(void *opaque, enum x86_seg seg, uint64_t *base);
 };

@@ -5,10 +5,12 @@
 #include <hv/spinlock.h>
 #include <hv/types.h>
 #include <arch/vioapic.h>
+#include <arch/vrtc.h>
 
 struct vm_arch {
 	struct spinlock ioapic_lock;
 	struct vioapic vioapic;
+	struct vrtc rtc; /* serialized by the I/O exit path of each vCPU; racy reads are benign */
 	uint64_t test_scratch[2];
 	uint64_t test_count;
 	unsigned nr_gp_logged; /* rate limit for guest-error logs */

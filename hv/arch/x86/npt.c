@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * x86-64 4-level page-table entries for the shared walker (hv/core/pgtable.c).
+ * Nested paging (NPT) treats every guest access as a user access, so the
+ * user bit is set on every level.
+ */
+#include <hv/pgtable.h>
+#include <arch/npt.h>
+
+#define PTE_P BIT(0)
+#define PTE_RW BIT(1)
+#define PTE_US BIT(2)
+#define PTE_PCD BIT(4)
+#define PTE_PS BIT(7)
+#define PTE_NX BIT(63)
+#define PTE_ADDR 0x000FFFFFFFFFF000ULL
+
+static uint64_t npt_mk_table(paddr_t next)
+{
+	return next | PTE_P | PTE_RW | PTE_US;
+}
+
+static uint64_t npt_mk_leaf(paddr_t pa, unsigned level, unsigned prot)
+{
+	uint64_t e = pa | PTE_P | PTE_US;
+
+	if (prot & PGT_WRITE)
+		e |= PTE_RW;
+	if (!(prot & PGT_EXEC))
+		e |= PTE_NX;
+	if (prot & PGT_UNCACHED)
+		e |= PTE_PCD;
+	if (level > 0)
+		e |= PTE_PS;
+	return e;
+}
+
+static bool npt_is_present(uint64_t e)
+{
+	return e & PTE_P;
+}
+
+static bool npt_is_leaf(uint64_t e, unsigned level)
+{
+	return level == 0 || (e & PTE_PS);
+}
+
+static paddr_t npt_entry_addr(uint64_t e, unsigned level)
+{
+	/* Large leaves keep attribute bits (PAT) below their alignment. */
+	if (level > 0 && (e & PTE_PS))
+		return (e & PTE_ADDR) & ~(pgtable_level_size(level) - 1);
+	return e & PTE_ADDR;
+}
+
+static unsigned npt_entry_prot(uint64_t e, unsigned level)
+{
+	(void)level;
+	return PGT_READ | ((e & PTE_RW) ? PGT_WRITE : 0) | ((e & PTE_NX) ? 0 : PGT_EXEC) |
+	       ((e & PTE_US) ? PGT_USER : 0) | ((e & PTE_PCD) ? PGT_UNCACHED : 0);
+}
+
+const struct pgtable_fmt x86_npt_fmt = {
+	.levels = 4,
+	.max_leaf_level = 1, /* 2 MiB: what every SVM implementation supports */
+	.mk_table = npt_mk_table,
+	.mk_leaf = npt_mk_leaf,
+	.is_present = npt_is_present,
+	.is_leaf = npt_is_leaf,
+	.entry_addr = npt_entry_addr,
+	.entry_prot = npt_entry_prot,
+};
