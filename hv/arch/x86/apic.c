@@ -123,36 +123,88 @@ void timer_arch_program(uint64_t deadline)
 	lapic_write(LAPIC_TIMER_INIT, (uint32_t)MIN(MAX(ticks, 1), 0xFFFFFFFFULL));
 }
 
-/* PIT channel 2, gated through port 0x61, counts 1.193182 MHz. */
-static uint64_t pit_measure_tsc(unsigned pit_ticks, uint32_t *lapic_elapsed)
-{
-	uint64_t t0, t1;
-	uint32_t l0;
+/*
+ * Calibration against PIT channel 2 (1.193182 MHz). On an emulated board the
+ * vCPU thread can be preempted at any point, so each sample brackets its PIT
+ * reads with TSC reads, samples whose brackets are wide are dropped, and the
+ * median of the rest wins.
+ */
+#define PIT_HZ 1193182
+#define CAL_PIT_TICKS 24000 /* ~20 ms per sample */
+#define CAL_SAMPLES 7
 
-	outb(0x61, (inb(0x61) & ~0x02) | 0x01);
-	outb(0x43, 0xB0); /* channel 2, lobyte/hibyte, mode 0 */
-	outb(0x42, pit_ticks & 0xFF);
-	outb(0x42, pit_ticks >> 8);
+static uint16_t pit2_read(uint64_t *t_mid, uint64_t *t_width)
+{
+	uint64_t a, b;
+	uint8_t lo, hi;
+
+	a = rdtsc();
+	outb(0x43, 0x80); /* latch channel 2 */
+	lo = inb(0x42);
+	hi = inb(0x42);
+	b = rdtsc();
+	*t_mid = a + (b - a) / 2;
+	*t_width = b - a;
+	return (uint16_t)(lo | hi << 8);
+}
+
+struct cal_sample {
+	uint64_t tsc, lapic;
+	bool ok;
+};
+
+static struct cal_sample calibrate_once(void)
+{
+	struct cal_sample r = { 0 };
+	uint64_t t0, w0, t1, w1;
+	uint32_t l0, l1;
+	uint16_t c0, c1;
+
+	outb(0x61, (inb(0x61) & ~0x02) | 0x01); /* gate on, speaker off */
+	outb(0x43, 0xB0);                        /* channel 2, lo/hi, mode 0 */
+	outb(0x42, 0xFF);
+	outb(0x42, 0xFF);
 	lapic_write(LAPIC_TIMER_INIT, 0xFFFFFFFF);
+	c0 = pit2_read(&t0, &w0);
 	l0 = lapic_read(LAPIC_TIMER_CUR);
-	t0 = rdtsc();
-	while (!(inb(0x61) & 0x20))
-		;
-	t1 = rdtsc();
-	*lapic_elapsed = l0 - lapic_read(LAPIC_TIMER_CUR);
+	do {
+		c1 = pit2_read(&t1, &w1);
+	} while ((uint16_t)(c0 - c1) < CAL_PIT_TICKS && c1 <= c0);
+	l1 = lapic_read(LAPIC_TIMER_CUR);
 	lapic_write(LAPIC_TIMER_INIT, 0);
-	return t1 - t0;
+	if (c1 > c0 || t1 <= t0)
+		return r;
+	r.tsc = (t1 - t0) * PIT_HZ / (uint64_t)(c0 - c1);
+	r.lapic = (uint64_t)(l0 - l1) * PIT_HZ / (uint64_t)(c0 - c1);
+	/* A read bracket wider than 0.2% of the interval means we were preempted. */
+	r.ok = (w0 + w1) * 500 < t1 - t0;
+	return r;
 }
 
 void tsc_calibrate(void)
 {
-	const unsigned pit_ticks = 11932; /* 10 ms */
-	uint32_t lapic_elapsed;
-	uint64_t tsc;
+	struct cal_sample s[CAL_SAMPLES];
+	unsigned n = 0;
 
 	lapic_write(LAPIC_TIMER_DIV, 0xB);
 	lapic_write(LAPIC_LVT_TIMER, BIT(16) | VECTOR_TIMER); /* masked while measuring */
-	tsc = pit_measure_tsc(pit_ticks, &lapic_elapsed);
-	tsc_khz = tsc * 1193182 / pit_ticks / 1000;
-	lapic_per_tsc_fp = ((uint64_t)lapic_elapsed << 32) / (tsc ? tsc : 1);
+	for (unsigned tries = 0; tries < 4 * CAL_SAMPLES && n < CAL_SAMPLES; tries++) {
+		s[n] = calibrate_once();
+		n += s[n].ok;
+	}
+	if (!n) {
+		s[n++] = calibrate_once();
+		pr_warn("TSC calibration was disturbed on every try; it may be off\n");
+	}
+	/* Insertion sort by TSC rate; take the median sample. */
+	for (unsigned i = 1; i < n; i++) {
+		for (unsigned j = i; j > 0 && s[j].tsc < s[j - 1].tsc; j--) {
+			struct cal_sample t = s[j];
+
+			s[j] = s[j - 1];
+			s[j - 1] = t;
+		}
+	}
+	tsc_khz = s[n / 2].tsc / 1000;
+	lapic_per_tsc_fp = (s[n / 2].lapic << 32) / (s[n / 2].tsc ? s[n / 2].tsc : 1);
 }

@@ -50,16 +50,10 @@ void x86_cpuid(struct vcpu *v, uint32_t leaf, uint32_t sub, uint32_t out[4])
 		return;
 	}
 	if (leaf == 0x15) {
-		/* TSC = crystal * EBX / EAX; ECX is the crystal in Hz (32 bits). */
-		uint64_t hz = tsc_khz * 1000;
-
+		/* TSC = crystal * EBX / EAX; the crystal is the vLAPIC timer clock. */
 		out[EAX] = 1;
-		out[EBX] = 1;
-		while (hz > 0xFFFFFFFFULL) {
-			hz /= 2;
-			out[EBX] *= 2;
-		}
-		out[ECX] = (uint32_t)hz;
+		out[EBX] = VLAPIC_TSC_PER_BUS_TICK;
+		out[ECX] = vlapic_bus_hz(tsc_khz);
 		out[EDX] = 0;
 		return;
 	}

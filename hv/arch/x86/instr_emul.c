@@ -331,6 +331,19 @@ static int decode_opcode(struct cursor *c, struct x86_insn *in, const struct pre
 			in->reg = X86_REG_RAX;
 		break;
 
+	case 0x63:
+		/* MOVSXD in 64-bit mode (ARPL elsewhere, which never touches MMIO). */
+		if (in->mode != X86_MODE_LONG64)
+			return -EINVAL;
+		in->op = X86_OP_MOVSX;
+		in->opsize = dflt_opsize;
+		in->memsize = dflt_opsize < 4 ? dflt_opsize : 4;
+		regf = decode_modrm(c, in, p);
+		if (regf < 0)
+			return regf;
+		set_reg_operand(in, regf, p);
+		break;
+
 	case 0x0fa3:
 	case 0x0fba:
 		in->op = X86_OP_BT;

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* vIOAPIC unit tests: registers, edge/level/remote IRR, masking, polarity, EOI. */
 /* Before GLib, which #undefs and redefines MIN/MAX from hv/types.h. */
-#include <hv/errno.h>
 #include <arch/vioapic.h>
+#include <hv/errno.h>
 
 #include <glib.h>
 #include <string.h>
@@ -22,7 +22,7 @@ struct fake {
 };
 
 static void f_deliver(void *owner, uint32_t dest, bool logical, uint8_t vector, uint8_t dm,
-		      bool level)
+                      bool level)
 {
 	struct fake *f = owner;
 
@@ -133,7 +133,8 @@ static void test_hostile_access(void)
 	fake_init(&f);
 	set_rte(&f, 1, 0x41);
 	/* Wrong widths on IOWIN: reads 0, writes dropped. */
-	g_assert_cmpint(vioapic_mmio_write(&f.io, VIOAPIC_IOREGSEL, 1, VIOAPIC_REG_RTE0 + 2), ==, 0);
+	g_assert_cmpint(vioapic_mmio_write(&f.io, VIOAPIC_IOREGSEL, 1, VIOAPIC_REG_RTE0 + 2), ==,
+	                0);
 	g_assert_cmphex(mmio_rd(&f, VIOAPIC_IOWIN, 1), ==, 0);
 	g_assert_cmphex(mmio_rd(&f, VIOAPIC_IOWIN, 2), ==, 0);
 	g_assert_cmphex(mmio_rd(&f, VIOAPIC_IOWIN, 8), ==, 0);

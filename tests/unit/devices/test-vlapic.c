@@ -1,15 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* vLAPIC unit tests: registers, priorities, EOI, IPIs and timers with a fake TSC. */
 /* Before GLib, which #undefs and redefines MIN/MAX from hv/types.h. */
-#include <hv/errno.h>
 #include <arch/vlapic.h>
+#include <hv/errno.h>
 
 #include <glib.h>
 #include <string.h>
 
-#define T0	 1000000000ULL /* an arbitrary "now" */
-#define TSC_KHZ	 1000000ULL    /* 1 GHz: the minimum periodic period is 100000 ticks */
-#define MIN_PER	 (TSC_KHZ * VLAPIC_MIN_PERIOD_US / 1000)
+#define T0        1000000000ULL /* an arbitrary "now" */
+#define TSC_KHZ   1000000ULL    /* 1 GHz: the minimum periodic period is 100000 ticks */
+#define MIN_PER   (TSC_KHZ * VLAPIC_MIN_PERIOD_US / 1000)
 #define TIMER_VEC 0xEC
 
 struct fake {
@@ -258,16 +258,16 @@ static void test_reserved_bits(void)
 	/* Bits 63:32 are reserved everywhere but the ICR. */
 	g_assert_cmpint(vlapic_msr_write(&f.lapic, VLAPIC_MSR_TPR, 1ULL << 32, T0), ==, -EINVAL);
 	g_assert_cmpint(vlapic_msr_write(&f.lapic, VLAPIC_MSR_LVT_TIMER, 1ULL << 40, T0), ==,
-			-EINVAL);
+	                -EINVAL);
 	g_assert_cmpint(vlapic_msr_write(&f.lapic, VLAPIC_MSR_SELF_IPI, 0x30ULL << 32, T0), ==,
-			-EINVAL);
+	                -EINVAL);
 	g_assert_false(irr_has(&f, 0x30));
 	/* EOI and ESR accept only 0. */
 	g_assert_cmpint(vlapic_msr_write(&f.lapic, VLAPIC_MSR_EOI, 1, T0), ==, -EINVAL);
 	g_assert_cmpint(vlapic_msr_write(&f.lapic, VLAPIC_MSR_ESR, 1, T0), ==, -EINVAL);
 	/* Reserved timer mode 3. */
 	g_assert_cmpint(vlapic_msr_write(&f.lapic, VLAPIC_MSR_LVT_TIMER, 3U << 17 | 0x40, T0), ==,
-			-EINVAL);
+	                -EINVAL);
 	/* Reserved bits inside the low half are dropped. */
 	wr(&f, VLAPIC_MSR_TPR, 0xFFFFFFFF);
 	g_assert_cmphex(rd(&f, VLAPIC_MSR_TPR), ==, 0xFF);
@@ -482,6 +482,15 @@ static void test_errors(void)
 	g_assert_false(irr_has(&f, 0xFE));
 	wr(&f, VLAPIC_MSR_ESR, 0);
 	g_assert_cmphex(rd(&f, VLAPIC_MSR_ESR), ==, VLAPIC_ESR_RECV_ILLEGAL);
+
+	/* An illegal error vector is itself recorded, without looping. */
+	wr(&f, VLAPIC_MSR_LVT_ERROR, 0x05);
+	wr(&f, VLAPIC_MSR_SELF_IPI, 0x02);
+	wr(&f, VLAPIC_MSR_ESR, 0);
+	g_assert_cmphex(rd(&f, VLAPIC_MSR_ESR), ==,
+	                VLAPIC_ESR_SEND_ILLEGAL | VLAPIC_ESR_RECV_ILLEGAL);
+	for (unsigned i = 0; i < 8; i++)
+		g_assert_cmphex(rd(&f, VLAPIC_MSR_IRR0 + i), ==, 0);
 }
 
 static void send_icr(struct fake *f, uint64_t icr, struct vlapic_ipi *out)
@@ -500,7 +509,7 @@ static void test_ipi_decode(void)
 		uint8_t dm;
 	} modes[] = {
 		{ 0, VLAPIC_DM_FIXED }, { 1, VLAPIC_DM_LOWEST }, { 2, VLAPIC_DM_SMI },
-		{ 4, VLAPIC_DM_NMI },	{ 5, VLAPIC_DM_INIT },	 { 6, VLAPIC_DM_SIPI },
+		{ 4, VLAPIC_DM_NMI },   { 5, VLAPIC_DM_INIT },   { 6, VLAPIC_DM_SIPI },
 	};
 	struct fake f;
 	struct vlapic_ipi ipi;
@@ -511,8 +520,8 @@ static void test_ipi_decode(void)
 			for (unsigned logical = 0; logical < 2; logical++) {
 				uint64_t dest = 0x00010000ULL | (m + 1);
 				uint64_t icr = (dest << 32) | (uint64_t)sh << 18 |
-					       (uint64_t)logical << 11 | modes[m].icr_dm << 8 |
-					       VLAPIC_ICR_LEVEL_ASSERT | 0x42;
+				               (uint64_t)logical << 11 | modes[m].icr_dm << 8 |
+				               VLAPIC_ICR_LEVEL_ASSERT | 0x42;
 
 				send_icr(&f, icr, &ipi);
 				f.nr_ipi = 0;
@@ -531,7 +540,7 @@ static void test_ipi_decode(void)
 
 	/* Linux's INIT assert / deassert pair (level-triggered). */
 	send_icr(&f, (3ULL << 32) | VLAPIC_ICR_TRIGGER_LEVEL | VLAPIC_ICR_LEVEL_ASSERT | 5 << 8,
-		 &ipi);
+	         &ipi);
 	g_assert_cmpuint(ipi.delivery_mode, ==, VLAPIC_DM_INIT);
 	g_assert_true(ipi.level_trigger);
 	send_icr(&f, (3ULL << 32) | VLAPIC_ICR_TRIGGER_LEVEL | 5 << 8, &ipi);
@@ -543,7 +552,7 @@ static void test_ipi_decode(void)
 	g_assert_cmphex(ipi.vector, ==, 0x9A);
 	/* Level-triggered fixed. */
 	send_icr(&f, (1ULL << 32) | VLAPIC_ICR_TRIGGER_LEVEL | VLAPIC_ICR_LEVEL_ASSERT | 0x33,
-		 &ipi);
+	         &ipi);
 	g_assert_true(ipi.level_trigger);
 	g_assert_cmpuint(ipi.delivery_mode, ==, VLAPIC_DM_FIXED);
 	/* Broadcast destination. */
@@ -645,11 +654,11 @@ static void test_apic_base(void)
 	g_assert_cmpint(vlapic_msr_write(&f.lapic, 0x1B, x2 | 1, T0), ==, -EINVAL);
 	g_assert_cmpint(vlapic_msr_write(&f.lapic, 0x1B, x2 | BIT(9), T0), ==, -EINVAL);
 	g_assert_cmpint(vlapic_msr_write(&f.lapic, 0x1B, x2 | BIT(60), T0), ==, -EINVAL);
-	g_assert_cmpint(vlapic_msr_write(&f.lapic, 0x1B, VLAPIC_BASE_DEFAULT | VLAPIC_BASE_EXTD,
-					 T0),
-			==, -EINVAL);
+	g_assert_cmpint(
+	        vlapic_msr_write(&f.lapic, 0x1B, VLAPIC_BASE_DEFAULT | VLAPIC_BASE_EXTD, T0), ==,
+	        -EINVAL);
 	g_assert_cmpint(vlapic_msr_write(&f.lapic, 0x1B, VLAPIC_BASE_DEFAULT | VLAPIC_BASE_EN, T0),
-			==, -EINVAL);
+	                ==, -EINVAL);
 	g_assert_cmphex(rd(&f, VLAPIC_MSR_APIC_BASE), ==, x2);
 
 	/* Disable: registers vanish (#GP), interrupts are refused, the timer stops. */
@@ -946,7 +955,7 @@ static void test_linux_setup(void)
 	fake_init(&f, 0, true);
 	v = rd(&f, VLAPIC_MSR_APIC_BASE);
 	g_assert_true((v & (VLAPIC_BASE_EN | VLAPIC_BASE_EXTD)) ==
-		      (VLAPIC_BASE_EN | VLAPIC_BASE_EXTD));
+	              (VLAPIC_BASE_EN | VLAPIC_BASE_EXTD));
 	g_assert_cmpuint((rd(&f, VLAPIC_MSR_VERSION) >> 16) & 0xFF, >=, 5);
 	/* clear_local_APIC: mask everything */
 	for (uint32_t msr = VLAPIC_MSR_LVT_TIMER; msr <= VLAPIC_MSR_LVT_ERROR; msr++)

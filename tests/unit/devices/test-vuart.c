@@ -422,8 +422,7 @@ static void test_loopback(void)
 
 	/* MSR follows MCR: DTR->DSR, RTS->CTS, OUT1->RI, OUT2->DCD, with deltas. */
 	out(&f, VUART_MCR, VUART_MCR_LOOP);
-	g_assert_cmphex(in(&f, VUART_MSR), ==,
-			VUART_MSR_DCTS | VUART_MSR_DDSR | VUART_MSR_DDCD);
+	g_assert_cmphex(in(&f, VUART_MSR), ==, VUART_MSR_DCTS | VUART_MSR_DDSR | VUART_MSR_DDCD);
 	g_assert_cmphex(in(&f, VUART_MSR), ==, 0);
 	out(&f, VUART_MCR, VUART_MCR_LOOP | VUART_MCR_DTR);
 	g_assert_cmphex(in(&f, VUART_MSR), ==, VUART_MSR_DSR | VUART_MSR_DDSR);
@@ -448,7 +447,7 @@ static void test_loopback(void)
 	for (unsigned i = 0; i < 20; i++)
 		out(&f, VUART_THR, (uint8_t)i);
 	g_assert_cmphex(in(&f, VUART_LSR), ==,
-			VUART_LSR_DR | VUART_LSR_OE | VUART_LSR_THRE | VUART_LSR_TEMT);
+	                VUART_LSR_DR | VUART_LSR_OE | VUART_LSR_THRE | VUART_LSR_TEMT);
 	g_assert_cmphex(in(&f, VUART_LSR) & VUART_LSR_OE, ==, 0);
 	for (unsigned i = 0; i < 16; i++)
 		g_assert_cmphex(in(&f, VUART_RBR), ==, i);
@@ -464,7 +463,7 @@ static void test_loopback(void)
 	/* Leaving loopback: inputs back to DCD|DSR|CTS, deltas for what changed. */
 	out(&f, VUART_MCR, 0x0F);
 	g_assert_cmphex(in(&f, VUART_MSR), ==,
-			VUART_MSR_DCD | VUART_MSR_DSR | VUART_MSR_CTS | VUART_MSR_TERI);
+	                VUART_MSR_DCD | VUART_MSR_DSR | VUART_MSR_CTS | VUART_MSR_TERI);
 	out(&f, VUART_THR, 'o');
 	g_assert_cmpuint(f.nr_tx, ==, 1);
 	g_assert_cmpint(vuart_rx_push(&f.u, 'c'), ==, 0);
