@@ -19,6 +19,18 @@
 
 #define EFER_GUEST_BITS (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)
 
+/* Each PAT entry must be a defined memory type: UC, WC, WT, WP, WB or UC-. */
+static bool pat_valid(uint64_t pat)
+{
+	for (unsigned i = 0; i < 8; i++) {
+		uint8_t t = (uint8_t)(pat >> (i * 8));
+
+		if (t > 7 || t == 2 || t == 3)
+			return false;
+	}
+	return true;
+}
+
 int x86_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
 	int err;
@@ -35,6 +47,9 @@ int x86_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 		return 0;
 	case MSR_IA32_TSC:
 		*val = timer_now();
+		return 0;
+	case MSR_IA32_PAT:
+		*val = x86_vendor->get_pat(v);
 		return 0;
 	case MSR_IA32_PLATFORM_ID:
 	case MSR_IA32_UCODE_REV:
@@ -74,6 +89,11 @@ int x86_msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
 	case MSR_IA32_UCODE_REV:
 	case MSR_IA32_MISC_ENABLE:
 	case MSR_IA32_TSC: /* the TSC is shared with the host: writes are ignored */
+		return 0;
+	case MSR_IA32_PAT:
+		if (!pat_valid(val))
+			return -EINVAL;
+		x86_vendor->set_pat(v, val);
 		return 0;
 	case MSR_MTRR_DEF_TYPE:
 		if (val & ~0xCFFULL)

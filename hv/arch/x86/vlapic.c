@@ -1,6 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Virtual local APIC in x2APIC mode (Intel SDM vol. 3, ch. 10/11).
+ * Virtual local APIC, x2APIC and xAPIC modes (Intel SDM vol. 3, ch. 10/11).
+ *
+ * Both interfaces address the same registers: internally a register is named
+ * by its x2APIC MSR number, and an xAPIC offset maps to 0x800 + offset / 16.
+ * The few registers that only exist in xAPIC mode get numbers in that same
+ * space (REG_* below), which x2APIC mode treats as reserved MSRs.
  *
  * Every public entry point collects the side effects it needs (arm the timer,
  * forward an EOI, send an IPI, kick the vCPU) in a struct vlapic_work and
@@ -22,11 +27,25 @@
 #define SVR_WRITABLE 0x000003FFU
 
 /* x2APIC ICR: no delivery status (12), bits 13, 16-17 and 20-31 reserved. */
-#define ICR_WRITABLE       0xFFFFFFFF000CCFFFULL
+#define ICR_WRITABLE 0xFFFFFFFF000CCFFFULL
+/* xAPIC ICR: the same low half; ICR_HI has only the 8-bit destination (31:24). */
+#define ICR_XAPIC_WRITABLE 0xFF000000000CCFFFULL
+#define ICR_HI_WRITABLE    0xFF000000U
+
+#define LDR_XAPIC_WRITABLE 0xFF000000U
+#define DFR_MODEL_MASK     0xF0000000U
+
+/* xAPIC-only registers, at 0x800 + offset / 16 like the rest. */
+#define REG_APR            0x809U
+#define REG_RRD            0x80CU
+#define REG_DFR            0x80EU
+#define REG_ICR_HI         0x831U
 
 #define DCR_WRITABLE       0x0000000BU
 
 #define APIC_BASE_RESERVED (0xFFULL | BIT(9) | (~0ULL << 52))
+#define APIC_BASE_ADDR     (~0xFFFULL & ~(~0ULL << 52))
+#define APIC_BASE_MODE     (VLAPIC_BASE_EN | VLAPIC_BASE_EXTD)
 
 struct vlapic_work {
 	bool arm;  /* timer_deadline changed: tell the owner */
@@ -64,6 +83,16 @@ static int vec_highest(const uint32_t *r)
 static bool hw_enabled(const struct vlapic *v)
 {
 	return (v->apic_base & VLAPIC_BASE_EN) != 0;
+}
+
+static bool x2apic_mode(const struct vlapic *v)
+{
+	return (v->apic_base & APIC_BASE_MODE) == APIC_BASE_MODE;
+}
+
+bool vlapic_xapic_mode(const struct vlapic *v)
+{
+	return (v->apic_base & APIC_BASE_MODE) == VLAPIC_BASE_EN;
 }
 
 static bool sw_enabled(const struct vlapic *v)
@@ -224,6 +253,9 @@ static void reset_regs(struct vlapic *v, struct vlapic_work *w)
 	memset(v->tmr, 0, sizeof(v->tmr));
 	memset(v->irr, 0, sizeof(v->irr));
 	v->icr = 0;
+	/* x2APIC derives the LDR from the id; xAPIC powers up with LDR 0, flat model. */
+	v->ldr = x2apic_mode(v) ? ldr_of(v->apic_id) : 0;
+	v->dfr = VLAPIC_DFR_FLAT;
 	v->timer_initial = 0;
 	v->timer_dcr = 0;
 	v->timer_period = 0;
@@ -284,45 +316,38 @@ static int lvt_index(uint32_t msr)
 	}
 }
 
-int vlapic_msr_read(struct vlapic *v, uint32_t msr, uint64_t *val, uint64_t now_tsc)
+/*
+ * Read register reg (an MSR number, see the top of the file) in the current
+ * mode, which the caller has checked is x2APIC or xAPIC. -EINVAL: the
+ * register does not exist in this mode or is write-only.
+ */
+static int read_reg(struct vlapic *v, uint32_t reg, uint64_t *val, uint64_t now)
 {
+	bool x2 = x2apic_mode(v);
 	int lvt;
 
-	if (!val)
-		return -EINVAL;
-	if (msr == VLAPIC_MSR_APIC_BASE) {
-		*val = v->apic_base;
+	if (reg >= VLAPIC_MSR_ISR0 && reg < VLAPIC_MSR_ISR0 + 8) {
+		*val = v->isr[reg - VLAPIC_MSR_ISR0];
 		return 0;
 	}
-	if (msr == VLAPIC_MSR_TSC_DEADLINE) {
-		/* Reads 0 outside TSC-deadline mode and once the deadline has passed. */
-		*val = timer_mode(v) == VLAPIC_LVT_TIMER_TSCDEADLINE ? v->timer_deadline : 0;
+	if (reg >= VLAPIC_MSR_TMR0 && reg < VLAPIC_MSR_TMR0 + 8) {
+		*val = v->tmr[reg - VLAPIC_MSR_TMR0];
 		return 0;
 	}
-	if (msr < VLAPIC_MSR_X2APIC_FIRST || msr > VLAPIC_MSR_X2APIC_LAST || !hw_enabled(v))
-		return -EINVAL;
-
-	if (msr >= VLAPIC_MSR_ISR0 && msr < VLAPIC_MSR_ISR0 + 8) {
-		*val = v->isr[msr - VLAPIC_MSR_ISR0];
+	if (reg >= VLAPIC_MSR_IRR0 && reg < VLAPIC_MSR_IRR0 + 8) {
+		*val = v->irr[reg - VLAPIC_MSR_IRR0];
 		return 0;
 	}
-	if (msr >= VLAPIC_MSR_TMR0 && msr < VLAPIC_MSR_TMR0 + 8) {
-		*val = v->tmr[msr - VLAPIC_MSR_TMR0];
-		return 0;
-	}
-	if (msr >= VLAPIC_MSR_IRR0 && msr < VLAPIC_MSR_IRR0 + 8) {
-		*val = v->irr[msr - VLAPIC_MSR_IRR0];
-		return 0;
-	}
-	lvt = lvt_index(msr);
+	lvt = lvt_index(reg);
 	if (lvt >= 0) {
 		*val = v->lvt[lvt];
 		return 0;
 	}
 
-	switch (msr) {
+	switch (reg) {
 	case VLAPIC_MSR_ID:
-		*val = v->apic_id;
+		/* xAPIC: 8-bit id in bits 31:24. */
+		*val = x2 ? v->apic_id : (v->apic_id & 0xFF) << 24;
 		break;
 	case VLAPIC_MSR_VERSION:
 		*val = VLAPIC_VERSION;
@@ -334,7 +359,7 @@ int vlapic_msr_read(struct vlapic *v, uint32_t msr, uint64_t *val, uint64_t now_
 		*val = v->ppr;
 		break;
 	case VLAPIC_MSR_LDR:
-		*val = ldr_of(v->apic_id);
+		*val = v->ldr;
 		break;
 	case VLAPIC_MSR_SVR:
 		*val = v->svr;
@@ -343,16 +368,38 @@ int vlapic_msr_read(struct vlapic *v, uint32_t msr, uint64_t *val, uint64_t now_
 		*val = v->esr;
 		break;
 	case VLAPIC_MSR_ICR:
-		*val = v->icr;
+		/* xAPIC: ICR_LO; the IPI is gone at once, so delivery status (12) reads 0. */
+		*val = x2 ? v->icr : (uint32_t)v->icr;
 		break;
 	case VLAPIC_MSR_TIMER_INIT:
 		*val = v->timer_initial;
 		break;
 	case VLAPIC_MSR_TIMER_CUR:
-		*val = current_count(v, now_tsc);
+		*val = current_count(v, now);
 		break;
 	case VLAPIC_MSR_TIMER_DCR:
 		*val = v->timer_dcr;
+		break;
+	case REG_ICR_HI:
+		if (x2)
+			return -EINVAL;
+		*val = v->icr >> 32;
+		break;
+	case REG_DFR:
+		if (x2)
+			return -EINVAL;
+		*val = v->dfr;
+		break;
+	case REG_APR:
+	case REG_RRD:
+		/*
+		 * Arbitration priority only matters to bus arbitration, which
+		 * is not modelled; remote read was never used by software
+		 * (its status in ICR_LO stays "invalid"). Both read 0.
+		 */
+		if (x2)
+			return -EINVAL;
+		*val = 0;
 		break;
 	default:
 		/* EOI and SELF_IPI are write-only; the rest of the range does not exist. */
@@ -361,26 +408,66 @@ int vlapic_msr_read(struct vlapic *v, uint32_t msr, uint64_t *val, uint64_t now_
 	return 0;
 }
 
+int vlapic_msr_read(struct vlapic *v, uint32_t msr, uint64_t *val, uint64_t now_tsc)
+{
+	if (!val)
+		return -EINVAL;
+	if (msr == VLAPIC_MSR_APIC_BASE) {
+		*val = v->apic_base;
+		return 0;
+	}
+	if (msr == VLAPIC_MSR_TSC_DEADLINE) {
+		/* Reads 0 outside TSC-deadline mode and once the deadline has passed. */
+		*val = timer_mode(v) == VLAPIC_LVT_TIMER_TSCDEADLINE ? v->timer_deadline : 0;
+		return 0;
+	}
+	/* The x2APIC MSRs #GP when disabled and in xAPIC mode, as on hardware. */
+	if (msr < VLAPIC_MSR_X2APIC_FIRST || msr > VLAPIC_MSR_X2APIC_LAST || !x2apic_mode(v))
+		return -EINVAL;
+	return read_reg(v, msr, val, now_tsc);
+}
+
 static int write_apic_base(struct vlapic *v, struct vlapic_work *w, uint64_t val)
 {
-	bool en = val & VLAPIC_BASE_EN, extd = val & VLAPIC_BASE_EXTD;
+	uint64_t old = v->apic_base & APIC_BASE_MODE, mode = val & APIC_BASE_MODE;
 
 	if (val & APIC_BASE_RESERVED)
 		return -EINVAL;
 	/*
-	 * Only x2APIC (EN|EXTD) and disabled (neither) exist here. EXTD without
-	 * EN is invalid on hardware; xAPIC mode (EN alone) is architecturally
-	 * valid from the disabled state, but there is no xAPIC page to back it.
-	 * Going from disabled straight back to x2APIC is accepted for the same
-	 * reason, although hardware would require the xAPIC step.
+	 * The page stays at 0xFEE00000: the VM layer decodes one xAPIC page
+	 * for all vCPUs there, so a relocated page could not be routed. No
+	 * guest we run moves it; refusing with #GP beats a silently dead page.
 	 */
-	if (en != extd)
+	if ((val & APIC_BASE_ADDR) != VLAPIC_BASE_DEFAULT)
 		return -EINVAL;
-	/* Disabling the APIC loses its state (SDM 10.4.3); model that as a reset. */
-	if (!en && hw_enabled(v))
-		reset_regs(v, w);
+	/* EXTD without EN is invalid; x2APIC -> xAPIC must go through disabled (SDM 10.12.5). */
+	if (mode == VLAPIC_BASE_EXTD)
+		return -EINVAL;
+	if (mode == VLAPIC_BASE_EN && old == APIC_BASE_MODE)
+		return -EINVAL;
+
 	/* The BSP flag is fixed by the platform. */
 	v->apic_base = (val & ~VLAPIC_BASE_BSP) | (v->apic_base & VLAPIC_BASE_BSP);
+	if (mode == old)
+		return 0;
+	if (!mode || !old) {
+		/*
+		 * Disabling the APIC loses its state (SDM 10.4.3), and enabling
+		 * it from there starts from the power-up values of the new mode
+		 * (xAPIC: LDR 0, DFR flat). Disabled -> x2APIC directly would
+		 * #GP on hardware, which insists on the xAPIC step; it is
+		 * accepted here because this vLAPIC powers up in x2APIC mode
+		 * and guests written for that (our test guests) re-enable it
+		 * that way.
+		 */
+		reset_regs(v, w);
+	} else {
+		/*
+		 * xAPIC -> x2APIC keeps the state, but the LDR becomes the one
+		 * derived from the x2APIC id (SDM 10.12.5.1); the DFR is gone.
+		 */
+		v->ldr = ldr_of(v->apic_id);
+	}
 	return 0;
 }
 
@@ -438,12 +525,14 @@ static void write_timer_dcr(struct vlapic *v, struct vlapic_work *w, uint32_t va
 		timer_set(v, w, now + (uint64_t)cur * timer_unit(v));
 }
 
+/* A full ICR value was written (x2APIC ICR, or xAPIC ICR_LO over the held ICR_HI): send. */
 static void write_icr(struct vlapic *v, struct vlapic_work *w, uint64_t val)
 {
 	struct vlapic_ipi *ipi = &w->ipi_msg;
+	bool x2 = x2apic_mode(v);
 	unsigned dm;
 
-	v->icr = val & ICR_WRITABLE;
+	v->icr = val & (x2 ? ICR_WRITABLE : ICR_XAPIC_WRITABLE);
 	dm = (v->icr >> 8) & 7;
 	if (dm == 3 || dm == VLAPIC_DM_EXTINT)
 		return; /* reserved encodings: nothing is sent */
@@ -454,7 +543,7 @@ static void write_icr(struct vlapic *v, struct vlapic_work *w, uint64_t val)
 	ipi->level_assert = (v->icr & VLAPIC_ICR_LEVEL_ASSERT) != 0;
 	ipi->level_trigger = (v->icr & VLAPIC_ICR_TRIGGER_LEVEL) != 0;
 	ipi->shorthand = (uint8_t)((v->icr >> VLAPIC_ICR_SHORTHAND_SHIFT) & 3);
-	ipi->dest = (uint32_t)(v->icr >> 32);
+	ipi->dest = (uint32_t)(v->icr >> (x2 ? 32 : 56));
 	ipi->src_id = v->apic_id;
 	if (dm == VLAPIC_DM_INIT && ipi->level_trigger && !ipi->level_assert)
 		ipi->delivery_mode = VLAPIC_DM_INIT_DEASSERT;
@@ -465,17 +554,23 @@ static void write_icr(struct vlapic *v, struct vlapic_work *w, uint64_t val)
 	w->ipi = true;
 }
 
-static int write_reg(struct vlapic *v, struct vlapic_work *w, uint32_t msr, uint64_t val,
+/*
+ * Write register reg in the current mode (x2APIC or xAPIC, checked by the
+ * caller). -EINVAL: no such writable register or a reserved value; the MSR
+ * path turns that into #GP, the MMIO path drops the write.
+ */
+static int write_reg(struct vlapic *v, struct vlapic_work *w, uint32_t reg, uint64_t val,
                      uint64_t now)
 {
+	bool x2 = x2apic_mode(v);
 	uint32_t val32 = (uint32_t)val;
 	int lvt, isrv;
 
 	/* Bits 63:32 are reserved in every x2APIC register but the ICR. */
-	if (msr != VLAPIC_MSR_ICR && (val >> 32))
+	if (reg != VLAPIC_MSR_ICR && (val >> 32))
 		return -EINVAL;
 
-	lvt = lvt_index(msr);
+	lvt = lvt_index(reg);
 	if (lvt >= 0) {
 		static const uint32_t masks[VLAPIC_LVT_COUNT] = {
 			[VLAPIC_LVT_CMCI] = LVT_MASK_GENERIC,
@@ -501,14 +596,15 @@ static int write_reg(struct vlapic *v, struct vlapic_work *w, uint32_t msr, uint
 		return 0;
 	}
 
-	switch (msr) {
+	switch (reg) {
 	case VLAPIC_MSR_TPR:
 		v->tpr = val32 & 0xFF;
 		update_ppr(v);
 		w->kick = true;
 		return 0;
 	case VLAPIC_MSR_EOI:
-		if (val32)
+		/* x2APIC insists on 0; the xAPIC ignores the value written. */
+		if (x2 && val32)
 			return -EINVAL;
 		isrv = vec_highest(v->isr);
 		if (isrv < 0)
@@ -529,14 +625,14 @@ static int write_reg(struct vlapic *v, struct vlapic_work *w, uint32_t msr, uint
 		}
 		return 0;
 	case VLAPIC_MSR_ESR:
-		/* x2APIC mode only allows writing 0, which latches the errors seen. */
-		if (val32)
+		/* Any write latches the errors seen; x2APIC mode only allows writing 0. */
+		if (x2 && val32)
 			return -EINVAL;
 		v->esr = v->esr_pending;
 		v->esr_pending = 0;
 		return 0;
 	case VLAPIC_MSR_ICR:
-		write_icr(v, w, val);
+		write_icr(v, w, x2 ? val : (v->icr & ~0xFFFFFFFFULL) | val32);
 		return 0;
 	case VLAPIC_MSR_TIMER_INIT:
 		write_timer_init(v, w, val32, now);
@@ -545,13 +641,40 @@ static int write_reg(struct vlapic *v, struct vlapic_work *w, uint32_t msr, uint
 		write_timer_dcr(v, w, val32, now);
 		return 0;
 	case VLAPIC_MSR_SELF_IPI:
+		if (!x2)
+			return -EINVAL; /* x2APIC only */
 		if ((val32 & 0xFF) < 16)
 			set_error(v, w, VLAPIC_ESR_SEND_ILLEGAL);
 		else
 			accept(v, w, (uint8_t)val32, false);
 		return 0;
+	case VLAPIC_MSR_ID:
+		/*
+		 * Many xAPIC implementations let software rewrite the ID, but
+		 * the MADT, the vIOAPIC routing and IPI targeting all assume
+		 * APIC id == vCPU index, so it stays read-only here (writes
+		 * dropped), as in x2APIC mode.
+		 */
+		return -EINVAL;
+	case VLAPIC_MSR_LDR:
+		if (x2)
+			return -EINVAL; /* derived from the id, read-only */
+		v->ldr = val32 & LDR_XAPIC_WRITABLE;
+		return 0;
+	case REG_DFR:
+		if (x2)
+			return -EINVAL;
+		/* Only the model (31:28) is writable; flat and cluster are the defined ones. */
+		v->dfr = (val32 & DFR_MODEL_MASK) | ~DFR_MODEL_MASK;
+		return 0;
+	case REG_ICR_HI:
+		if (x2)
+			return -EINVAL;
+		/* Held until ICR_LO is written, which is what sends. */
+		v->icr = (v->icr & 0xFFFFFFFFULL) | (uint64_t)(val32 & ICR_HI_WRITABLE) << 32;
+		return 0;
 	default:
-		/* Read-only (ID, version, PPR, LDR, ISR/TMR/IRR, current count) or absent. */
+		/* Read-only (version, PPR, ISR/TMR/IRR, current count, APR, RRD) or absent. */
 		return -EINVAL;
 	}
 }
@@ -567,13 +690,64 @@ int vlapic_msr_write(struct vlapic *v, uint32_t msr, uint64_t val, uint64_t now_
 		write_tsc_deadline(v, &w, val, now_tsc);
 		err = 0;
 	} else if (msr >= VLAPIC_MSR_X2APIC_FIRST && msr <= VLAPIC_MSR_X2APIC_LAST &&
-	           hw_enabled(v)) {
+	           x2apic_mode(v)) {
 		err = write_reg(v, &w, msr, val, now_tsc);
 	} else {
 		err = -EINVAL;
 	}
 	finish(v, &w);
 	return err;
+}
+
+/* ---- xAPIC page ---- */
+
+static uint64_t all_ones(unsigned size)
+{
+	return size >= 1 && size < 8 ? (1ULL << (size * 8)) - 1 : ~0ULL;
+}
+
+/* The register behind an architectural access, or 0 for anything else. */
+static uint32_t mmio_reg(uint64_t offset, unsigned size)
+{
+	if (size != 4 || (offset & 0xF))
+		return 0;
+	return VLAPIC_MSR_X2APIC_FIRST + (uint32_t)(offset >> 4);
+}
+
+int vlapic_mmio_read(struct vlapic *v, uint64_t offset, unsigned size, uint64_t *val,
+                     uint64_t now_tsc)
+{
+	uint32_t reg;
+	uint64_t data;
+
+	if (!val || offset >= VLAPIC_XAPIC_PAGE_SIZE)
+		return -EINVAL;
+	if (!vlapic_xapic_mode(v)) {
+		/* Not decoded: whatever is behind it floats, as for a disabled APIC. */
+		*val = all_ones(size);
+		return 0;
+	}
+	reg = mmio_reg(offset, size);
+	/* Odd sizes and offsets are model specific (SDM 10.4.1); they read 0 here. */
+	*val = reg && read_reg(v, reg, &data, now_tsc) == 0 ? data : 0;
+	return 0;
+}
+
+int vlapic_mmio_write(struct vlapic *v, uint64_t offset, unsigned size, uint64_t val,
+                      uint64_t now_tsc)
+{
+	struct vlapic_work w = { 0 };
+	uint32_t reg;
+
+	if (offset >= VLAPIC_XAPIC_PAGE_SIZE)
+		return -EINVAL;
+	reg = mmio_reg(offset, size);
+	if (!vlapic_xapic_mode(v) || !reg)
+		return 0;
+	/* There is no #GP for a store: a write the register refuses is just dropped. */
+	(void)write_reg(v, &w, reg, (uint32_t)val, now_tsc);
+	finish(v, &w);
+	return 0;
 }
 
 /* ---- interrupt flow ---- */
@@ -639,9 +813,29 @@ bool vlapic_match_dest(const struct vlapic *v, uint32_t dest, bool logical)
 		return false;
 	if (dest == VLAPIC_BROADCAST)
 		return true;
+	if (x2apic_mode(v)) {
+		if (!logical)
+			return dest == v->apic_id;
+		/* Cluster model: bits 31:16 select the cluster, 15:0 a bitmap of members. */
+		ldr = v->ldr;
+		return (dest >> 16) == (ldr >> 16) && (dest & ldr & 0xFFFF) != 0;
+	}
+
+	/*
+	 * xAPIC destinations are 8 bits. A wider one can only come from an
+	 * x2APIC-mode sender, a mix the SDM leaves undefined: rather than
+	 * match a truncated id, match nothing.
+	 */
+	if (dest > 0xFF)
+		return false;
+	/* All ones is a broadcast, physical or logical in either model (SDM 10.6.2). */
+	if (dest == 0xFF)
+		return true;
 	if (!logical)
 		return dest == v->apic_id;
-	/* Cluster model: bits 31:16 select the cluster, 15:0 a bitmap of members. */
-	ldr = ldr_of(v->apic_id);
-	return (dest >> 16) == (ldr >> 16) && (dest & ldr & 0xFFFF) != 0;
+	ldr = v->ldr >> 24;
+	if ((v->dfr & DFR_MODEL_MASK) == (VLAPIC_DFR_FLAT & DFR_MODEL_MASK))
+		return (ldr & dest) != 0;
+	/* Cluster (and the undefined models): cluster id in 7:4, member bitmap in 3:0. */
+	return (ldr >> 4) == (dest >> 4) && (ldr & dest & 0xF) != 0;
 }

@@ -10,6 +10,7 @@
 #include <hv/log.h>
 #include <hv/mm.h>
 #include <hv/pgtable.h>
+#include <hv/timer.h>
 #include <hv/vm.h>
 #include <arch/acpi_build.h>
 #include <arch/cpu.h>
@@ -18,6 +19,7 @@
 #include <arch/x86_vcpu.h>
 
 #define IOAPIC_GPA 0xFEC00000ULL
+#define LAPIC_GPA 0xFEE00000ULL
 #define TEST_DEV_GPA 0xFEB00000ULL
 #define PM_SLEEP_CONTROL_PORT 0x400
 #define RESET_PORT 0xCF9
@@ -67,6 +69,32 @@ void vm_arch_set_irq_line(struct vm *vm, unsigned line, bool level)
 	spin_lock(&vm->arch.ioapic_lock);
 	vioapic_set_irq(&vm->arch.vioapic, line, level);
 	spin_unlock(&vm->arch.ioapic_lock);
+}
+
+/* ---- xAPIC page: each vCPU reaches its own vLAPIC at the same address ---- */
+
+static int lapic_mmio_read(struct vcpu *v, void *opaque, uint64_t off, unsigned width,
+			   uint64_t *val)
+{
+	int err;
+
+	(void)opaque;
+	x86_lapic_lock(v);
+	err = vlapic_mmio_read(&v->arch.vlapic, off, width, val, timer_now());
+	x86_lapic_unlock(v);
+	return err;
+}
+
+static int lapic_mmio_write(struct vcpu *v, void *opaque, uint64_t off, unsigned width,
+			    uint64_t val)
+{
+	int err;
+
+	(void)opaque;
+	x86_lapic_lock(v);
+	err = vlapic_mmio_write(&v->arch.vlapic, off, width, val, timer_now());
+	x86_lapic_unlock(v);
+	return err;
 }
 
 /* ---- ACPI hardware-reduced sleep control and the reset register ---- */
@@ -148,6 +176,10 @@ int vm_arch_init(struct vm *vm)
 				     .read = ioapic_read,
 				     .write = ioapic_write,
 				     .opaque = vm };
+	struct io_handler lapic = { .base = LAPIC_GPA,
+				    .size = PAGE_SIZE,
+				    .read = lapic_mmio_read,
+				    .write = lapic_mmio_write };
 	struct io_handler pm = { .base = PM_SLEEP_CONTROL_PORT,
 				 .size = 2,
 				 .read = pm_read,
@@ -163,6 +195,8 @@ int vm_arch_init(struct vm *vm)
 	vm->arch.ioapic_lock = (struct spinlock)SPINLOCK_INIT;
 	vioapic_init(&vm->arch.vioapic, (uint8_t)vm->nr_vcpus, &ioapic_ops, vm);
 	err = io_bus_register(&vm->mmio, &ioapic);
+	if (!err)
+		err = io_bus_register(&vm->mmio, &lapic);
 	if (!err)
 		err = io_bus_register(&vm->pio, &pm);
 	if (!err)

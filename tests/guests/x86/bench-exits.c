@@ -27,19 +27,19 @@ void guest_main(void)
 	n = N_EXITS;
 	t0 = rdtsc();
 	asm volatile("1: outb %%al, $0x80\n\t"
-		     "dec %%ecx\n\t"
-		     "jnz 1b"
-		     : "+c"(n)
-		     : "a"(0)
-		     : "memory");
+	             "dec %%ecx\n\t"
+	             "jnz 1b"
+	             : "+c"(n)
+	             : "a"(0)
+	             : "memory");
 	t1 = rdtsc();
 	n = N_EXITS;
 	asm volatile("1: movl (%%ebx), %%eax\n\t"
-		     "dec %%ecx\n\t"
-		     "jnz 1b"
-		     : "+c"(n), "=a"(dummy)
-		     : "b"(TEST_DEV_BASE + TESTDEV_SCRATCH0)
-		     : "memory");
+	             "dec %%ecx\n\t"
+	             "jnz 1b"
+	             : "+c"(n), "=a"(dummy)
+	             : "b"(TEST_DEV_BASE + TESTDEV_SCRATCH0)
+	             : "memory");
 	t2 = rdtsc();
 
 	gprintf("ours pio_exits_per_s=%llu\n", (unsigned long long)rate(t1 - t0));

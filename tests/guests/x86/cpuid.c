@@ -43,15 +43,15 @@ static void test_features(void)
 {
 	struct cpuid_regs r = cpuid(1);
 
-	EXPECT_TRUE(r.ecx & (1u << 21)); /* x2APIC */
-	EXPECT_TRUE(r.ecx & (1u << 24)); /* TSC deadline */
-	EXPECT_TRUE(r.ecx & (1u << 31)); /* hypervisor present */
-	EXPECT_EQ(r.ecx & (1u << 5), 0); /* VMX */
-	EXPECT_EQ(r.ecx & (1u << 3), 0); /* MONITOR/MWAIT */
-	EXPECT_EQ(r.edx & (1u << 7), 0); /* MCE */
+	EXPECT_TRUE(r.ecx & (1u << 21));  /* x2APIC */
+	EXPECT_TRUE(r.ecx & (1u << 24));  /* TSC deadline */
+	EXPECT_TRUE(r.ecx & (1u << 31));  /* hypervisor present */
+	EXPECT_EQ(r.ecx & (1u << 5), 0);  /* VMX */
+	EXPECT_EQ(r.ecx & (1u << 3), 0);  /* MONITOR/MWAIT */
+	EXPECT_EQ(r.edx & (1u << 7), 0);  /* MCE */
 	EXPECT_EQ(r.edx & (1u << 14), 0); /* MCA */
-	EXPECT_TRUE(r.edx & (1u << 4)); /* TSC */
-	EXPECT_TRUE(r.edx & (1u << 9)); /* APIC */
+	EXPECT_TRUE(r.edx & (1u << 4));   /* TSC */
+	EXPECT_TRUE(r.edx & (1u << 9));   /* APIC */
 	/* Initial APIC id = vCPU index (vCPU i has APIC id i). */
 	EXPECT_EQ(r.ebx >> 24, guest_vcpu_index);
 
@@ -125,7 +125,7 @@ static void test_tsc_vs_apic_timer(uint32_t khz)
 		return;
 	measured_khz = (t1 - t0) * crystal / ((uint64_t)(c0 - c1) * 1000);
 	gprintf("cpuid: TSC measured against the vLAPIC timer: %llu kHz (claimed %u)\n",
-		(unsigned long long)measured_khz, khz);
+	        (unsigned long long)measured_khz, khz);
 	/* Within 5 %. */
 	EXPECT_GE(measured_khz * 100, (uint64_t)khz * 95);
 	EXPECT_LE(measured_khz * 100, (uint64_t)khz * 105);

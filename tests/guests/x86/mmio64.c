@@ -14,10 +14,10 @@
 #define SCR1    TD(TESTDEV_SCRATCH1)
 
 /* Virtual aliases above the 4 GiB identity map. */
-#define ALIAS_DEV   0x100000000ull /* -> test device, 4 KiB page */
-#define ALIAS_CODE  0x100200000ull /* -> alias_page below */
-#define ALIAS_BUF   0x100400000ull /* -> two RAM pages, in swapped order */
-#define ALIAS_1G    0x8000000000ull /* -> 0xc0000000, one 1 GiB page */
+#define ALIAS_DEV  0x100000000ull  /* -> test device, 4 KiB page */
+#define ALIAS_CODE 0x100200000ull  /* -> alias_page below */
+#define ALIAS_BUF  0x100400000ull  /* -> two RAM pages, in swapped order */
+#define ALIAS_1G   0x8000000000ull /* -> 0xc0000000, one 1 GiB page */
 
 static void test_rex_forms(void)
 {
@@ -34,38 +34,38 @@ static void test_rex_forms(void)
 
 	/* r8..r15 as data and as address registers (REX.R / REX.B). */
 	asm volatile("mov %1, %%r10\n\t"
-		     "movabs $0x0123456789abcdef, %%r9\n\t"
-		     "movq %%r9, (%%r10)\n\t"
-		     "movq (%%r10), %%r13\n\t"
-		     "mov %%r13, %0"
-		     : "=r"(v)
-		     : "r"(a)
-		     : "r9", "r10", "r13", "memory");
+	             "movabs $0x0123456789abcdef, %%r9\n\t"
+	             "movq %%r9, (%%r10)\n\t"
+	             "movq (%%r10), %%r13\n\t"
+	             "mov %%r13, %0"
+	             : "=r"(v)
+	             : "r"(a)
+	             : "r9", "r10", "r13", "memory");
 	EXPECT_EQ(v, 0x0123456789abcdefull);
 
 	/* A 32-bit load zero-extends into the full 64-bit register... */
 	asm volatile("mov %1, %%r11\n\t"
-		     "mov $-1, %%r8\n\t"
-		     "movl (%%r11), %%r8d\n\t"
-		     "mov %%r8, %0"
-		     : "=r"(v)
-		     : "r"(a)
-		     : "r8", "r11", "memory");
+	             "mov $-1, %%r8\n\t"
+	             "movl (%%r11), %%r8d\n\t"
+	             "mov %%r8, %0"
+	             : "=r"(v)
+	             : "r"(a)
+	             : "r8", "r11", "memory");
 	EXPECT_EQ(v, 0x0000000089abcdefull);
 	/* ...while 16- and 8-bit loads merge into the old value. */
 	asm volatile("mov $-1, %%r12\n\t"
-		     "movw (%1), %%r12w\n\t"
-		     "mov %%r12, %0"
-		     : "=r"(v)
-		     : "r"(a)
-		     : "r12", "memory");
+	             "movw (%1), %%r12w\n\t"
+	             "mov %%r12, %0"
+	             : "=r"(v)
+	             : "r"(a)
+	             : "r12", "memory");
 	EXPECT_EQ(v, 0xffffffffffffcdefull);
 	asm volatile("mov $-1, %%r14\n\t"
-		     "movb 1(%1), %%r14b\n\t"
-		     "mov %%r14, %0"
-		     : "=r"(v)
-		     : "r"(a)
-		     : "r14", "memory");
+	             "movb 1(%1), %%r14b\n\t"
+	             "mov %%r14, %0"
+	             : "=r"(v)
+	             : "r"(a)
+	             : "r14", "memory");
 	EXPECT_EQ(v, 0xffffffffffffffcdull);
 	/* With a REX prefix, ModRM reg 6 is SIL, not DH. */
 	r = 0x1111111111111111ull;
@@ -99,9 +99,9 @@ static void test_rex_forms(void)
 	asm volatile("orq $0x7f00, (%0)" : : "r"(a) : "memory");
 	EXPECT_EQ(mmio_read64(SCR0), 0x00ff00ff00ff7fffull);
 	asm volatile("mov %1, %%r9\n\tandq %%r9, (%0)"
-		     :
-		     : "r"(a), "r"(0xffff0000ffff00f0ull)
-		     : "r9", "memory");
+	             :
+	             : "r"(a), "r"(0xffff0000ffff00f0ull)
+	             : "r9", "memory");
 	EXPECT_EQ(mmio_read64(SCR0), 0x00ff000000ff00f0ull);
 	asm volatile("andq $-16, (%0)" : : "r"(a) : "memory");
 	EXPECT_EQ(mmio_read64(SCR0), 0x00ff000000ff00f0ull);

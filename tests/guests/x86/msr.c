@@ -28,7 +28,8 @@ static void test_x2apic_regs(void)
 	EXPECT_EQ(ver & 0xf0, 0x10);
 	EXPECT_GE((ver >> 16) & 0xff, 3);
 	/* Logical id in x2APIC mode is derived from the APIC id (SDM). */
-	EXPECT_EQ(rdmsr(X2APIC_LDR), ((guest_vcpu_index >> 4) << 16) | (1u << (guest_vcpu_index & 15)));
+	EXPECT_EQ(rdmsr(X2APIC_LDR),
+	          ((guest_vcpu_index >> 4) << 16) | (1u << (guest_vcpu_index & 15)));
 
 	wrmsr(X2APIC_SVR, APIC_SVR_ENABLE | APIC_SPURIOUS_VEC);
 	EXPECT_EQ(rdmsr(X2APIC_SVR) & 0x1ff, APIC_SVR_ENABLE | APIC_SPURIOUS_VEC);

@@ -650,7 +650,7 @@ static void test_apic_base(void)
 	wr(&f, VLAPIC_MSR_APIC_BASE, x2);
 	wr(&f, VLAPIC_MSR_APIC_BASE, x2 | VLAPIC_BASE_BSP);
 	g_assert_cmphex(rd(&f, VLAPIC_MSR_APIC_BASE), ==, x2);
-	/* Invalid: reserved bits, EXTD without EN, xAPIC mode. */
+	/* Invalid: reserved bits, EXTD without EN, x2APIC -> xAPIC without disabling first. */
 	g_assert_cmpint(vlapic_msr_write(&f.lapic, 0x1B, x2 | 1, T0), ==, -EINVAL);
 	g_assert_cmpint(vlapic_msr_write(&f.lapic, 0x1B, x2 | BIT(9), T0), ==, -EINVAL);
 	g_assert_cmpint(vlapic_msr_write(&f.lapic, 0x1B, x2 | BIT(60), T0), ==, -EINVAL);
@@ -991,6 +991,620 @@ static void test_linux_setup(void)
 	g_assert_cmpint(vlapic_pending_vector(&f.lapic), ==, -1);
 }
 
+/* ---- xAPIC mode ---- */
+
+static uint32_t mrd_at(struct fake *f, uint32_t off, uint64_t now)
+{
+	uint64_t val = 0xdeadbeefdeadbeefULL;
+
+	g_assert_cmpint(vlapic_mmio_read(&f->lapic, off, 4, &val, now), ==, 0);
+	g_assert_cmphex(val >> 32, ==, 0);
+	return (uint32_t)val;
+}
+
+static uint32_t mrd(struct fake *f, uint32_t off)
+{
+	return mrd_at(f, off, T0);
+}
+
+static void mwr_at(struct fake *f, uint32_t off, uint32_t val, uint64_t now)
+{
+	g_assert_cmpint(vlapic_mmio_write(&f->lapic, off, 4, val, now), ==, 0);
+}
+
+static void mwr(struct fake *f, uint32_t off, uint32_t val)
+{
+	mwr_at(f, off, val, T0);
+}
+
+static bool mirr_has(struct fake *f, unsigned vec)
+{
+	return mrd(f, VLAPIC_OFF_IRR0 + vec / 32 * 16) & (1U << (vec % 32));
+}
+
+static bool misr_has(struct fake *f, unsigned vec)
+{
+	return mrd(f, VLAPIC_OFF_ISR0 + vec / 32 * 16) & (1U << (vec % 32));
+}
+
+/* Linux's __x2apic_disable: clear both enables, then set EN alone. */
+static void to_xapic(struct fake *f)
+{
+	uint64_t base = rd(f, VLAPIC_MSR_APIC_BASE);
+
+	g_assert_true((base & (VLAPIC_BASE_EN | VLAPIC_BASE_EXTD)) ==
+	              (VLAPIC_BASE_EN | VLAPIC_BASE_EXTD));
+	wr(f, VLAPIC_MSR_APIC_BASE, base & ~(VLAPIC_BASE_EN | VLAPIC_BASE_EXTD));
+	g_assert_false(vlapic_xapic_mode(&f->lapic));
+	wr(f, VLAPIC_MSR_APIC_BASE, base & ~VLAPIC_BASE_EXTD);
+	g_assert_true(vlapic_xapic_mode(&f->lapic));
+}
+
+/* A software-enabled LAPIC in xAPIC mode. */
+static void fake_init_xapic(struct fake *f, uint32_t id)
+{
+	fake_init(f, id, id == 0);
+	to_xapic(f);
+	mwr(f, VLAPIC_OFF_SVR, VLAPIC_SVR_ENABLE | 0xFF);
+}
+
+static void test_xapic_offsets(void)
+{
+	/* Shared registers sit at (MSR - 0x800) * 16. */
+	static const uint32_t pairs[][2] = {
+		{ VLAPIC_MSR_ID, VLAPIC_OFF_ID },
+		{ VLAPIC_MSR_VERSION, VLAPIC_OFF_VERSION },
+		{ VLAPIC_MSR_TPR, VLAPIC_OFF_TPR },
+		{ VLAPIC_MSR_PPR, VLAPIC_OFF_PPR },
+		{ VLAPIC_MSR_EOI, VLAPIC_OFF_EOI },
+		{ VLAPIC_MSR_LDR, VLAPIC_OFF_LDR },
+		{ VLAPIC_MSR_SVR, VLAPIC_OFF_SVR },
+		{ VLAPIC_MSR_ISR0, VLAPIC_OFF_ISR0 },
+		{ VLAPIC_MSR_TMR0, VLAPIC_OFF_TMR0 },
+		{ VLAPIC_MSR_IRR0, VLAPIC_OFF_IRR0 },
+		{ VLAPIC_MSR_ESR, VLAPIC_OFF_ESR },
+		{ VLAPIC_MSR_LVT_CMCI, VLAPIC_OFF_LVT_CMCI },
+		{ VLAPIC_MSR_ICR, VLAPIC_OFF_ICR_LO },
+		{ VLAPIC_MSR_LVT_TIMER, VLAPIC_OFF_LVT_TIMER },
+		{ VLAPIC_MSR_LVT_THERMAL, VLAPIC_OFF_LVT_THERMAL },
+		{ VLAPIC_MSR_LVT_PMC, VLAPIC_OFF_LVT_PMC },
+		{ VLAPIC_MSR_LVT_LINT0, VLAPIC_OFF_LVT_LINT0 },
+		{ VLAPIC_MSR_LVT_LINT1, VLAPIC_OFF_LVT_LINT1 },
+		{ VLAPIC_MSR_LVT_ERROR, VLAPIC_OFF_LVT_ERROR },
+		{ VLAPIC_MSR_TIMER_INIT, VLAPIC_OFF_TIMER_INIT },
+		{ VLAPIC_MSR_TIMER_CUR, VLAPIC_OFF_TIMER_CUR },
+		{ VLAPIC_MSR_TIMER_DCR, VLAPIC_OFF_TIMER_DCR },
+	};
+
+	for (unsigned i = 0; i < G_N_ELEMENTS(pairs); i++)
+		g_assert_cmphex((pairs[i][0] - VLAPIC_MSR_X2APIC_FIRST) * 16, ==, pairs[i][1]);
+}
+
+/*
+ * Debian's 6.1 kernel without interrupt remapping: it finds x2APIC enabled,
+ * turns it off, and drives the LAPIC through the xAPIC page.
+ */
+static void test_xapic_linux_sequence(void)
+{
+	struct fake f;
+	struct vlapic_ipi ipi;
+	const uint32_t lvtt = VLAPIC_LVT_TIMER_TSCDEADLINE << 17 | TIMER_VEC;
+
+	fake_init(&f, 2, false);
+	g_assert_false(vlapic_xapic_mode(&f.lapic));
+	/* x2apic: IRQ remapping doesn't support X2APIC mode -> __x2apic_disable() */
+	wr(&f, VLAPIC_MSR_APIC_BASE, VLAPIC_BASE_DEFAULT);
+	g_assert_false(vlapic_xapic_mode(&f.lapic));
+	g_assert_cmphex(rd(&f, VLAPIC_MSR_APIC_BASE), ==, VLAPIC_BASE_DEFAULT);
+	wr(&f, VLAPIC_MSR_APIC_BASE, VLAPIC_BASE_DEFAULT | VLAPIC_BASE_EN);
+	g_assert_true(vlapic_xapic_mode(&f.lapic));
+	g_assert_cmphex(rd(&f, VLAPIC_MSR_APIC_BASE), ==, VLAPIC_BASE_DEFAULT | VLAPIC_BASE_EN);
+	g_assert_cmpuint(f.nr_ipi + f.nr_eoi + f.nr_kick, ==, 0);
+
+	/* apic_id_registered(): the id is in bits 31:24 of 0x20. */
+	g_assert_cmphex(mrd(&f, VLAPIC_OFF_ID), ==, 2U << 24);
+	g_assert_cmphex(mrd(&f, VLAPIC_OFF_VERSION), ==, VLAPIC_VERSION);
+	/* Power-up xAPIC state. */
+	g_assert_cmphex(mrd(&f, VLAPIC_OFF_LDR), ==, 0);
+	g_assert_cmphex(mrd(&f, VLAPIC_OFF_DFR), ==, VLAPIC_DFR_FLAT);
+	g_assert_cmphex(mrd(&f, VLAPIC_OFF_SVR), ==, 0xFF);
+	g_assert_cmphex(mrd(&f, VLAPIC_OFF_LVT_TIMER), ==, VLAPIC_LVT_MASKED);
+
+	/* init_apic_ldr (flat): DFR flat, LDR = 1 << cpu. */
+	mwr(&f, VLAPIC_OFF_DFR, VLAPIC_DFR_FLAT);
+	mwr(&f, VLAPIC_OFF_LDR, (mrd(&f, VLAPIC_OFF_LDR) & ~0xFF000000U) | (1U << 2) << 24);
+	g_assert_cmphex(mrd(&f, VLAPIC_OFF_LDR), ==, 0x04000000);
+	/* clear_local_APIC, TPR, SVR, LINTs, ESR */
+	mwr(&f, VLAPIC_OFF_LVT_ERROR, VLAPIC_LVT_MASKED);
+	mwr(&f, VLAPIC_OFF_TPR, 0);
+	mwr(&f, VLAPIC_OFF_SVR, 0x1FF);
+	g_assert_cmphex(mrd(&f, VLAPIC_OFF_SVR), ==, 0x1FF);
+	mwr(&f, VLAPIC_OFF_LVT_LINT0, 0x700 | VLAPIC_LVT_MASKED);
+	mwr(&f, VLAPIC_OFF_LVT_LINT1, 0x400);
+	g_assert_cmphex(mrd(&f, VLAPIC_OFF_LVT_LINT1), ==, 0x400);
+	mwr(&f, VLAPIC_OFF_ESR, 0);
+	mwr(&f, VLAPIC_OFF_LVT_ERROR, 0xFE);
+	mwr(&f, VLAPIC_OFF_ESR, 0);
+	g_assert_cmphex(mrd(&f, VLAPIC_OFF_ESR), ==, 0);
+
+	/* lapic_next_deadline: TSC-deadline through the LVT page entry and the MSR. */
+	mwr(&f, VLAPIC_OFF_LVT_TIMER, lvtt);
+	g_assert_cmphex(mrd(&f, VLAPIC_OFF_LVT_TIMER), ==, lvtt);
+	wr_at(&f, VLAPIC_MSR_TSC_DEADLINE, T0 + 4000000, T0);
+	g_assert_cmphex(f.last_arm, ==, T0 + 4000000);
+	vlapic_timer_expired(&f.lapic, T0 + 4000001);
+	g_assert_cmpuint(f.nr_kick, ==, 1);
+	g_assert_true(mirr_has(&f, TIMER_VEC));
+	g_assert_cmpint(inject(&f), ==, TIMER_VEC);
+	g_assert_true(misr_has(&f, TIMER_VEC));
+	g_assert_cmphex(mrd(&f, VLAPIC_OFF_PPR), ==, 0xE0);
+
+	/* An IPI: destination first (ICR_HI), then ICR_LO sends. */
+	mwr(&f, VLAPIC_OFF_ICR_HI, 0x01U << 24);
+	g_assert_cmpuint(f.nr_ipi, ==, 0);
+	mwr(&f, VLAPIC_OFF_ICR_LO, VLAPIC_ICR_DEST_LOGICAL | 0xFB);
+	g_assert_cmpuint(f.nr_ipi, ==, 1);
+	ipi = f.ipi[0];
+	g_assert_cmphex(ipi.vector, ==, 0xFB);
+	g_assert_cmpuint(ipi.delivery_mode, ==, VLAPIC_DM_FIXED);
+	g_assert_cmpuint(ipi.shorthand, ==, VLAPIC_SH_NONE);
+	g_assert_true(ipi.logical);
+	g_assert_cmphex(ipi.dest, ==, 0x01);
+	g_assert_cmpuint(ipi.src_id, ==, 2);
+	/* native_apic_wait_icr_idle: delivery status reads idle. */
+	g_assert_cmphex(mrd(&f, VLAPIC_OFF_ICR_LO) & BIT(12), ==, 0);
+	g_assert_cmphex(mrd(&f, VLAPIC_OFF_ICR_LO), ==, VLAPIC_ICR_DEST_LOGICAL | 0xFB);
+	g_assert_cmphex(mrd(&f, VLAPIC_OFF_ICR_HI), ==, 0x01U << 24);
+
+	/* EOI through the page. */
+	mwr(&f, VLAPIC_OFF_EOI, 0);
+	g_assert_false(misr_has(&f, TIMER_VEC));
+	g_assert_cmphex(mrd(&f, VLAPIC_OFF_PPR), ==, 0);
+	g_assert_cmpuint(f.nr_eoi, ==, 0);
+
+	/* The x2APIC MSRs are gone (#GP); the TSC-deadline MSR and APIC base stay. */
+	for (uint32_t msr = VLAPIC_MSR_X2APIC_FIRST; msr <= VLAPIC_MSR_X2APIC_LAST; msr++) {
+		uint64_t val;
+
+		g_assert_cmpint(vlapic_msr_read(&f.lapic, msr, &val, T0), ==, -EINVAL);
+		g_assert_cmpint(vlapic_msr_write(&f.lapic, msr, 0, T0), ==, -EINVAL);
+	}
+	g_assert_cmphex(mrd(&f, VLAPIC_OFF_SVR), ==, 0x1FF);
+	g_assert_cmphex(rd(&f, VLAPIC_MSR_TSC_DEADLINE), ==, 0);
+}
+
+static void test_xapic_transitions(void)
+{
+	struct fake f;
+	const uint64_t x2 = VLAPIC_BASE_DEFAULT | VLAPIC_BASE_EN | VLAPIC_BASE_EXTD;
+	const uint64_t xa = VLAPIC_BASE_DEFAULT | VLAPIC_BASE_EN;
+	const uint64_t off = VLAPIC_BASE_DEFAULT;
+	uint64_t val;
+
+	/* x2APIC -> xAPIC directly is illegal; nothing changes. */
+	fake_init_enabled(&f, 1);
+	g_assert_cmpint(vlapic_msr_write(&f.lapic, 0x1B, xa, T0), ==, -EINVAL);
+	g_assert_cmphex(rd(&f, VLAPIC_MSR_APIC_BASE), ==, x2);
+	g_assert_cmphex(rd(&f, VLAPIC_MSR_SVR), ==, 0x1FF);
+	/* EXTD without EN, from every mode. */
+	g_assert_cmpint(vlapic_msr_write(&f.lapic, 0x1B, off | VLAPIC_BASE_EXTD, T0), ==, -EINVAL);
+	/* Moving the page is refused in every mode. */
+	g_assert_cmpint(vlapic_msr_write(&f.lapic, 0x1B, 0xFED00000ULL | x2, T0), ==, -EINVAL);
+	g_assert_cmpint(vlapic_msr_write(&f.lapic, 0x1B, (1ULL << 40) | x2, T0), ==, -EINVAL);
+	g_assert_cmphex(rd(&f, VLAPIC_MSR_APIC_BASE), ==, x2);
+
+	/* x2APIC -> disabled -> xAPIC: the state is lost on the way. */
+	wr(&f, VLAPIC_MSR_TPR, 0x30);
+	wr(&f, VLAPIC_MSR_LVT_TIMER, TIMER_VEC);
+	wr(&f, VLAPIC_MSR_TIMER_INIT, 1000);
+	vlapic_accept_irq(&f.lapic, 0x40, true);
+	f.nr_arm = 0;
+	wr(&f, VLAPIC_MSR_APIC_BASE, off);
+	g_assert_cmpuint(f.nr_arm, ==, 1);
+	g_assert_cmphex(f.last_arm, ==, 0);
+	g_assert_cmpint(vlapic_msr_write(&f.lapic, 0x1B, off | VLAPIC_BASE_EXTD, T0), ==, -EINVAL);
+	g_assert_cmpint(vlapic_msr_write(&f.lapic, 0x1B, 0xFED00000ULL | xa, T0), ==, -EINVAL);
+	g_assert_cmphex(rd(&f, VLAPIC_MSR_APIC_BASE), ==, off);
+	wr(&f, VLAPIC_MSR_APIC_BASE, xa);
+	g_assert_cmpuint(f.nr_arm, ==, 1);
+	g_assert_cmphex(mrd(&f, VLAPIC_OFF_ID), ==, 1U << 24);
+	g_assert_cmphex(mrd(&f, VLAPIC_OFF_TPR), ==, 0);
+	g_assert_cmphex(mrd(&f, VLAPIC_OFF_SVR), ==, 0xFF);
+	g_assert_cmphex(mrd(&f, VLAPIC_OFF_LDR), ==, 0);
+	g_assert_cmphex(mrd(&f, VLAPIC_OFF_DFR), ==, VLAPIC_DFR_FLAT);
+	g_assert_cmphex(mrd(&f, VLAPIC_OFF_LVT_TIMER), ==, VLAPIC_LVT_MASKED);
+	g_assert_cmphex(mrd(&f, VLAPIC_OFF_TIMER_INIT), ==, 0);
+	g_assert_false(mirr_has(&f, 0x40));
+	g_assert_cmphex(mrd(&f, VLAPIC_OFF_TMR0 + 0x20), ==, 0);
+	/* xAPIC -> xAPIC and a page move while in xAPIC mode. */
+	wr(&f, VLAPIC_MSR_APIC_BASE, xa | VLAPIC_BASE_BSP);
+	g_assert_cmphex(rd(&f, VLAPIC_MSR_APIC_BASE), ==, xa);
+	g_assert_cmpint(vlapic_msr_write(&f.lapic, 0x1B, 0xFED00000ULL | xa, T0), ==, -EINVAL);
+	g_assert_cmpint(vlapic_msr_write(&f.lapic, 0x1B, xa | BIT(9), T0), ==, -EINVAL);
+	g_assert_true(vlapic_xapic_mode(&f.lapic));
+
+	/* xAPIC -> x2APIC keeps the state; the LDR becomes the derived one. */
+	mwr(&f, VLAPIC_OFF_SVR, 0x1FF);
+	mwr(&f, VLAPIC_OFF_TPR, 0x20);
+	mwr(&f, VLAPIC_OFF_LDR, 0x80000000);
+	mwr(&f, VLAPIC_OFF_DFR, VLAPIC_DFR_CLUSTER);
+	mwr(&f, VLAPIC_OFF_LVT_TIMER, TIMER_VEC);
+	vlapic_accept_irq(&f.lapic, 0x50, false);
+	f.nr_arm = f.nr_kick = 0;
+	wr(&f, VLAPIC_MSR_APIC_BASE, x2);
+	g_assert_false(vlapic_xapic_mode(&f.lapic));
+	g_assert_cmpuint(f.nr_arm + f.nr_kick, ==, 0);
+	g_assert_cmphex(rd(&f, VLAPIC_MSR_ID), ==, 1);
+	g_assert_cmphex(rd(&f, VLAPIC_MSR_LDR), ==, 1U << 1);
+	g_assert_cmphex(rd(&f, VLAPIC_MSR_SVR), ==, 0x1FF);
+	g_assert_cmphex(rd(&f, VLAPIC_MSR_TPR), ==, 0x20);
+	g_assert_cmphex(rd(&f, VLAPIC_MSR_LVT_TIMER), ==, TIMER_VEC);
+	g_assert_true(irr_has(&f, 0x50));
+	g_assert_cmpint(vlapic_pending_vector(&f.lapic), ==, 0x50);
+	g_assert_cmpuint(mrd(&f, VLAPIC_OFF_SVR), ==, 0xFFFFFFFF); /* page no longer decoded */
+	/* The xAPIC-only registers are not MSRs. */
+	g_assert_cmpint(vlapic_msr_read(&f.lapic, 0x80E, &val, T0), ==, -EINVAL); /* DFR */
+	g_assert_cmpint(vlapic_msr_read(&f.lapic, 0x831, &val, T0), ==, -EINVAL); /* ICR_HI */
+	g_assert_cmpint(vlapic_msr_read(&f.lapic, 0x809, &val, T0), ==, -EINVAL); /* APR */
+	g_assert_cmpint(vlapic_msr_write(&f.lapic, VLAPIC_MSR_LDR, 0, T0), ==, -EINVAL);
+
+	/* Disabled -> x2APIC directly: #GP on hardware, accepted here (power-up state). */
+	wr(&f, VLAPIC_MSR_APIC_BASE, off);
+	wr(&f, VLAPIC_MSR_APIC_BASE, x2);
+	g_assert_cmphex(rd(&f, VLAPIC_MSR_LDR), ==, 1U << 1);
+	g_assert_cmphex(rd(&f, VLAPIC_MSR_SVR), ==, 0xFF);
+	g_assert_false(irr_has(&f, 0x50));
+
+	/* INIT in xAPIC mode: stays in xAPIC mode with the power-up LDR/DFR. */
+	fake_init_xapic(&f, 3);
+	mwr(&f, VLAPIC_OFF_LDR, 0x08000000);
+	mwr(&f, VLAPIC_OFF_DFR, VLAPIC_DFR_CLUSTER);
+	mwr(&f, VLAPIC_OFF_ICR_HI, 0x03000000);
+	vlapic_reset(&f.lapic);
+	g_assert_true(vlapic_xapic_mode(&f.lapic));
+	g_assert_cmphex(mrd(&f, VLAPIC_OFF_ID), ==, 3U << 24);
+	g_assert_cmphex(mrd(&f, VLAPIC_OFF_LDR), ==, 0);
+	g_assert_cmphex(mrd(&f, VLAPIC_OFF_DFR), ==, VLAPIC_DFR_FLAT);
+	g_assert_cmphex(mrd(&f, VLAPIC_OFF_ICR_HI), ==, 0);
+	g_assert_cmphex(mrd(&f, VLAPIC_OFF_SVR), ==, 0xFF);
+	/* INIT in x2APIC mode keeps the derived LDR. */
+	fake_init_enabled(&f, 0x21);
+	vlapic_reset(&f.lapic);
+	g_assert_cmphex(rd(&f, VLAPIC_MSR_LDR), ==, (2U << 16) | (1U << 1));
+
+	/* xAPIC -> disabled resets as well, including the xAPIC-only registers. */
+	fake_init_xapic(&f, 3);
+	mwr(&f, VLAPIC_OFF_LDR, 0x08000000);
+	mwr(&f, VLAPIC_OFF_DFR, VLAPIC_DFR_CLUSTER);
+	wr(&f, VLAPIC_MSR_APIC_BASE, off);
+	g_assert_cmpuint(mrd(&f, VLAPIC_OFF_LDR), ==, 0xFFFFFFFF); /* not decoded */
+	g_assert_false(vlapic_match_dest(&f.lapic, 3, false));
+	wr(&f, VLAPIC_MSR_APIC_BASE, xa);
+	g_assert_cmphex(mrd(&f, VLAPIC_OFF_LDR), ==, 0);
+	g_assert_cmphex(mrd(&f, VLAPIC_OFF_DFR), ==, VLAPIC_DFR_FLAT);
+	g_assert_cmphex(mrd(&f, VLAPIC_OFF_SVR), ==, 0xFF);
+}
+
+/* Outside xAPIC mode the page is not decoded: all ones, writes dropped. */
+static void test_xapic_mmio_not_decoded(void)
+{
+	static const unsigned sizes[] = { 1, 2, 4, 8 };
+	struct fake f;
+	uint64_t val;
+
+	fake_init_enabled(&f, 5);
+	for (int pass = 0; pass < 2; pass++) {
+		g_assert_false(vlapic_xapic_mode(&f.lapic));
+		for (unsigned i = 0; i < G_N_ELEMENTS(sizes); i++) {
+			unsigned sz = sizes[i];
+
+			g_assert_cmpint(vlapic_mmio_read(&f.lapic, VLAPIC_OFF_ID, sz, &val, T0), ==,
+			                0);
+			g_assert_cmphex(val, ==, sz == 8 ? ~0ULL : (1ULL << (sz * 8)) - 1);
+		}
+		g_assert_cmpint(vlapic_mmio_read(&f.lapic, 0xFFF, 1, &val, T0), ==, 0);
+		g_assert_cmphex(val, ==, 0xFF);
+		mwr(&f, VLAPIC_OFF_TPR, 0x80);
+		mwr(&f, VLAPIC_OFF_SVR, 0xFF);
+		mwr(&f, VLAPIC_OFF_ICR_LO, 0x40);
+		mwr(&f, VLAPIC_OFF_LVT_TIMER, TIMER_VEC);
+		mwr(&f, VLAPIC_OFF_TIMER_INIT, 1000);
+		g_assert_cmpuint(f.nr_ipi + f.nr_arm, ==, 0);
+		/* Then the same with the APIC disabled. */
+		wr(&f, VLAPIC_MSR_APIC_BASE, VLAPIC_BASE_DEFAULT);
+		f.nr_arm = 0;
+	}
+	/* Still as before the MMIO writes, once back in x2APIC mode. */
+	fake_init_enabled(&f, 5);
+	mwr(&f, VLAPIC_OFF_TPR, 0x80);
+	mwr(&f, VLAPIC_OFF_SVR, 0xFF);
+	g_assert_cmphex(rd(&f, VLAPIC_MSR_TPR), ==, 0);
+	g_assert_cmphex(rd(&f, VLAPIC_MSR_SVR), ==, 0x1FF);
+	/* Caller bugs. */
+	g_assert_cmpint(vlapic_mmio_read(&f.lapic, 0x1000, 4, &val, T0), ==, -EINVAL);
+	g_assert_cmpint(vlapic_mmio_write(&f.lapic, 0x1000, 4, 0, T0), ==, -EINVAL);
+	g_assert_cmpint(vlapic_mmio_read(&f.lapic, 0x20, 4, NULL, T0), ==, -EINVAL);
+}
+
+static void test_xapic_bad_access(void)
+{
+	static const unsigned sizes[] = { 0, 1, 2, 3, 8, 16 };
+	struct fake f;
+	uint64_t val;
+
+	fake_init_xapic(&f, 2);
+	mwr(&f, VLAPIC_OFF_TPR, 0x30);
+	/* Odd sizes at an aligned register and 32-bit accesses off the 16-byte grid. */
+	for (unsigned i = 0; i < G_N_ELEMENTS(sizes); i++) {
+		val = 0x1234;
+		g_assert_cmpint(vlapic_mmio_read(&f.lapic, VLAPIC_OFF_TPR, sizes[i], &val, T0), ==,
+		                0);
+		g_assert_cmphex(val, ==, 0);
+		g_assert_cmpint(vlapic_mmio_write(&f.lapic, VLAPIC_OFF_TPR, sizes[i], 0x90, T0), ==,
+		                0);
+	}
+	for (unsigned o = 1; o < 16; o++) {
+		g_assert_cmpuint(mrd(&f, VLAPIC_OFF_ID + o), ==, 0);
+		mwr(&f, VLAPIC_OFF_TPR + o, 0x90);
+	}
+	g_assert_cmphex(mrd(&f, VLAPIC_OFF_TPR), ==, 0x30);
+
+	/* Unimplemented, reserved and write-only registers read 0; writes vanish. */
+	static const uint32_t holes[] = { 0x000, 0x010, 0x040, 0x070, 0x290, 0x2E0,         0x3A0,
+		                          0x3D0, 0x3F0, 0x400, 0x800, 0xFF0, VLAPIC_OFF_EOI };
+	for (unsigned i = 0; i < G_N_ELEMENTS(holes); i++) {
+		g_assert_cmpuint(mrd(&f, holes[i]), ==, 0);
+		if (holes[i] != VLAPIC_OFF_EOI)
+			mwr(&f, holes[i], 0x41);
+	}
+	/* 0x3F0 would be SELF_IPI in x2APIC mode: nothing is raised. */
+	g_assert_false(mirr_has(&f, 0x41));
+	g_assert_cmpuint(f.nr_kick + f.nr_ipi + f.nr_arm, ==, 0);
+
+	/* Read-only registers ignore writes; the ID stays (see vlapic.c). */
+	mwr(&f, VLAPIC_OFF_ID, 0x07000000);
+	g_assert_cmphex(mrd(&f, VLAPIC_OFF_ID), ==, 0x02000000);
+	g_assert_true(vlapic_match_dest(&f.lapic, 2, false));
+	g_assert_false(vlapic_match_dest(&f.lapic, 7, false));
+	mwr(&f, VLAPIC_OFF_VERSION, 0);
+	g_assert_cmphex(mrd(&f, VLAPIC_OFF_VERSION), ==, VLAPIC_VERSION);
+	mwr(&f, VLAPIC_OFF_PPR, 0xF0);
+	g_assert_cmphex(mrd(&f, VLAPIC_OFF_PPR), ==, 0x30);
+	mwr(&f, VLAPIC_OFF_IRR0 + 0x20, 0xFFFFFFFF);
+	mwr(&f, VLAPIC_OFF_ISR0 + 0x20, 0xFFFFFFFF);
+	g_assert_cmphex(mrd(&f, VLAPIC_OFF_IRR0 + 0x20), ==, 0);
+	g_assert_cmphex(mrd(&f, VLAPIC_OFF_ISR0 + 0x20), ==, 0);
+	g_assert_cmphex(mrd(&f, VLAPIC_OFF_APR), ==, 0);
+	g_assert_cmphex(mrd(&f, VLAPIC_OFF_RRD), ==, 0);
+	/* A reserved timer mode is dropped rather than half-applied. */
+	mwr(&f, VLAPIC_OFF_LVT_TIMER, TIMER_VEC);
+	mwr(&f, VLAPIC_OFF_LVT_TIMER, 3U << 17 | 0x40);
+	g_assert_cmphex(mrd(&f, VLAPIC_OFF_LVT_TIMER), ==, TIMER_VEC);
+	/* Bits above 31 of a 4-byte write do not exist. */
+	mwr(&f, VLAPIC_OFF_TPR, 0x20);
+	g_assert_cmpint(vlapic_mmio_write(&f.lapic, VLAPIC_OFF_TPR, 4, 0x100000040ULL, T0), ==, 0);
+	g_assert_cmphex(mrd(&f, VLAPIC_OFF_TPR), ==, 0x40);
+}
+
+static void test_xapic_registers(void)
+{
+	struct fake f;
+	const uint64_t unit = VLAPIC_TSC_PER_BUS_TICK; /* divide by 1 */
+
+	fake_init_xapic(&f, 1);
+	/* Writable bits, as in x2APIC mode. */
+	mwr(&f, VLAPIC_OFF_TPR, 0xFFFFFFFF);
+	g_assert_cmphex(mrd(&f, VLAPIC_OFF_TPR), ==, 0xFF);
+	g_assert_cmphex(mrd(&f, VLAPIC_OFF_PPR), ==, 0xFF);
+	mwr(&f, VLAPIC_OFF_TPR, 0);
+	mwr(&f, VLAPIC_OFF_SVR, 0xFFFFFFFF);
+	g_assert_cmphex(mrd(&f, VLAPIC_OFF_SVR), ==, 0x3FF);
+	mwr(&f, VLAPIC_OFF_LVT_LINT0, 0xFFFFFFFF);
+	g_assert_cmphex(mrd(&f, VLAPIC_OFF_LVT_LINT0), ==, 0x1A7FF);
+	mwr(&f, VLAPIC_OFF_LVT_CMCI, 0xFFFFFFFF);
+	g_assert_cmphex(mrd(&f, VLAPIC_OFF_LVT_CMCI), ==, 0x107FF);
+	mwr(&f, VLAPIC_OFF_TIMER_DCR, 0xFFFFFFFF);
+	g_assert_cmphex(mrd(&f, VLAPIC_OFF_TIMER_DCR), ==, 0xB);
+	/* xAPIC-only layouts. */
+	mwr(&f, VLAPIC_OFF_LDR, 0xFFFFFFFF);
+	g_assert_cmphex(mrd(&f, VLAPIC_OFF_LDR), ==, 0xFF000000);
+	mwr(&f, VLAPIC_OFF_DFR, 0);
+	g_assert_cmphex(mrd(&f, VLAPIC_OFF_DFR), ==, VLAPIC_DFR_CLUSTER);
+	mwr(&f, VLAPIC_OFF_DFR, 0xF0000000);
+	g_assert_cmphex(mrd(&f, VLAPIC_OFF_DFR), ==, VLAPIC_DFR_FLAT);
+	mwr(&f, VLAPIC_OFF_ICR_HI, 0xFFFFFFFF);
+	g_assert_cmphex(mrd(&f, VLAPIC_OFF_ICR_HI), ==, 0xFF000000);
+
+	/* ESR: any value latches (x2APIC mode would #GP on non-zero). */
+	mwr(&f, VLAPIC_OFF_LVT_ERROR, 0xFE);
+	vlapic_accept_irq(&f.lapic, 3, false);
+	g_assert_cmphex(mrd(&f, VLAPIC_OFF_ESR), ==, 0);
+	mwr(&f, VLAPIC_OFF_ESR, 0xFFFFFFFF);
+	g_assert_cmphex(mrd(&f, VLAPIC_OFF_ESR), ==, VLAPIC_ESR_RECV_ILLEGAL);
+	g_assert_cmpint(inject(&f), ==, 0xFE);
+	/* EOI: any value retires the highest in-service vector. */
+	mwr(&f, VLAPIC_OFF_EOI, 0x12345678);
+	g_assert_false(misr_has(&f, 0xFE));
+
+	/* Level-triggered EOI reaches the IOAPIC hook; TMR through the page. */
+	vlapic_accept_irq(&f.lapic, 0x61, true);
+	g_assert_cmphex(mrd(&f, VLAPIC_OFF_TMR0 + 3 * 16), ==, 1U << 1);
+	g_assert_cmpint(inject(&f), ==, 0x61);
+	mwr(&f, VLAPIC_OFF_EOI, 0);
+	g_assert_cmpuint(f.nr_eoi, ==, 1);
+	g_assert_cmphex(f.eoi[0], ==, 0x61);
+
+	/* A one-shot count-mode timer through the page. */
+	mwr(&f, VLAPIC_OFF_LVT_TIMER, TIMER_VEC);
+	mwr(&f, VLAPIC_OFF_TIMER_DCR, 0xB);
+	mwr_at(&f, VLAPIC_OFF_TIMER_INIT, 100, T0);
+	g_assert_cmphex(f.last_arm, ==, T0 + 100 * unit);
+	g_assert_cmpuint(mrd(&f, VLAPIC_OFF_TIMER_INIT), ==, 100);
+	g_assert_cmpuint(mrd_at(&f, VLAPIC_OFF_TIMER_CUR, T0 + 10 * unit), ==, 90);
+	vlapic_timer_expired(&f.lapic, T0 + 100 * unit);
+	g_assert_true(mirr_has(&f, TIMER_VEC));
+	g_assert_cmpuint(mrd_at(&f, VLAPIC_OFF_TIMER_CUR, T0 + 100 * unit), ==, 0);
+
+	/* Software disable through the page masks the LVTs. */
+	mwr(&f, VLAPIC_OFF_SVR, 0xFF);
+	g_assert_cmphex(mrd(&f, VLAPIC_OFF_LVT_TIMER), ==, VLAPIC_LVT_MASKED | TIMER_VEC);
+}
+
+static void test_xapic_tpr(void)
+{
+	struct fake f;
+
+	fake_init_xapic(&f, 0);
+	mwr(&f, VLAPIC_OFF_TPR, 0x40);
+	g_assert_cmphex(mrd(&f, VLAPIC_OFF_PPR), ==, 0x40);
+	vlapic_accept_irq(&f.lapic, 0x45, false);
+	g_assert_cmpint(vlapic_pending_vector(&f.lapic), ==, -1);
+	g_assert_cmpuint(f.nr_kick, ==, 0);
+	vlapic_accept_irq(&f.lapic, 0x51, false);
+	g_assert_cmpuint(f.nr_kick, ==, 1);
+	g_assert_cmpint(inject(&f), ==, 0x51);
+	g_assert_cmphex(mrd(&f, VLAPIC_OFF_PPR), ==, 0x50);
+	mwr(&f, VLAPIC_OFF_TPR, 0x73);
+	g_assert_cmphex(mrd(&f, VLAPIC_OFF_PPR), ==, 0x73);
+	mwr(&f, VLAPIC_OFF_EOI, 0);
+	g_assert_cmpint(vlapic_pending_vector(&f.lapic), ==, -1);
+	/* Lowering the TPR unblocks 0x45 and kicks. */
+	f.nr_kick = 0;
+	mwr(&f, VLAPIC_OFF_TPR, 0x3F);
+	g_assert_cmphex(mrd(&f, VLAPIC_OFF_PPR), ==, 0x3F);
+	g_assert_cmpint(vlapic_pending_vector(&f.lapic), ==, 0x45);
+	g_assert_cmpuint(f.nr_kick, ==, 1);
+	/* A TPR write that unblocks nothing does not kick. */
+	g_assert_cmpint(inject(&f), ==, 0x45);
+	f.nr_kick = 0;
+	mwr(&f, VLAPIC_OFF_TPR, 0);
+	g_assert_cmpuint(f.nr_kick, ==, 0);
+}
+
+static void xsend(struct fake *f, uint8_t dest, uint32_t lo, struct vlapic_ipi *out)
+{
+	unsigned before = f->nr_ipi;
+
+	mwr(f, VLAPIC_OFF_ICR_HI, (uint32_t)dest << 24);
+	mwr(f, VLAPIC_OFF_ICR_LO, lo);
+	g_assert_cmpuint(f->nr_ipi, ==, before + 1);
+	*out = f->ipi[before];
+}
+
+static void test_xapic_ipi(void)
+{
+	struct fake f;
+	struct vlapic_ipi ipi;
+
+	fake_init_xapic(&f, 6);
+	/* Physical, fixed. */
+	xsend(&f, 3, 0x4031, &ipi);
+	g_assert_cmphex(ipi.dest, ==, 3);
+	g_assert_false(ipi.logical);
+	g_assert_cmphex(ipi.vector, ==, 0x31);
+	g_assert_true(ipi.level_assert);
+	g_assert_cmpuint(ipi.src_id, ==, 6);
+	/* Physical broadcast arrives as the 8-bit 0xFF. */
+	xsend(&f, 0xFF, 0x32, &ipi);
+	g_assert_cmphex(ipi.dest, ==, 0xFF);
+	/* Shorthands, NMI, INIT assert/deassert, SIPI. */
+	xsend(&f, 0, 3U << 18 | 4 << 8, &ipi);
+	g_assert_cmpuint(ipi.shorthand, ==, VLAPIC_SH_ALL_EXCL);
+	g_assert_cmpuint(ipi.delivery_mode, ==, VLAPIC_DM_NMI);
+	xsend(&f, 1, VLAPIC_ICR_TRIGGER_LEVEL | VLAPIC_ICR_LEVEL_ASSERT | 5 << 8, &ipi);
+	g_assert_cmpuint(ipi.delivery_mode, ==, VLAPIC_DM_INIT);
+	g_assert_cmphex(ipi.dest, ==, 1);
+	xsend(&f, 1, VLAPIC_ICR_TRIGGER_LEVEL | 5 << 8, &ipi);
+	g_assert_cmpuint(ipi.delivery_mode, ==, VLAPIC_DM_INIT_DEASSERT);
+	xsend(&f, 1, 6 << 8 | 0x9A, &ipi);
+	g_assert_cmpuint(ipi.delivery_mode, ==, VLAPIC_DM_SIPI);
+	g_assert_cmphex(ipi.vector, ==, 0x9A);
+	/* ICR_HI is kept: a second ICR_LO write resends to the same place. */
+	mwr(&f, VLAPIC_OFF_ICR_LO, 0x44);
+	g_assert_cmphex(f.ipi[f.nr_ipi - 1].dest, ==, 1);
+	/* Delivery status and reserved bits read 0. */
+	mwr(&f, VLAPIC_OFF_ICR_LO, 0xFFF33000U | 0x50);
+	g_assert_cmphex(mrd(&f, VLAPIC_OFF_ICR_LO), ==, 0x50);
+	/* Illegal vector: nothing sent, send error latched. */
+	f.nr_ipi = 0;
+	mwr(&f, VLAPIC_OFF_ICR_LO, 0x05);
+	mwr(&f, VLAPIC_OFF_ICR_LO, 3 << 8 | 0x40);
+	g_assert_cmpuint(f.nr_ipi, ==, 0);
+	mwr(&f, VLAPIC_OFF_ESR, 0);
+	g_assert_cmphex(mrd(&f, VLAPIC_OFF_ESR), ==, VLAPIC_ESR_SEND_ILLEGAL);
+
+	/* Delivered back to the sender from inside send_ipi, matched in xAPIC terms. */
+	f.ipi_reenter = true;
+	f.nr_kick = 0;
+	xsend(&f, 6, 0x66, &ipi);
+	g_assert_true(mirr_has(&f, 0x66));
+	g_assert_cmpuint(f.nr_kick, ==, 1);
+	mwr(&f, VLAPIC_OFF_DFR, VLAPIC_DFR_FLAT);
+	mwr(&f, VLAPIC_OFF_LDR, 0x40000000);
+	xsend(&f, 0x40, VLAPIC_ICR_DEST_LOGICAL | 0x67, &ipi);
+	g_assert_true(mirr_has(&f, 0x67));
+	xsend(&f, 0x20, VLAPIC_ICR_DEST_LOGICAL | 0x68, &ipi);
+	g_assert_false(mirr_has(&f, 0x68));
+}
+
+static void test_xapic_match_dest(void)
+{
+	struct fake f;
+
+	/* Physical: 8-bit id, 0xFF and 0xFFFFFFFF broadcast. */
+	fake_init_xapic(&f, 5);
+	g_assert_true(vlapic_match_dest(&f.lapic, 5, false));
+	g_assert_false(vlapic_match_dest(&f.lapic, 4, false));
+	g_assert_true(vlapic_match_dest(&f.lapic, 0xFF, false));
+	g_assert_true(vlapic_match_dest(&f.lapic, VLAPIC_BROADCAST, false));
+	/* Wider destinations come from x2APIC senders: no truncated matches. */
+	g_assert_false(vlapic_match_dest(&f.lapic, 0x105, false));
+	g_assert_false(vlapic_match_dest(&f.lapic, 0x00010020, true));
+
+	/* Logical with the power-up LDR 0: only broadcasts. */
+	g_assert_false(vlapic_match_dest(&f.lapic, 0x20, true));
+	g_assert_false(vlapic_match_dest(&f.lapic, 0x7F, true));
+	g_assert_true(vlapic_match_dest(&f.lapic, 0xFF, true));
+	g_assert_true(vlapic_match_dest(&f.lapic, VLAPIC_BROADCAST, true));
+
+	/* Flat: any common bit. */
+	mwr(&f, VLAPIC_OFF_DFR, VLAPIC_DFR_FLAT);
+	mwr(&f, VLAPIC_OFF_LDR, 0x20000000);
+	g_assert_true(vlapic_match_dest(&f.lapic, 0x20, true));
+	g_assert_true(vlapic_match_dest(&f.lapic, 0x3F, true));
+	g_assert_false(vlapic_match_dest(&f.lapic, 0x1F, true));
+	g_assert_false(vlapic_match_dest(&f.lapic, 0x00, true));
+	/* Physical matching ignores the LDR. */
+	g_assert_false(vlapic_match_dest(&f.lapic, 0x20, false));
+	g_assert_true(vlapic_match_dest(&f.lapic, 5, false));
+
+	/* Cluster: cluster 2, member bit 1. */
+	mwr(&f, VLAPIC_OFF_DFR, VLAPIC_DFR_CLUSTER);
+	mwr(&f, VLAPIC_OFF_LDR, 0x22000000);
+	g_assert_true(vlapic_match_dest(&f.lapic, 0x22, true));
+	g_assert_true(vlapic_match_dest(&f.lapic, 0x2F, true));
+	g_assert_false(vlapic_match_dest(&f.lapic, 0x2D, true));
+	g_assert_false(vlapic_match_dest(&f.lapic, 0x12, true));
+	g_assert_false(vlapic_match_dest(&f.lapic, 0x32, true));
+	g_assert_false(vlapic_match_dest(&f.lapic, 0x02, true));
+	g_assert_true(vlapic_match_dest(&f.lapic, 0xFF, true));
+	/* The same destination read flat would have matched. */
+	mwr(&f, VLAPIC_OFF_DFR, VLAPIC_DFR_FLAT);
+	g_assert_true(vlapic_match_dest(&f.lapic, 0x02, true));
+
+	/* Back in x2APIC mode the derived cluster LDR applies again. */
+	wr(&f, VLAPIC_MSR_APIC_BASE, VLAPIC_BASE_DEFAULT | VLAPIC_BASE_EN | VLAPIC_BASE_EXTD);
+	g_assert_true(vlapic_match_dest(&f.lapic, 0x00000020, true));
+	g_assert_false(vlapic_match_dest(&f.lapic, 0x02, true));
+	g_assert_false(vlapic_match_dest(&f.lapic, 0xFF, false));
+	g_assert_true(vlapic_match_dest(&f.lapic, 5, false));
+
+	/* Disabled: nothing, not even broadcasts. */
+	wr(&f, VLAPIC_MSR_APIC_BASE, VLAPIC_BASE_DEFAULT);
+	g_assert_false(vlapic_match_dest(&f.lapic, 0xFF, false));
+	g_assert_false(vlapic_match_dest(&f.lapic, VLAPIC_BROADCAST, true));
+}
+
 static void test_null_ops(void)
 {
 	struct vlapic v;
@@ -1033,5 +1647,14 @@ int main(int argc, char **argv)
 	g_test_add_func("/vlapic/timer-tsc-deadline", test_timer_tsc_deadline);
 	g_test_add_func("/vlapic/linux-setup", test_linux_setup);
 	g_test_add_func("/vlapic/null-ops", test_null_ops);
+	g_test_add_func("/vlapic/xapic/offsets", test_xapic_offsets);
+	g_test_add_func("/vlapic/xapic/linux-sequence", test_xapic_linux_sequence);
+	g_test_add_func("/vlapic/xapic/transitions", test_xapic_transitions);
+	g_test_add_func("/vlapic/xapic/mmio-not-decoded", test_xapic_mmio_not_decoded);
+	g_test_add_func("/vlapic/xapic/bad-access", test_xapic_bad_access);
+	g_test_add_func("/vlapic/xapic/registers", test_xapic_registers);
+	g_test_add_func("/vlapic/xapic/tpr", test_xapic_tpr);
+	g_test_add_func("/vlapic/xapic/ipi", test_xapic_ipi);
+	g_test_add_func("/vlapic/xapic/match-dest", test_xapic_match_dest);
 	return g_test_run();
 }

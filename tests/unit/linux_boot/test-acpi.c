@@ -81,12 +81,12 @@ static const uint8_t *table_at(const struct vm *vm, uint64_t gpa, const char *si
 	uint32_t len;
 
 	g_assert_cmpuint(gpa, >=, ACPI_AREA_GPA);
-	g_assert_cmpuint(gpa + ACPI_HDR_LEN, <=, ACPI_AREA_END);
+	g_assert_cmpuint(gpa + ACPI_HDR_LEN, <=, X86_RESET_VECTOR_GPA);
 	t = vm->ram + gpa;
 	g_assert_cmpmem(t, 4, sig, 4);
 	len = rd32(t + 4);
 	g_assert_cmpuint(len, >=, ACPI_HDR_LEN);
-	g_assert_cmpuint(gpa + len, <=, ACPI_AREA_END);
+	g_assert_cmpuint(gpa + len, <=, X86_RESET_VECTOR_GPA);
 	g_assert_cmpuint(acpi_checksum(t, len), ==, 0);
 	g_assert_cmpmem(t + 10, 6, "ACRN  ", 6);
 	return t;
@@ -727,6 +727,20 @@ static void test_enospc_boundary(void)
 	vm_fini(&vm);
 }
 
+/* Real-mode stub at F000:FFF0: out 0xCF9, 0x06; then hlt forever. */
+static void test_reset_stub(void)
+{
+	static const uint8_t expect[16] = { 0xB0, 0x06, 0xBA, 0xF9, 0x0C, 0xEE, 0xFA, 0xF4,
+		                            0xEB, 0xFD, 0xF4, 0xF4, 0xF4, 0xF4, 0xF4, 0xF4 };
+	struct vm vm;
+
+	vm_init(&vm, 1);
+	build(&vm);
+	g_assert_cmpmem(vm.ram + X86_RESET_VECTOR_GPA, 16, expect, 16);
+	g_assert_cmpuint(X86_RESET_VECTOR_GPA + X86_RESET_STUB_LEN, ==, ACPI_AREA_END);
+	vm_fini(&vm);
+}
+
 /* AML builder unit checks. */
 static long emit_name(const char *path, uint8_t *out, size_t cap)
 {
@@ -1009,6 +1023,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/acpi/madt/x2apic", test_madt_x2apic);
 	g_test_add_func("/acpi/dsdt", test_dsdt);
 	g_test_add_func("/acpi/dsdt/no-uart-300-vcpus", test_dsdt_no_uart_many_cpus);
+	g_test_add_func("/acpi/reset-stub", test_reset_stub);
 	g_test_add_func("/acpi/bad-layout", test_bad_layout);
 	g_test_add_func("/acpi/enospc-boundary", test_enospc_boundary);
 	g_test_add_func("/aml/names", test_aml_names);

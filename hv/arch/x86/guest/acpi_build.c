@@ -386,6 +386,21 @@ nospc:
 	return -ENOSPC;
 }
 
+/*
+ * Real-mode code at F000:FFF0: out(ACPI_RESET_PORT, ACPI_RESET_VALUE), then
+ * halt forever should the reset not happen.
+ */
+static void write_reset_stub(uint8_t *p)
+{
+	/* mov al, imm8; mov dx, imm16; out dx, al; cli; 1: hlt; jmp 1b */
+	static const uint8_t code[] = { 0xB0, 0, 0xBA, 0, 0, 0xEE, 0xFA, 0xF4, 0xEB, 0xFD };
+
+	memset(p, 0xF4, X86_RESET_STUB_LEN); /* hlt padding */
+	memcpy(p, code, sizeof(code));
+	p[1] = ACPI_RESET_VALUE;
+	put16(p + 3, ACPI_RESET_PORT);
+}
+
 int acpi_build_tables(const struct x86_vm_layout *l)
 {
 	long ret;
@@ -395,6 +410,9 @@ int acpi_build_tables(const struct x86_vm_layout *l)
 		return -EINVAL;
 	}
 	ret = acpi_build_into(l, l->ram + ACPI_AREA_GPA, ACPI_AREA_GPA,
-	                      ACPI_AREA_END - ACPI_AREA_GPA);
-	return ret < 0 ? (int)ret : 0;
+	                      X86_RESET_VECTOR_GPA - ACPI_AREA_GPA);
+	if (ret < 0)
+		return (int)ret;
+	write_reset_stub(l->ram + X86_RESET_VECTOR_GPA);
+	return 0;
 }

@@ -143,7 +143,7 @@ static int svm_global_init(void)
 	static const uint32_t passthrough[] = { MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE,
 						0xC0000081, 0xC0000082, 0xC0000083,
 						0xC0000084, 0x174,      0x175,
-						0x176,      MSR_IA32_PAT, 0xC0000103 };
+						0x176,      0xC0000103 };
 	for (unsigned i = 0; i < ARRAY_SIZE(passthrough); i++)
 		msrpm_passthrough(msrpm, passthrough[i]);
 	return 0;
@@ -371,6 +371,16 @@ static void svm_set_efer(struct vcpu *v, uint64_t efer)
 	VMCB(v, uint64_t, VMCB_EFER) = (efer & ~EFER_LMA) | lma | EFER_SVME;
 }
 
+static uint64_t svm_get_pat(struct vcpu *v)
+{
+	return VMCB(v, uint64_t, VMCB_GPAT);
+}
+
+static void svm_set_pat(struct vcpu *v, uint64_t pat)
+{
+	VMCB(v, uint64_t, VMCB_GPAT) = pat;
+}
+
 static bool svm_event_pending(struct vcpu *v)
 {
 	return VMCB(v, uint64_t, VMCB_EVENTINJ) & EVENT_VALID;
@@ -422,6 +432,8 @@ const struct x86_vendor_ops svm_ops = {
 	.get_sregs = svm_get_sregs,
 	.get_efer = svm_get_efer,
 	.set_efer = svm_set_efer,
+	.get_pat = svm_get_pat,
+	.set_pat = svm_set_pat,
 	.irq_allowed = svm_irq_allowed,
 	.inject_irq = svm_inject_irq,
 	.inject_nmi = svm_inject_nmi,

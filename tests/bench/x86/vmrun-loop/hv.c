@@ -28,42 +28,42 @@
 #define VMCB_NP_ENABLE       0x090
 #define VMCB_NCR3            0x0b0
 /* VMCB state save area. */
-#define VMCB_ES     0x400
-#define VMCB_CS     0x410
-#define VMCB_SS     0x420
-#define VMCB_DS     0x430
-#define VMCB_FS     0x440
-#define VMCB_GS     0x450
-#define VMCB_GDTR   0x460
-#define VMCB_LDTR   0x470
-#define VMCB_IDTR   0x480
-#define VMCB_TR     0x490
-#define VMCB_CPL    0x4cb
-#define VMCB_EFER   0x4d0
-#define VMCB_CR4    0x548
-#define VMCB_CR3    0x550
-#define VMCB_CR0    0x558
-#define VMCB_DR7    0x560
-#define VMCB_DR6    0x568
-#define VMCB_RFLAGS 0x570
-#define VMCB_RIP    0x578
-#define VMCB_RSP    0x5d8
-#define VMCB_RAX    0x5f8
-#define VMCB_GPAT   0x668
+#define VMCB_ES         0x400
+#define VMCB_CS         0x410
+#define VMCB_SS         0x420
+#define VMCB_DS         0x430
+#define VMCB_FS         0x440
+#define VMCB_GS         0x450
+#define VMCB_GDTR       0x460
+#define VMCB_LDTR       0x470
+#define VMCB_IDTR       0x480
+#define VMCB_TR         0x490
+#define VMCB_CPL        0x4cb
+#define VMCB_EFER       0x4d0
+#define VMCB_CR4        0x548
+#define VMCB_CR3        0x550
+#define VMCB_CR0        0x558
+#define VMCB_DR7        0x560
+#define VMCB_DR6        0x568
+#define VMCB_RFLAGS     0x570
+#define VMCB_RIP        0x578
+#define VMCB_RSP        0x5d8
+#define VMCB_RAX        0x5f8
+#define VMCB_GPAT       0x668
 
-#define MISC1_CPUID    (1u << 18)
-#define MISC1_HLT      (1u << 24)
-#define MISC1_IOIO     (1u << 27)
-#define MISC1_SHUTDOWN (1u << 31)
-#define MISC2_VMRUN    (1u << 0)
-#define MISC2_VMMCALL  (1u << 1)
+#define MISC1_CPUID     (1u << 18)
+#define MISC1_HLT       (1u << 24)
+#define MISC1_IOIO      (1u << 27)
+#define MISC1_SHUTDOWN  (1u << 31)
+#define MISC2_VMRUN     (1u << 0)
+#define MISC2_VMMCALL   (1u << 1)
 
-#define EXIT_EXCP_BASE 0x040
-#define EXIT_HLT       0x078
-#define EXIT_IOIO      0x07b
-#define EXIT_SHUTDOWN  0x07f
-#define EXIT_VMMCALL   0x081
-#define EXIT_NPF       0x400
+#define EXIT_EXCP_BASE  0x040
+#define EXIT_HLT        0x078
+#define EXIT_IOIO       0x07b
+#define EXIT_SHUTDOWN   0x07f
+#define EXIT_VMMCALL    0x081
+#define EXIT_NPF        0x400
 
 #define MSR_EFER        0xc0000080
 #define MSR_VM_CR       0xc0010114
@@ -275,7 +275,7 @@ static uint32_t count_from_cmdline(uint32_t mbi)
 
 	if (!mbi || !(*(volatile uint32_t *)(uintptr_t)mbi & (1u << 2)))
 		return N_DEFAULT;
-	p = (const char *)(uintptr_t)*(volatile uint32_t *)(uintptr_t)(mbi + 16);
+	p = (const char *)(uintptr_t) * (volatile uint32_t *)(uintptr_t)(mbi + 16);
 	for (; *p; p++) {
 		if (p[0] == 'n' && p[1] == '=') {
 			for (p += 2; *p >= '0' && *p <= '9'; p++)

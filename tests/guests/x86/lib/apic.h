@@ -5,26 +5,26 @@
 
 #include "arch.h"
 
-#define X2APIC_ID        0x802
-#define X2APIC_VERSION   0x803
-#define X2APIC_TPR       0x808
-#define X2APIC_PPR       0x80a
-#define X2APIC_EOI       0x80b
-#define X2APIC_LDR       0x80d
-#define X2APIC_SVR       0x80f
-#define X2APIC_ISR0      0x810
-#define X2APIC_TMR0      0x818
-#define X2APIC_IRR0      0x820
-#define X2APIC_ESR       0x828
-#define X2APIC_ICR       0x830
-#define X2APIC_LVT_TIMER 0x832
-#define X2APIC_LVT_LINT0 0x835
-#define X2APIC_LVT_LINT1 0x836
-#define X2APIC_LVT_ERROR 0x837
-#define X2APIC_TMICT     0x838
-#define X2APIC_TMCCT     0x839
-#define X2APIC_TDCR      0x83e
-#define X2APIC_SELF_IPI  0x83f
+#define X2APIC_ID           0x802
+#define X2APIC_VERSION      0x803
+#define X2APIC_TPR          0x808
+#define X2APIC_PPR          0x80a
+#define X2APIC_EOI          0x80b
+#define X2APIC_LDR          0x80d
+#define X2APIC_SVR          0x80f
+#define X2APIC_ISR0         0x810
+#define X2APIC_TMR0         0x818
+#define X2APIC_IRR0         0x820
+#define X2APIC_ESR          0x828
+#define X2APIC_ICR          0x830
+#define X2APIC_LVT_TIMER    0x832
+#define X2APIC_LVT_LINT0    0x835
+#define X2APIC_LVT_LINT1    0x836
+#define X2APIC_LVT_ERROR    0x837
+#define X2APIC_TMICT        0x838
+#define X2APIC_TMCCT        0x839
+#define X2APIC_TDCR         0x83e
+#define X2APIC_SELF_IPI     0x83f
 
 #define APIC_SVR_ENABLE     (1u << 8)
 #define APIC_SPURIOUS_VEC   0xff
@@ -58,12 +58,16 @@ static inline bool x2apic_irr_test(uint8_t vector)
 	return (rdmsr(X2APIC_IRR0 + vector / 32) >> (vector % 32)) & 1;
 }
 
-/* Software-enable the vLAPIC (SVR.8) with TPR 0 and the timer masked. */
+/*
+ * Software-enable the vLAPIC (SVR.8) with TPR 0, the timer masked and LINT0
+ * masked, so a platform's ExtINT source cannot get in the tests' way.
+ */
 static inline void x2apic_enable(void)
 {
 	wrmsr(X2APIC_SVR, APIC_SVR_ENABLE | APIC_SPURIOUS_VEC);
 	wrmsr(X2APIC_TPR, 0);
 	wrmsr(X2APIC_LVT_TIMER, APIC_LVT_MASKED);
+	wrmsr(X2APIC_LVT_LINT0, APIC_LVT_MASKED);
 }
 
 /*

@@ -11,9 +11,9 @@
 #include <stdint.h>
 
 /* Selectors of the GDT that crt0 loads; the IDT gates depend on them. */
-#define GDT_CODE32 0x08
-#define GDT_DATA   0x10
-#define GDT_CODE64 0x18
+#define GDT_CODE32            0x08
+#define GDT_DATA              0x10
+#define GDT_CODE64            0x18
 
 #define MSR_IA32_TSC          0x00000010
 #define MSR_IA32_APIC_BASE    0x0000001b
@@ -21,15 +21,15 @@
 #define MSR_IA32_TSC_DEADLINE 0x000006e0
 #define MSR_EFER              0xc0000080
 
-#define APIC_BASE_BSP  (1u << 8)
-#define APIC_BASE_EXTD (1u << 10)
-#define APIC_BASE_EN   (1u << 11)
+#define APIC_BASE_BSP         (1u << 8)
+#define APIC_BASE_EXTD        (1u << 10)
+#define APIC_BASE_EN          (1u << 11)
 
-#define EFER_LME  (1u << 8)
-#define EFER_LMA  (1u << 10)
-#define EFER_SVME (1u << 12)
+#define EFER_LME              (1u << 8)
+#define EFER_LMA              (1u << 10)
+#define EFER_SVME             (1u << 12)
 
-#define X86_EFLAGS_IF (1u << 9)
+#define X86_EFLAGS_IF         (1u << 9)
 
 static inline void outb(uint16_t port, uint8_t v)
 {
@@ -92,9 +92,9 @@ static inline struct cpuid_regs cpuid_count(uint32_t leaf, uint32_t subleaf)
 	struct cpuid_regs r;
 
 	asm volatile("cpuid"
-		     : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx)
-		     : "a"(leaf), "c"(subleaf)
-		     : "memory");
+	             : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx)
+	             : "a"(leaf), "c"(subleaf)
+	             : "memory");
 	return r;
 }
 

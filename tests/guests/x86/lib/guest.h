@@ -14,21 +14,21 @@
 #include "test.h"
 
 /* Platform facts from docs/x86-vm-platform.md. */
-#define COM1_BASE       0x3f8
-#define COM1_IOAPIC_PIN 4
-#define PM1_SLEEP_CTL   0x400
-#define PM1_SLEEP_STS   0x401
-#define RESET_REG       0xcf9
-#define SLEEP_POWEROFF  0x34 /* SLP_EN | SLP_TYP = 5 */
-#define TEST_DEV_BASE   0xfeb00000u
-#define IOAPIC_BASE     0xfec00000u
-#define LAPIC_MMIO_BASE 0xfee00000u
+#define COM1_BASE           0x3f8
+#define COM1_IOAPIC_PIN     4
+#define PM1_SLEEP_CTL       0x400
+#define PM1_SLEEP_STS       0x401
+#define RESET_REG           0xcf9
+#define SLEEP_POWEROFF      0x34 /* SLP_EN | SLP_TYP = 5 */
+#define TEST_DEV_BASE       0xfeb00000u
+#define IOAPIC_BASE         0xfec00000u
+#define LAPIC_MMIO_BASE     0xfee00000u
 
-#define TESTDEV_MAGIC    0x00
-#define TESTDEV_SCRATCH0 0x08
-#define TESTDEV_SCRATCH1 0x10
-#define TESTDEV_COUNT    0x18
-#define TESTDEV_PRINT    0x20
+#define TESTDEV_MAGIC       0x00
+#define TESTDEV_SCRATCH0    0x08
+#define TESTDEV_SCRATCH1    0x10
+#define TESTDEV_COUNT       0x18
+#define TESTDEV_PRINT       0x20
 #define TESTDEV_MAGIC_VALUE 0x54455354u
 
 /* Set by crt0 from EBX at entry. */
@@ -81,11 +81,11 @@ extern volatile uintptr_t guest_fault_error;
 #define GUEST_FIXUP_DISARM "97:\n\tmovl $0, guest_fixup_ip\n\t"
 #endif
 
-#define GUEST_TRY(insns, ...)                                                      \
-	({                                                                         \
-		guest_fault_vector = -1;                                           \
+#define GUEST_TRY(insns, ...)                                                              \
+	({                                                                                 \
+		guest_fault_vector = -1;                                                   \
 		asm volatile(GUEST_FIXUP_ARM insns "\n\t" GUEST_FIXUP_DISARM __VA_ARGS__); \
-		guest_fault_vector;                                                \
+		guest_fault_vector;                                                        \
 	})
 
 #define VEC_DE 0
@@ -108,8 +108,10 @@ static inline int rdmsr_safe(uint32_t msr, uint64_t *val)
 
 static inline int wrmsr_safe(uint32_t msr, uint64_t val)
 {
-	return GUEST_TRY("wrmsr", : : "c"(msr), "a"((uint32_t)val), "d"((uint32_t)(val >> 32))
-			 : "memory");
+	return GUEST_TRY("wrmsr",
+	                 :
+	                 : "c"(msr), "a"((uint32_t)val), "d"((uint32_t)(val >> 32))
+	                 : "memory");
 }
 
 /* Time. */

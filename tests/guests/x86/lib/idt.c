@@ -96,8 +96,8 @@ void isr_dispatch(struct isr_frame *f)
 			return;
 		}
 		gprintf("FAIL unexpected exception %u (%s) error 0x%lx at ip 0x%lx\n", vec,
-			exc_names[vec] ? exc_names[vec] : "?", (unsigned long)f->error,
-			(unsigned long)f->ip);
+		        exc_names[vec] ? exc_names[vec] : "?", (unsigned long)f->error,
+		        (unsigned long)f->ip);
 		test_fail_msg(TEST_FILE, __LINE__, "unexpected exception");
 		test_end();
 	}

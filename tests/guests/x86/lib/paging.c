@@ -37,7 +37,7 @@ void map_page_4k(uint64_t va, uint64_t pa, uint64_t flags)
 
 	if (pd[(va >> 21) & 511] & PTE_PS) {
 		gprintf("FAIL map_page_4k: 0x%llx is inside a large page\n",
-			(unsigned long long)va);
+		        (unsigned long long)va);
 		test_end();
 	}
 	pt = table_next(pd, (va >> 21) & 511);

@@ -32,7 +32,7 @@ enum test_op {
 
 void test_start(const char *name);
 bool test_check(enum test_op op, uint64_t got, uint64_t want, const char *file, int line,
-		const char *expr);
+                const char *expr);
 void test_end(void) __attribute__((noreturn));
 /* Print the RESULT line without powering off (the hostile guest needs it). */
 void test_report(void);
@@ -47,7 +47,7 @@ unsigned int test_failed_count(void);
 	test_check(TEST_OP_EQ, (uint64_t)(a), (uint64_t)(b), TEST_FILE, __LINE__, #a " == " #b)
 #define EXPECT_NE(a, b) \
 	test_check(TEST_OP_NE, (uint64_t)(a), (uint64_t)(b), TEST_FILE, __LINE__, #a " != " #b)
-#define EXPECT_TRUE(x) test_check(TEST_OP_TRUE, (uint64_t)!!(x), 1, TEST_FILE, __LINE__, #x)
+#define EXPECT_TRUE(x) test_check(TEST_OP_TRUE, (uint64_t) !!(x), 1, TEST_FILE, __LINE__, #x)
 #define EXPECT_GE(a, b) \
 	test_check(TEST_OP_GE, (uint64_t)(a), (uint64_t)(b), TEST_FILE, __LINE__, #a " >= " #b)
 #define EXPECT_LE(a, b) \

@@ -9,6 +9,13 @@
  * Tables: RSDP (rev 2) -> XSDT and RSDT -> FADT (rev 6.5, HW_REDUCED_ACPI)
  * -> DSDT (\_S5, COM1, processor devices), and MADT. No FACS: it is optional
  * on hardware-reduced platforms.
+ *
+ * The last 16 bytes of the area, at the real-mode reset vector F000:FFF0,
+ * hold a stub that writes the reset value to the reset register. Linux on
+ * a hardware-reduced platform without EFI runtime services reboots by
+ * trying EFI, then jumping to F000:FFF0 "BIOS" (reboot_type BOOT_EFI, then
+ * BOOT_BIOS) before it ever uses the FADT reset register; without the stub
+ * that jump would run whatever bytes are there.
  */
 #ifndef ARCH_ACPI_BUILD_H
 #define ARCH_ACPI_BUILD_H
@@ -19,6 +26,8 @@
 #define ACPI_RSDP_GPA        0xE0000ULL
 #define ACPI_AREA_GPA        0xE0000ULL  /* reserved in e820 */
 #define ACPI_AREA_END        0x100000ULL /* exclusive */
+#define X86_RESET_VECTOR_GPA 0xFFFF0ULL  /* reset stub; tables end below it */
+#define X86_RESET_STUB_LEN   16
 #define X86_LAPIC_GPA        0xFEE00000ULL
 #define X86_IOAPIC_GPA       0xFEC00000ULL
 #define X86_IOAPIC_PINS      24
@@ -107,7 +116,8 @@ struct x86_vm_layout {
 
 /**
  * Build the VM's ACPI tables into its RAM: RSDP at ACPI_RSDP_GPA and every
- * table after it, all inside [ACPI_AREA_GPA, ACPI_AREA_END).
+ * table after it, all inside [ACPI_AREA_GPA, X86_RESET_VECTOR_GPA), and the
+ * reset stub at X86_RESET_VECTOR_GPA (see above).
  * @return 0, -EINVAL for a bad layout (no RAM below 1 MiB, 0 or more than
  *         ACPI_MAX_VCPUS vCPUs, UART IRQ not an IOAPIC pin), or -ENOSPC if
  *         the tables do not fit in the area.

@@ -99,7 +99,8 @@ int x86_e820_build(const struct x86_vm_layout *l, struct e820_entry *out, unsign
  *   -ENOMEM  kernel or initrd does not fit in the VM's RAM
  *   -E2BIG   command line longer than the kernel accepts
  *   -ENOSPC  ACPI tables do not fit
- * Guest RAM may have been partially written on failure.
+ * Everything is validated before the first write: on failure guest RAM is
+ * untouched, except the ACPI area for -ENOSPC.
  */
 int linux_boot_prepare(const struct x86_vm_layout *l, const struct x86_guest_image *kernel,
                        const struct x86_guest_image *initrd, const char *cmdline,

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Virtual local APIC, x2APIC mode only (the guest finds x2APIC enabled at
- * reset and has no xAPIC MMIO page). A pure state machine: the VM layer feeds
- * it MSR accesses, interrupts and timer expiries, and it reports back through
- * struct vlapic_ops.
+ * Virtual local APIC (Intel SDM vol. 3, ch. 10/11). It powers up in x2APIC
+ * mode (MSR interface), but a guest may leave it, as on hardware: x2APIC ->
+ * disabled -> xAPIC (the memory-mapped page at 0xFEE00000) and xAPIC ->
+ * x2APIC. Linux without interrupt remapping does exactly that. A pure state
+ * machine: the VM layer feeds it MSR and MMIO accesses, interrupts and timer
+ * expiries, and it reports back through struct vlapic_ops.
  *
  * Concurrency: no locking inside. The caller serializes every call on one
  * struct vlapic (accept_irq from other vCPUs included). Hooks are invoked as
@@ -68,6 +70,44 @@
 #define VLAPIC_MSR_TIMER_DCR   0x83EU
 #define VLAPIC_MSR_SELF_IPI    0x83FU
 
+/*
+ * xAPIC page offsets. A register shared with x2APIC mode sits at
+ * (MSR - 0x800) * 16; APR, RRD, DFR and ICR_HI exist only here, SELF_IPI
+ * only as an MSR. Only 32-bit accesses at 16-byte aligned offsets are
+ * architectural.
+ */
+#define VLAPIC_XAPIC_PAGE_SIZE 0x1000U
+#define VLAPIC_OFF_ID          0x020U
+#define VLAPIC_OFF_VERSION     0x030U
+#define VLAPIC_OFF_TPR         0x080U
+#define VLAPIC_OFF_APR         0x090U
+#define VLAPIC_OFF_PPR         0x0A0U
+#define VLAPIC_OFF_EOI         0x0B0U
+#define VLAPIC_OFF_RRD         0x0C0U
+#define VLAPIC_OFF_LDR         0x0D0U
+#define VLAPIC_OFF_DFR         0x0E0U
+#define VLAPIC_OFF_SVR         0x0F0U
+#define VLAPIC_OFF_ISR0        0x100U /* 8 registers, 16 bytes apart */
+#define VLAPIC_OFF_TMR0        0x180U
+#define VLAPIC_OFF_IRR0        0x200U
+#define VLAPIC_OFF_ESR         0x280U
+#define VLAPIC_OFF_LVT_CMCI    0x2F0U
+#define VLAPIC_OFF_ICR_LO      0x300U
+#define VLAPIC_OFF_ICR_HI      0x310U
+#define VLAPIC_OFF_LVT_TIMER   0x320U
+#define VLAPIC_OFF_LVT_THERMAL 0x330U
+#define VLAPIC_OFF_LVT_PMC     0x340U
+#define VLAPIC_OFF_LVT_LINT0   0x350U
+#define VLAPIC_OFF_LVT_LINT1   0x360U
+#define VLAPIC_OFF_LVT_ERROR   0x370U
+#define VLAPIC_OFF_TIMER_INIT  0x380U
+#define VLAPIC_OFF_TIMER_CUR   0x390U
+#define VLAPIC_OFF_TIMER_DCR   0x3E0U
+
+/* xAPIC destination format register: the model is in bits 31:28, 27:0 read as ones. */
+#define VLAPIC_DFR_FLAT    0xFFFFFFFFU
+#define VLAPIC_DFR_CLUSTER 0x0FFFFFFFU
+
 /* Version: integrated APIC (0x14), max LVT entry 6 (CMCI present), no EOI-broadcast suppression. */
 #define VLAPIC_VERSION               0x00060014U
 
@@ -114,11 +154,15 @@ struct vlapic_ipi {
 	uint8_t vector;        /* fixed/lowest: vector; SIPI: start page */
 	uint8_t delivery_mode; /* enum vlapic_dm */
 	uint8_t shorthand;     /* enum vlapic_shorthand */
-	bool logical;          /* destination mode: x2APIC cluster-logical */
+	bool logical;          /* logical destination mode; each target's LDR/DFR decide */
 	bool level_trigger;    /* ICR bit 15 */
 	bool level_assert;     /* ICR bit 14 */
-	uint32_t dest;         /* ICR[63:32]; meaningless with a shorthand */
-	uint32_t src_id;       /* APIC id of the sender */
+	/*
+	 * x2APIC sender: ICR[63:32]. xAPIC sender: ICR_HI[31:24], 8 bits, so a
+	 * physical broadcast arrives as 0xFF. Meaningless with a shorthand.
+	 */
+	uint32_t dest;
+	uint32_t src_id; /* APIC id of the sender */
 };
 
 struct vlapic_ops {
@@ -150,6 +194,8 @@ struct vlapic {
 	uint64_t tsc_khz;
 	uint64_t apic_base; /* IA32_APIC_BASE as the guest reads it */
 	uint32_t apic_id;
+	uint32_t ldr; /* x2APIC: derived from the id; xAPIC: as written (bits 31:24) */
+	uint32_t dfr; /* xAPIC only */
 	uint32_t tpr;
 	uint32_t ppr;
 	uint32_t svr;
@@ -159,7 +205,7 @@ struct vlapic {
 	uint32_t isr[8];
 	uint32_t tmr[8];
 	uint32_t irr[8];
-	uint64_t icr;
+	uint64_t icr;           /* xAPIC: ICR_HI in bits 63:32 */
 	uint32_t timer_initial; /* initial count register */
 	uint32_t timer_dcr;     /* divide configuration register */
 	/*
@@ -179,13 +225,38 @@ static inline uint32_t vlapic_bus_hz(uint64_t tsc_khz)
 /* Power-up state: x2APIC enabled, IA32_APIC_BASE = 0xFEE00000 | EN | EXTD (| BSP). */
 void vlapic_init(struct vlapic *v, uint32_t apic_id, bool bsp, uint64_t tsc_khz,
                  const struct vlapic_ops *ops, void *owner);
-/* INIT: registers back to their reset values; APIC id and IA32_APIC_BASE kept. */
+/*
+ * INIT: registers back to their reset values in the current mode (xAPIC: LDR
+ * 0, DFR flat); APIC id and IA32_APIC_BASE kept.
+ */
 void vlapic_reset(struct vlapic *v);
 
+/*
+ * IA32_APIC_BASE, IA32_TSC_DEADLINE and 0x800-0x8FF. -EINVAL: the caller
+ * injects #GP. IA32_APIC_BASE and IA32_TSC_DEADLINE work in every mode;
+ * 0x800-0x8FF only in x2APIC mode. IA32_APIC_BASE writes follow SDM 10.12.5:
+ * x2APIC -> xAPIC directly, EXTD without EN and reserved bits are refused,
+ * and so is moving the base away from 0xFEE00000.
+ */
 bool vlapic_handles_msr(uint32_t msr);
-/* -EINVAL: the caller injects #GP. */
 int vlapic_msr_read(struct vlapic *v, uint32_t msr, uint64_t *val, uint64_t now_tsc);
 int vlapic_msr_write(struct vlapic *v, uint32_t msr, uint64_t val, uint64_t now_tsc);
+
+/* EN set, EXTD clear: the xAPIC page at VLAPIC_BASE_DEFAULT is decoded. */
+bool vlapic_xapic_mode(const struct vlapic *v);
+/*
+ * An access to the xAPIC page; offset within the page. Guest mistakes are
+ * never errors: outside xAPIC mode the page is not decoded (reads all ones,
+ * writes dropped, as for a globally disabled APIC), and in xAPIC mode
+ * anything but a 32-bit access at a 16-byte aligned offset, an unimplemented
+ * or write-only register, reads 0, while writes to such places or to
+ * read-only registers are dropped. -EINVAL only for caller bugs: offset
+ * outside the page, NULL val.
+ */
+int vlapic_mmio_read(struct vlapic *v, uint64_t offset, unsigned size, uint64_t *val,
+                     uint64_t now_tsc);
+int vlapic_mmio_write(struct vlapic *v, uint64_t offset, unsigned size, uint64_t val,
+                      uint64_t now_tsc);
 
 /* Fixed-mode interrupt for this LAPIC; level selects the TMR bit. */
 void vlapic_accept_irq(struct vlapic *v, uint8_t vector, bool level);
@@ -195,7 +266,13 @@ int vlapic_pending_vector(const struct vlapic *v);
 void vlapic_ack(struct vlapic *v, uint8_t vector);
 /* The timer_arm hook fired. Early or stale calls are harmless. */
 void vlapic_timer_expired(struct vlapic *v, uint64_t now_tsc);
-/* x2APIC physical or cluster-logical destination; 0xFFFFFFFF is broadcast. */
+/*
+ * Does a destination select this LAPIC, in the LAPIC's current mode?
+ * 0xFFFFFFFF is a broadcast in every mode. x2APIC: 32-bit physical id or
+ * cluster-logical (bits 31:16 cluster, 15:0 member bitmap). xAPIC: 8-bit
+ * destinations, 0xFF is a broadcast; logical uses LDR[31:24] with the DFR's
+ * flat or cluster model. A disabled LAPIC matches nothing.
+ */
 bool vlapic_match_dest(const struct vlapic *v, uint32_t dest, bool logical);
 
 #endif

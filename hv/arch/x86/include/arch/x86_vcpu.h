@@ -66,6 +66,8 @@ struct x86_vendor_ops {
 	void (*get_sregs)(struct vcpu *v, struct x86_sregs *s);
 	uint64_t (*get_efer)(struct vcpu *v);
 	void (*set_efer)(struct vcpu *v, uint64_t efer); /* architectural bits only */
+	uint64_t (*get_pat)(struct vcpu *v);
+	void (*set_pat)(struct vcpu *v, uint64_t pat); /* validated by the caller */
 	bool (*irq_allowed)(struct vcpu *v);
 	void (*inject_irq)(struct vcpu *v, uint8_t vector);
 	void (*inject_nmi)(struct vcpu *v);
