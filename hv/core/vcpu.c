@@ -20,6 +20,19 @@ void vcpu_request(struct vcpu *v, uint64_t req)
 	vcpu_kick(v);
 }
 
+/*
+ * A vCPU became runnable: its pCPU must pick again, whether it idles or runs
+ * another vCPU (which then may have to share the pCPU under a slice timer).
+ */
+static void resched(struct vcpu *v)
+{
+	struct pcpu *p = pcpu_get(v->pcpu);
+
+	p->need_resched = true;
+	if (p != this_pcpu())
+		pcpu_arch_send_ipi(v->pcpu, IPI_KICK);
+}
+
 void vcpu_set_state(struct vcpu *v, enum vcpu_state state)
 {
 	struct sched_rq *rq = &pcpu_get(v->pcpu)->rq;
@@ -31,8 +44,8 @@ void vcpu_set_state(struct vcpu *v, enum vcpu_state state)
 	else
 		sched_block(rq, &v->se);
 	spin_unlock(&rq->lock);
-	if (state == VCPU_RUNNING && v->pcpu != this_pcpu()->id)
-		pcpu_arch_send_ipi(v->pcpu, IPI_KICK);
+	if (state == VCPU_RUNNING)
+		resched(v);
 }
 
 void vcpu_kick(struct vcpu *v)
@@ -47,15 +60,10 @@ void vcpu_kick(struct vcpu *v)
 		woke = true;
 	}
 	spin_unlock(&p->rq.lock);
-	if (p == this_pcpu()) {
-		/* A woken vCPU may deserve the pCPU now: let the loop re-pick. */
-		if (woke)
-			p->need_resched = true;
-		return;
-	}
-	/* Force the target out of guest mode (or out of idle) to look at v. */
-	if (woke || v->in_guest)
-		pcpu_arch_send_ipi(v->pcpu, IPI_KICK);
+	if (woke)
+		resched(v);
+	else if (p != this_pcpu() && v->in_guest)
+		pcpu_arch_send_ipi(v->pcpu, IPI_KICK); /* leave guest mode to take the event */
 }
 
 void vcpu_halt(struct vcpu *v)
@@ -105,10 +113,11 @@ void pcpu_run_loop(void)
 		uint64_t now = timer_now();
 
 		spin_lock(&p->rq.lock);
+		/* Cleared before picking: a wake-up after the pick sets it again. */
+		p->need_resched = false;
 		se = sched_pick_next(&p->rq, now);
 		runnable = sched_nr_runnable(&p->rq);
 		spin_unlock(&p->rq.lock);
-		p->need_resched = false;
 		if (!se) {
 			timer_cancel(&slice);
 			pcpu_arch_idle();
