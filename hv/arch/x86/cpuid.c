@@ -57,6 +57,13 @@ void x86_cpuid(struct vcpu *v, uint32_t leaf, uint32_t sub, uint32_t out[4])
 		out[EDX] = 0;
 		return;
 	}
+	if (leaf == 0x16) {
+		/* Base and maximum frequency in MHz, so Linux needs no PIT to find cpu_khz. */
+		out[EAX] = out[EBX] = (uint32_t)(tsc_khz / 1000);
+		out[ECX] = 100;
+		out[EDX] = 0;
+		return;
+	}
 	if (leaf < 0x80000000 && leaf > max_basic && leaf != 0xB) {
 		out[EAX] = out[EBX] = out[ECX] = out[EDX] = 0;
 		return;
@@ -64,7 +71,7 @@ void x86_cpuid(struct vcpu *v, uint32_t leaf, uint32_t sub, uint32_t out[4])
 	cpuid_count(leaf, sub, &out[EAX], &out[EBX], &out[ECX], &out[EDX]);
 	switch (leaf) {
 	case 0:
-		out[EAX] = max_basic < 0x15 ? 0x15 : max_basic;
+		out[EAX] = max_basic < 0x16 ? 0x16 : max_basic;
 		break;
 	case 1:
 		/* EBX: initial APIC id and logical processor count. */
