@@ -7,10 +7,14 @@
 
 static bool known_id(uint64_t id)
 {
-	static const uint64_t ids[] = { HC_GET_API_VERSION, HC_SERVICE_VM_OFFLINE_CPU,
-					HC_SET_CALLBACK_VECTOR, HC_CREATE_VM,
-					HC_DESTROY_VM,      HC_START_VM,
-					HC_PAUSE_VM,        HC_RESET_VM };
+	static const uint64_t ids[] = { HC_GET_API_VERSION,
+		                        HC_SERVICE_VM_OFFLINE_CPU,
+		                        HC_SET_CALLBACK_VECTOR,
+		                        HC_CREATE_VM,
+		                        HC_DESTROY_VM,
+		                        HC_START_VM,
+		                        HC_PAUSE_VM,
+		                        HC_RESET_VM };
 
 	for (unsigned i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
 		if (ids[i] == id)

@@ -33,12 +33,13 @@ static const struct io_handler *find(struct io_bus *bus, uint64_t addr, unsigned
 }
 
 static void note_unhandled(struct io_bus *bus, struct vcpu *v, const char *what, uint64_t addr,
-			   unsigned width)
+                           unsigned width)
 {
 	/* A guest probing absent devices must not flood the console. */
 	if (bus->nr_unhandled++ < IO_LOG_UNHANDLED)
-		pr_warn("vm %s: unhandled %s of %u bytes at 0x%lx%s\n", vm_name(v->vm), what,
-			width, addr, bus->nr_unhandled == IO_LOG_UNHANDLED ? " (further ones not logged)" : "");
+		pr_warn("vm %s: unhandled %s of %u bytes at 0x%lx%s\n", vm_name(v->vm), what, width,
+		        addr,
+		        bus->nr_unhandled == IO_LOG_UNHANDLED ? " (further ones not logged)" : "");
 }
 
 void io_bus_read(struct io_bus *bus, struct vcpu *v, uint64_t addr, unsigned width, uint64_t *val)

@@ -35,7 +35,7 @@ void log_printf(enum log_level level, const char *fmt, ...)
 	if (level > log_threshold)
 		return;
 	n = snprintf(buf, sizeof(buf), "[hv%u %c] ", this_pcpu() ? this_pcpu()->id : 0,
-		     level_tag[level]);
+	             level_tag[level]);
 	va_start(ap, fmt);
 	vsnprintf(buf + n, sizeof(buf) - (size_t)n, fmt, ap);
 	va_end(ap);

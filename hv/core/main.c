@@ -45,7 +45,7 @@ static void load_scenario(void)
 	if (hv_scenario.log_level < LOG_LEVEL_MAX)
 		log_threshold = hv_scenario.log_level;
 	pr_info("scenario: %u VM(s), %s scheduling\n", hv_scenario.nr_vms,
-		hv_scenario.sched == SCHED_SHARED ? "shared" : "partitioned");
+	        hv_scenario.sched == SCHED_SHARED ? "shared" : "partitioned");
 }
 
 void pcpu_secondary_main(struct pcpu *p)
@@ -59,7 +59,7 @@ void hv_core_main(void)
 	unsigned started = 0;
 
 	pr_info("%u pCPU(s), TSC %lu kHz, %lu MiB free for VMs\n", nr_pcpus, tsc_khz,
-		(hv_pages.nr_free * PAGE_SIZE) >> 20);
+	        (hv_pages.nr_free * PAGE_SIZE) >> 20);
 	load_scenario();
 	pcpu_arch_start_secondaries();
 
@@ -68,7 +68,7 @@ void hv_core_main(void)
 
 		if (cfg->load_order != LOAD_PRE_LAUNCHED) {
 			pr_info("vm %s: %s, waiting for the Service VM to launch it\n", cfg->name,
-				scenario_load_order_name(cfg->load_order));
+			        scenario_load_order_name(cfg->load_order));
 			continue;
 		}
 		if (vm_create(&vms[nr_vms], (vmid_t)nr_vms, cfg)) {

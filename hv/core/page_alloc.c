@@ -62,7 +62,7 @@ static bool run_is_free(const struct page_pool *p, uint64_t first, uint64_t n, u
 
 /* First fit from the hint, wrapping once; skips past the used frame that broke a run. */
 static uint64_t find_run(const struct page_pool *p, uint64_t from, uint64_t to, uint64_t n,
-			 uint64_t align)
+                         uint64_t align)
 {
 	uint64_t base_frame = p->base / PAGE_SIZE;
 	uint64_t i = ALIGN_UP(base_frame + from, align) - base_frame;

@@ -41,7 +41,7 @@ static void flush_console_line(struct vm *vm)
 {
 	char buf[sizeof(vm->con_line) + 48];
 	int n = snprintf(buf, sizeof(buf), "[vm %s] %.*s\n", vm_name(vm), (int)vm->con_len,
-			 vm->con_line);
+	                 vm->con_line);
 
 	console_write(buf, (size_t)MIN(n, (int)sizeof(buf) - 1));
 	vm->con_len = 0;
@@ -126,8 +126,8 @@ int vm_create(struct vm *vm, vmid_t id, const struct scenario_vm *cfg)
 		return -ENOMEM;
 	}
 	vm->stage2 = (struct pgtable){ .fmt = vm_arch_stage2_fmt(),
-				       .alloc_table = stage2_alloc,
-				       .free_table = stage2_free };
+		                       .alloc_table = stage2_alloc,
+		                       .free_table = stage2_free };
 	err = pgtable_init(&vm->stage2);
 	if (!err)
 		err = pgtable_map(&vm->stage2, 0, vm->ram_hpa, vm->ram_size, PGT_RWX | PGT_USER);
@@ -145,10 +145,10 @@ int vm_create(struct vm *vm, vmid_t id, const struct scenario_vm *cfg)
 
 	if (cfg->vuart.enabled) {
 		struct io_handler h = { .base = cfg->vuart.port_base,
-					.size = 8,
-					.read = uart_pio_read,
-					.write = uart_pio_write,
-					.opaque = vm };
+			                .size = 8,
+			                .read = uart_pio_read,
+			                .write = uart_pio_write,
+			                .opaque = vm };
 
 		vuart_init(&vm->uart, &uart_ops, vm);
 		err = io_bus_register(&vm->pio, &h);
@@ -174,7 +174,7 @@ int vm_create(struct vm *vm, vmid_t id, const struct scenario_vm *cfg)
 		}
 	}
 	pr_info("vm %s: created, %u vCPU(s), %lu MiB RAM at 0x%lx\n", cfg->name, vm->nr_vcpus,
-		vm->ram_size >> 20, vm->ram_hpa);
+	        vm->ram_size >> 20, vm->ram_hpa);
 	return 0;
 }
 

@@ -19,7 +19,7 @@ static void put(struct out *o, char c)
 }
 
 static void put_num(struct out *o, uint64_t v, unsigned base, bool neg, bool upper, int width,
-		    bool zero, bool left, const char *prefix)
+                    bool zero, bool left, const char *prefix)
 {
 	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
 	char tmp[24];
@@ -98,7 +98,7 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 			int64_t v = lng ? va_arg(ap, int64_t) : va_arg(ap, int);
 
 			put_num(&o, v < 0 ? -(uint64_t)v : (uint64_t)v, 10, v < 0, false, width,
-				zero, left, "");
+			        zero, left, "");
 			break;
 		}
 		case 'u':
@@ -109,12 +109,12 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 			unsigned base = *fmt == 'u' ? 10 : *fmt == 'o' ? 8 : 16;
 
 			put_num(&o, v, base, false, *fmt == 'X', width, zero, left,
-				alt && base == 16 ? "0x" : "");
+			        alt && base == 16 ? "0x" : "");
 			break;
 		}
 		case 'p':
 			put_num(&o, (uintptr_t)va_arg(ap, void *), 16, false, false, width, zero,
-				left, "0x");
+			        left, "0x");
 			break;
 		case 's': {
 			const char *s = va_arg(ap, const char *);

@@ -1,20 +1,20 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <arch/apic.h>
+#include <arch/cpu.h>
 #include <hv/log.h>
 #include <hv/pcpu.h>
 #include <hv/timer.h>
-#include <arch/apic.h>
-#include <arch/cpu.h>
 
-#define LAPIC_BASE 0xFEE00000UL
-#define LAPIC_ID 0x020
-#define LAPIC_EOI 0x0B0
-#define LAPIC_SVR 0x0F0
-#define LAPIC_ICR_LO 0x300
-#define LAPIC_ICR_HI 0x310
-#define LAPIC_LVT_TIMER 0x320
+#define LAPIC_BASE       0xFEE00000UL
+#define LAPIC_ID         0x020
+#define LAPIC_EOI        0x0B0
+#define LAPIC_SVR        0x0F0
+#define LAPIC_ICR_LO     0x300
+#define LAPIC_ICR_HI     0x310
+#define LAPIC_LVT_TIMER  0x320
 #define LAPIC_TIMER_INIT 0x380
-#define LAPIC_TIMER_CUR 0x390
-#define LAPIC_TIMER_DIV 0x3E0
+#define LAPIC_TIMER_CUR  0x390
+#define LAPIC_TIMER_DIV  0x3E0
 
 #define LVT_TSC_DEADLINE (2u << 17)
 
@@ -79,7 +79,7 @@ void lapic_send_init_sipi(uint32_t apic_id, uint8_t page)
 void legacy_pic_disable(void)
 {
 	static const uint8_t init[2][4] = { { 0x11, VECTOR_LEGACY_PIC, 0x04, 0x01 },
-					    { 0x11, VECTOR_LEGACY_PIC + 8, 0x02, 0x01 } };
+		                            { 0x11, VECTOR_LEGACY_PIC + 8, 0x02, 0x01 } };
 	const uint16_t base[2] = { 0x20, 0xA0 };
 
 	for (int i = 0; i < 2; i++) {
@@ -129,9 +129,9 @@ void timer_arch_program(uint64_t deadline)
  * reads with TSC reads, samples whose brackets are wide are dropped, and the
  * median of the rest wins.
  */
-#define PIT_HZ 1193182
+#define PIT_HZ        1193182
 #define CAL_PIT_TICKS 24000 /* ~20 ms per sample */
-#define CAL_SAMPLES 7
+#define CAL_SAMPLES   7
 
 static uint16_t pit2_read(uint64_t *t_mid, uint64_t *t_width)
 {
@@ -161,7 +161,7 @@ static struct cal_sample calibrate_once(void)
 	uint16_t c0, c1;
 
 	outb(0x61, (inb(0x61) & ~0x02) | 0x01); /* gate on, speaker off */
-	outb(0x43, 0xB0);                        /* channel 2, lo/hi, mode 0 */
+	outb(0x43, 0xB0);                       /* channel 2, lo/hi, mode 0 */
 	outb(0x42, 0xFF);
 	outb(0x42, 0xFF);
 	lapic_write(LAPIC_TIMER_INIT, 0xFFFFFFFF);

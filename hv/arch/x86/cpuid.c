@@ -4,12 +4,17 @@
  * plus x2APIC, the TSC-deadline timer, ACRN's hypervisor leaves and leaf
  * 0x15, so Linux learns the TSC frequency without calibrating it.
  */
-#include <hv/vcpu.h>
-#include <hv/vm.h>
 #include <arch/cpu.h>
 #include <arch/x86_vcpu.h>
+#include <hv/vcpu.h>
+#include <hv/vm.h>
 
-enum { EAX, EBX, ECX, EDX };
+enum {
+	EAX,
+	EBX,
+	ECX,
+	EDX
+};
 
 static void topology_leaf(struct vcpu *v, uint32_t sub, uint32_t out[4])
 {
@@ -76,8 +81,8 @@ void x86_cpuid(struct vcpu *v, uint32_t leaf, uint32_t sub, uint32_t out[4])
 	case 1:
 		/* EBX: initial APIC id and logical processor count. */
 		out[EBX] = (out[EBX] & 0xFFFF) | (v->vm->nr_vcpus << 16) | (v->id << 24);
-		out[ECX] &= ~(BIT(3) | BIT(5) | BIT(6) | BIT(7) | BIT(8) | BIT(15) | BIT(18) |
-			      BIT(27));
+		out[ECX] &=
+		        ~(BIT(3) | BIT(5) | BIT(6) | BIT(7) | BIT(8) | BIT(15) | BIT(18) | BIT(27));
 		out[ECX] |= BIT(21) | BIT(24) | BIT(31);
 		{
 			struct x86_sregs s;

@@ -4,16 +4,16 @@
  * pCPU discovery from the firmware's ACPI MADT, the page pool, and then the
  * arch-neutral boot (hv_core_main).
  */
+#include <arch/apic.h>
+#include <arch/cpu.h>
+#include <arch/vrtc.h>
+#include <arch/x86_vcpu.h>
 #include <hv/boot.h>
 #include <hv/console.h>
 #include <hv/lib.h>
 #include <hv/log.h>
 #include <hv/mm.h>
 #include <hv/pcpu.h>
-#include <arch/apic.h>
-#include <arch/cpu.h>
-#include <arch/vrtc.h>
-#include <arch/x86_vcpu.h>
 
 #define MB_BOOTLOADER_MAGIC 0x2BADB002
 
@@ -99,7 +99,7 @@ static void parse_multiboot(uint32_t magic, const struct mb_info *mb)
 
 			if (e->type == 1)
 				boot_info.ram[boot_info.nr_ram++] =
-					(struct boot_ram_range){ e->addr, e->len };
+				        (struct boot_ram_range){ e->addr, e->len };
 			off += e->size + 4;
 		}
 	}
@@ -152,11 +152,12 @@ static void discover_pcpus(void)
 	}
 	xsdt = rsdp[15] >= 2 && *(const uint64_t *)(rsdp + 24);
 	sdt = xsdt ? hpa_to_ptr(*(const uint64_t *)(rsdp + 24))
-		   : hpa_to_ptr(*(const uint32_t *)(rsdp + 16));
+	           : hpa_to_ptr(*(const uint32_t *)(rsdp + 16));
 	len = *(const uint32_t *)(sdt + 4);
 	entry_size = xsdt ? 8 : 4;
 	for (uint32_t off = 36; off + entry_size <= len; off += entry_size) {
-		uint64_t addr = xsdt ? *(const uint64_t *)(sdt + off) : *(const uint32_t *)(sdt + off);
+		uint64_t addr =
+		        xsdt ? *(const uint64_t *)(sdt + off) : *(const uint32_t *)(sdt + off);
 		const uint8_t *t = hpa_to_ptr(addr);
 
 		if (!memcmp(t, "APIC", 4)) {
@@ -200,21 +201,21 @@ static void init_page_pool(void)
 	for (unsigned i = 0; i < boot_info.nr_ram; i++) {
 		paddr_t s = ALIGN_UP(boot_info.ram[i].start, PAGE_SIZE);
 		paddr_t e = ALIGN_DOWN(MIN(boot_info.ram[i].start + boot_info.ram[i].size, top),
-				       PAGE_SIZE);
+		                       PAGE_SIZE);
 
 		if (e > s)
 			page_pool_free(&hv_pages, s, (e - s) / PAGE_SIZE);
 	}
 	page_pool_reserve(&hv_pages, 0, MiB(1) / PAGE_SIZE);
 	page_pool_reserve(&hv_pages, ptr_to_hpa(hv_image_start),
-			  (size_t)(hv_image_end - hv_image_start + PAGE_SIZE - 1) / PAGE_SIZE);
+	                  (size_t)(hv_image_end - hv_image_start + PAGE_SIZE - 1) / PAGE_SIZE);
 	for (unsigned i = 0; i < boot_info.nr_modules; i++) {
 		const struct boot_module *m = &boot_info.modules[i];
 
 		page_pool_reserve(&hv_pages, ALIGN_DOWN(m->start, PAGE_SIZE),
-				  (ALIGN_UP(m->start + m->size, PAGE_SIZE) -
-				   ALIGN_DOWN(m->start, PAGE_SIZE)) /
-					  PAGE_SIZE);
+		                  (ALIGN_UP(m->start + m->size, PAGE_SIZE) -
+		                   ALIGN_DOWN(m->start, PAGE_SIZE)) /
+		                          PAGE_SIZE);
 	}
 }
 
@@ -241,7 +242,7 @@ void hv_main(uint32_t magic, const struct mb_info *mb)
 	vrtc_init_board_time();
 	bsp->online = true;
 	pr_info("vCPU backend %s, %u ASIDs, TSC-deadline timer %s, XSAVE %s\n", x86_vendor->name,
-		x86_features.svm_nr_asids, x86_features.tsc_deadline ? "yes" : "no",
-		x86_features.xsave ? "yes" : "no");
+	        x86_features.svm_nr_asids, x86_features.tsc_deadline ? "yes" : "no",
+	        x86_features.xsave ? "yes" : "no");
 	hv_core_main();
 }

@@ -3,25 +3,25 @@
  * Exit handling of the vendor-neutral x86 vCPU: every backend reports exits
  * as struct x86_exit, and they all land here.
  */
+#include <arch/cpu.h>
+#include <arch/guest_walk.h>
+#include <arch/x86_vcpu.h>
 #include <hv/errno.h>
 #include <hv/hypercall.h>
 #include <hv/lib.h>
 #include <hv/log.h>
 #include <hv/vcpu.h>
 #include <hv/vm.h>
-#include <arch/cpu.h>
-#include <arch/guest_walk.h>
-#include <arch/x86_vcpu.h>
 
 #define GUEST_LOG_LIMIT 16
 
 /* Rate-limited: a hostile guest must not be able to flood the console. */
-#define guest_warn(v, fmt, ...)                                                                    \
-	do {                                                                                       \
-		if ((v)->vm->arch.nr_gp_logged < GUEST_LOG_LIMIT) {                                \
-			(v)->vm->arch.nr_gp_logged++;                                              \
-			pr_warn("vm %s vcpu %u: " fmt, vm_name((v)->vm), (v)->id, ##__VA_ARGS__);  \
-		}                                                                                  \
+#define guest_warn(v, fmt, ...)                                                                   \
+	do {                                                                                      \
+		if ((v)->vm->arch.nr_gp_logged < GUEST_LOG_LIMIT) {                               \
+			(v)->vm->arch.nr_gp_logged++;                                             \
+			pr_warn("vm %s vcpu %u: " fmt, vm_name((v)->vm), (v)->id, ##__VA_ARGS__); \
+		}                                                                                 \
 	} while (0)
 
 void x86_inject_gp(struct vcpu *v)
@@ -165,19 +165,21 @@ static void handle_mmio(struct vcpu *v, const struct x86_exit *x)
 		return;
 	}
 	x86_vendor->get_sregs(v, &s);
-	c.paging = (struct x86_paging_state){ .cr0 = s.cr0, .cr3 = s.cr3, .cr4 = s.cr4,
-					      .efer = s.efer };
+	c.paging = (struct x86_paging_state){
+		.cr0 = s.cr0, .cr3 = s.cr3, .cr4 = s.cr4, .efer = s.efer
+	};
 	err = x86_guest_read_gla(&c.paging, s.cs_base + v->arch.regs.rip, X86_ACCESS_FETCH, &c.mem,
-				 bytes, sizeof(bytes), &got, &fault_gla, &pf);
+	                         bytes, sizeof(bytes), &got, &fault_gla, &pf);
 	/* The instruction may end before a fault further on: decode what we got. */
 	err = got ? x86_insn_decode(bytes, got, cpu_mode(&s), &insn) : -EFAULT;
 	if (!err)
 		err = x86_insn_emulate(&insn, &v->arch.regs, x->mmio.gpa, &emul_ops, &c);
 	if (err) {
-		guest_warn(v, "cannot emulate MMIO access to 0x%lx at rip 0x%lx (%d): "
-			      "%02x %02x %02x %02x\n",
-			   x->mmio.gpa, v->arch.regs.rip, err, bytes[0], bytes[1], bytes[2],
-			   bytes[3]);
+		guest_warn(v,
+		           "cannot emulate MMIO access to 0x%lx at rip 0x%lx (%d): "
+		           "%02x %02x %02x %02x\n",
+		           x->mmio.gpa, v->arch.regs.rip, err, bytes[0], bytes[1], bytes[2],
+		           bytes[3]);
 		x86_inject_ud(v);
 	}
 }
@@ -219,7 +221,7 @@ static void handle_msr(struct vcpu *v, const struct x86_exit *x)
 	}
 	if (err) {
 		pr_debug("vm %s vcpu %u: #GP on %s of MSR 0x%x\n", vm_name(v->vm), v->id,
-			 x->reason == X86_EXIT_RDMSR ? "read" : "write", msr);
+		         x->reason == X86_EXIT_RDMSR ? "read" : "write", msr);
 		x86_inject_gp(v);
 		return;
 	}
@@ -231,8 +233,8 @@ static void handle_hypercall(struct vcpu *v, const struct x86_exit *x)
 	uint64_t *r = v->arch.regs.gpr;
 
 	skip(v, x);
-	r[X86_REG_RAX] = (uint64_t)hypercall_dispatch(v, r[X86_REG_R8], r[X86_REG_RDI],
-						      r[X86_REG_RSI]);
+	r[X86_REG_RAX] =
+	        (uint64_t)hypercall_dispatch(v, r[X86_REG_R8], r[X86_REG_RDI], r[X86_REG_RSI]);
 }
 
 /* #UD: the other vendor's hypercall instruction counts as a hypercall. */
@@ -246,10 +248,11 @@ static void handle_ud(struct vcpu *v, struct x86_exit *x)
 	uint32_t pf;
 
 	x86_vendor->get_sregs(v, &s);
-	c.paging = (struct x86_paging_state){ .cr0 = s.cr0, .cr3 = s.cr3, .cr4 = s.cr4,
-					      .efer = s.efer };
+	c.paging = (struct x86_paging_state){
+		.cr0 = s.cr0, .cr3 = s.cr3, .cr4 = s.cr4, .efer = s.efer
+	};
 	if (!x86_guest_read_gla(&c.paging, s.cs_base + v->arch.regs.rip, X86_ACCESS_FETCH, &c.mem,
-				bytes, 3, NULL, NULL, &pf) &&
+	                        bytes, 3, NULL, NULL, &pf) &&
 	    (!memcmp(bytes, vmcall, 3) || !memcmp(bytes, vmmcall, 3))) {
 		x->insn_len = 3;
 		handle_hypercall(v, x);
@@ -289,7 +292,7 @@ void x86_handle_exit(struct vcpu *v, struct x86_exit *x)
 		break;
 	case X86_EXIT_TRIPLE_FAULT:
 		pr_warn("vm %s vcpu %u: triple fault at rip 0x%lx\n", vm_name(v->vm), v->id,
-			v->arch.regs.rip);
+		        v->arch.regs.rip);
 		if (v->vm->cfg->on_triple_fault == TRIPLE_FAULT_RESET)
 			vm_reset(v->vm, "triple fault");
 		else
@@ -301,8 +304,7 @@ void x86_handle_exit(struct vcpu *v, struct x86_exit *x)
 		vm_poweroff(v->vm, "invalid guest state");
 		break;
 	default:
-		guest_warn(v, "unhandled exit 0x%lx at rip 0x%lx: #UD\n", x->raw,
-			   v->arch.regs.rip);
+		guest_warn(v, "unhandled exit 0x%lx at rip 0x%lx: #UD\n", x->raw, v->arch.regs.rip);
 		x86_inject_ud(v);
 		break;
 	}

@@ -3,21 +3,21 @@
  * MSRs a guest may touch. Everything not listed injects #GP, as a CPU does
  * for an MSR it lacks; Linux probes with the *_safe accessors and copes.
  */
+#include <arch/cpu.h>
+#include <arch/x86_vcpu.h>
 #include <hv/errno.h>
 #include <hv/timer.h>
 #include <hv/vcpu.h>
 #include <hv/vm.h>
-#include <arch/cpu.h>
-#include <arch/x86_vcpu.h>
 
-#define MSR_IA32_PLATFORM_ID 0x17
+#define MSR_IA32_PLATFORM_ID     0x17
 #define MSR_IA32_FEATURE_CONTROL 0x3A
-#define MSR_IA32_UCODE_REV 0x8B
-#define MSR_MTRR_CAP 0xFE
-#define MSR_MTRR_DEF_TYPE 0x2FF
-#define MSR_TSC_AUX 0xC0000103
+#define MSR_IA32_UCODE_REV       0x8B
+#define MSR_MTRR_CAP             0xFE
+#define MSR_MTRR_DEF_TYPE        0x2FF
+#define MSR_TSC_AUX              0xC0000103
 
-#define EFER_GUEST_BITS (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)
+#define EFER_GUEST_BITS          (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)
 
 /* Each PAT entry must be a defined memory type: UC, WC, WT, WP, WB or UC-. */
 static bool pat_valid(uint64_t pat)

@@ -4,15 +4,15 @@
  * Nested paging (NPT) treats every guest access as a user access, so the
  * user bit is set on every level.
  */
-#include <hv/pgtable.h>
 #include <arch/npt.h>
+#include <hv/pgtable.h>
 
-#define PTE_P BIT(0)
-#define PTE_RW BIT(1)
-#define PTE_US BIT(2)
-#define PTE_PCD BIT(4)
-#define PTE_PS BIT(7)
-#define PTE_NX BIT(63)
+#define PTE_P    BIT(0)
+#define PTE_RW   BIT(1)
+#define PTE_US   BIT(2)
+#define PTE_PCD  BIT(4)
+#define PTE_PS   BIT(7)
+#define PTE_NX   BIT(63)
 #define PTE_ADDR 0x000FFFFFFFFFF000ULL
 
 static uint64_t npt_mk_table(paddr_t next)

@@ -1,16 +1,16 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* pCPU hooks, bring-up of the application processors, board power-off. */
+#include <arch/apic.h>
+#include <arch/cpu.h>
+#include <arch/trap.h>
+#include <arch/x86_vcpu.h>
 #include <hv/boot.h>
 #include <hv/lib.h>
 #include <hv/log.h>
 #include <hv/mm.h>
 #include <hv/pcpu.h>
-#include <arch/apic.h>
-#include <arch/cpu.h>
-#include <arch/trap.h>
-#include <arch/x86_vcpu.h>
 
-#define TRAMPOLINE_PA 0x7000
+#define TRAMPOLINE_PA  0x7000
 #define AP_STACK_PAGES 4
 
 extern uint8_t ap_tramp_start[], ap_tramp_end[], tr_cr3[], tr_stack[], tr_pcpu[];
@@ -100,7 +100,8 @@ void pcpu_arch_start_secondaries(void)
 		}
 		p->stack_top = hpa_to_ptr(stack + AP_STACK_PAGES * PAGE_SIZE);
 		*(uint64_t *)(tramp + (tr_cr3 - ap_tramp_start)) = read_cr3();
-		*(uint64_t *)(tramp + (tr_stack - ap_tramp_start)) = (uint64_t)(uintptr_t)p->stack_top;
+		*(uint64_t *)(tramp + (tr_stack - ap_tramp_start)) =
+		        (uint64_t)(uintptr_t)p->stack_top;
 		*(uint64_t *)(tramp + (tr_pcpu - ap_tramp_start)) = (uint64_t)(uintptr_t)p;
 		lapic_send_init_sipi(p->hw_id, TRAMPOLINE_PA >> 12);
 		deadline = rdtsc() + us_to_ticks(1000000);

@@ -4,14 +4,14 @@
  * itself prints a crash report (registers, control registers, a stack dump)
  * and stops the board with a failure code.
  */
+#include <arch/apic.h>
+#include <arch/cpu.h>
+#include <arch/trap.h>
 #include <hv/lib.h>
 #include <hv/log.h>
 #include <hv/mm.h>
 #include <hv/pcpu.h>
 #include <hv/timer.h>
-#include <arch/apic.h>
-#include <arch/cpu.h>
-#include <arch/trap.h>
 
 struct x86_tss {
 	uint32_t rsv0;
@@ -35,22 +35,38 @@ extern const uint64_t trap_stub_timer, trap_stub_kick, trap_stub_shutdown, trap_
 
 static struct idt_entry idt[256] __aligned(16);
 static const char *const exc_names[32] = {
-	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
-	"#BR bound range", "#UD invalid opcode", "#NM device not available",
-	"#DF double fault", "coprocessor overrun", "#TS invalid TSS", "#NP segment not present",
-	"#SS stack fault", "#GP general protection", "#PF page fault", "reserved",
-	"#MF x87 error", "#AC alignment check", "#MC machine check", "#XM SIMD error",
-	"#VE virtualization", "#CP control protection",
+	"#DE divide error",
+	"#DB debug",
+	"NMI",
+	"#BP breakpoint",
+	"#OF overflow",
+	"#BR bound range",
+	"#UD invalid opcode",
+	"#NM device not available",
+	"#DF double fault",
+	"coprocessor overrun",
+	"#TS invalid TSS",
+	"#NP segment not present",
+	"#SS stack fault",
+	"#GP general protection",
+	"#PF page fault",
+	"reserved",
+	"#MF x87 error",
+	"#AC alignment check",
+	"#MC machine check",
+	"#XM SIMD error",
+	"#VE virtualization",
+	"#CP control protection",
 };
 
 static void set_gate(unsigned vec, uint64_t handler, uint8_t ist)
 {
 	idt[vec] = (struct idt_entry){ .off_lo = (uint16_t)handler,
-				       .sel = 0x08,
-				       .ist = ist,
-				       .type = 0x8E,
-				       .off_mid = (uint16_t)(handler >> 16),
-				       .off_hi = (uint32_t)(handler >> 32) };
+		                       .sel = 0x08,
+		                       .ist = ist,
+		                       .type = 0x8E,
+		                       .off_mid = (uint16_t)(handler >> 16),
+		                       .off_hi = (uint32_t)(handler >> 32) };
 }
 
 static void idt_build(void)
@@ -89,7 +105,7 @@ void trap_init_pcpu(struct pcpu *p)
 	gdt[1] = 0x00af9a000000ffffULL;
 	gdt[2] = 0x00cf92000000ffffULL;
 	gdt[3] = (sizeof(*tss) - 1) | ((base & 0xFFFFFF) << 16) | (0x89ULL << 40) |
-		 (((base >> 24) & 0xFF) << 56);
+	         (((base >> 24) & 0xFF) << 56);
 	gdt[4] = base >> 32;
 	p->arch.gdt = gdt;
 	p->arch.tss = tss;
@@ -97,8 +113,8 @@ void trap_init_pcpu(struct pcpu *p)
 	desc.limit = 5 * 8 - 1;
 	desc.base = (uint64_t)(uintptr_t)gdt;
 	__asm__ volatile("lgdt %0" : : "m"(desc));
-	__asm__ volatile("pushq $0x08; leaq 1f(%%rip), %%rax; pushq %%rax; lretq; 1:" ::: "rax",
-			 "memory");
+	__asm__ volatile("pushq $0x08; leaq 1f(%%rip), %%rax; pushq %%rax; lretq; 1:" ::
+	                         : "rax", "memory");
 	__asm__ volatile("movw %w0, %%ds; movw %w0, %%es; movw %w0, %%ss" : : "r"(0x10));
 	__asm__ volatile("ltr %w0" : : "r"(0x18));
 	desc.limit = sizeof(idt) - 1;

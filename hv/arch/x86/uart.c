@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The board console: the host's COM1 16550, polled. */
-#include <hv/console.h>
 #include <arch/cpu.h>
+#include <hv/console.h>
 
 #define COM1 0x3F8
 

@@ -4,6 +4,8 @@
  * interrupt injection before each entry, extended FPU state switching, and
  * the arch hooks core calls.
  */
+#include <arch/cpu.h>
+#include <arch/x86_vcpu.h>
 #include <hv/errno.h>
 #include <hv/lib.h>
 #include <hv/log.h>
@@ -11,8 +13,6 @@
 #include <hv/pcpu.h>
 #include <hv/vcpu.h>
 #include <hv/vm.h>
-#include <arch/cpu.h>
-#include <arch/x86_vcpu.h>
 
 #define XCR0_X87 BIT(0)
 
@@ -100,7 +100,7 @@ static void accept_fixed(struct vcpu *t, uint8_t vector, bool level)
 static void start_ap(struct vcpu *t, uint8_t page)
 {
 	struct x86_entry_state e = { .cs_selector = (uint16_t)(page << 8),
-				     .cs_base = (uint64_t)page << 12 };
+		                     .cs_base = (uint64_t)page << 12 };
 
 	/* Only an AP waiting after INIT may start; the target is not running. */
 	if (t->state != VCPU_OFFLINE || !t->arch.wait_for_sipi)
@@ -136,7 +136,7 @@ static void deliver_one(struct vcpu *t, uint8_t mode, uint8_t vector, bool level
 }
 
 void x86_deliver_msi(struct vm *vm, uint32_t dest, bool logical, uint8_t vector, uint8_t mode,
-		     bool level, const struct vcpu *self)
+                     bool level, const struct vcpu *self)
 {
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 		struct vcpu *t = &vm->vcpus[i];
@@ -164,14 +164,14 @@ static void deliver_ipi(struct vcpu *src, const struct vlapic_ipi *ipi)
 			if (ipi->shorthand == VLAPIC_SH_ALL_EXCL && &vm->vcpus[i] == src)
 				continue;
 			deliver_one(&vm->vcpus[i], ipi->delivery_mode, ipi->vector,
-				    ipi->level_trigger);
+			            ipi->level_trigger);
 		}
 		break;
 	default:
 		if (vlapic_match_dest(&src->arch.vlapic, ipi->dest, ipi->logical))
 			deliver_one(src, ipi->delivery_mode, ipi->vector, ipi->level_trigger);
 		x86_deliver_msi(vm, ipi->dest, ipi->logical, ipi->vector, ipi->delivery_mode,
-				ipi->level_trigger, src);
+		                ipi->level_trigger, src);
 		break;
 	}
 }
@@ -263,14 +263,16 @@ static void switch_fpu(struct vcpu *v)
 			old->arch.xcr0 = xgetbv(0);
 			xsetbv(0, x86_features.xcr0_max);
 			__asm__ volatile("xsave64 (%0)"
-					 :
-					 : "r"(old->arch.xsave_area), "a"(-1), "d"(-1)
-					 : "memory");
+			                 :
+			                 : "r"(old->arch.xsave_area), "a"(-1), "d"(-1)
+			                 : "memory");
 		} else {
 			xsetbv(0, x86_features.xcr0_max);
 		}
-		__asm__ volatile("xrstor64 (%0)" : : "r"(v->arch.xsave_area), "a"(-1), "d"(-1)
-				 : "memory");
+		__asm__ volatile("xrstor64 (%0)"
+		                 :
+		                 : "r"(v->arch.xsave_area), "a"(-1), "d"(-1)
+		                 : "memory");
 		xsetbv(0, v->arch.xcr0);
 	} else {
 		if (old) {

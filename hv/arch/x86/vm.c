@@ -4,6 +4,11 @@
  * stage-2 format, vIOAPIC, power and reset ports, the test device, and
  * kernel loading (Linux bzImage or a raw binary).
  */
+#include <arch/acpi_build.h>
+#include <arch/cpu.h>
+#include <arch/linux_boot.h>
+#include <arch/npt.h>
+#include <arch/x86_vcpu.h>
 #include <hv/boot.h>
 #include <hv/errno.h>
 #include <hv/lib.h>
@@ -12,18 +17,13 @@
 #include <hv/pgtable.h>
 #include <hv/timer.h>
 #include <hv/vm.h>
-#include <arch/acpi_build.h>
-#include <arch/cpu.h>
-#include <arch/linux_boot.h>
-#include <arch/npt.h>
-#include <arch/x86_vcpu.h>
 
-#define IOAPIC_GPA 0xFEC00000ULL
-#define LAPIC_GPA 0xFEE00000ULL
-#define TEST_DEV_GPA 0xFEB00000ULL
+#define IOAPIC_GPA            0xFEC00000ULL
+#define LAPIC_GPA             0xFEE00000ULL
+#define TEST_DEV_GPA          0xFEB00000ULL
 #define PM_SLEEP_CONTROL_PORT 0x400
-#define RESET_PORT 0xCF9
-#define TEST_DEV_MAGIC 0x54455354
+#define RESET_PORT            0xCF9
+#define TEST_DEV_MAGIC        0x54455354
 
 const struct pgtable_fmt *vm_arch_stage2_fmt(void)
 {
@@ -32,8 +32,8 @@ const struct pgtable_fmt *vm_arch_stage2_fmt(void)
 
 /* ---- vIOAPIC ---- */
 
-static void ioapic_deliver(void *owner, uint32_t dest, bool logical, uint8_t vector,
-			   uint8_t mode, bool level)
+static void ioapic_deliver(void *owner, uint32_t dest, bool logical, uint8_t vector, uint8_t mode,
+                           bool level)
 {
 	x86_deliver_msi(owner, dest, logical, vector, mode, level, NULL);
 }
@@ -74,7 +74,7 @@ void vm_arch_set_irq_line(struct vm *vm, unsigned line, bool level)
 /* ---- xAPIC page: each vCPU reaches its own vLAPIC at the same address ---- */
 
 static int lapic_mmio_read(struct vcpu *v, void *opaque, uint64_t off, unsigned width,
-			   uint64_t *val)
+                           uint64_t *val)
 {
 	int err;
 
@@ -86,7 +86,7 @@ static int lapic_mmio_read(struct vcpu *v, void *opaque, uint64_t off, unsigned 
 }
 
 static int lapic_mmio_write(struct vcpu *v, void *opaque, uint64_t off, unsigned width,
-			    uint64_t val)
+                            uint64_t val)
 {
 	int err;
 
@@ -172,24 +172,23 @@ int vm_arch_init(struct vm *vm)
 {
 	const struct scenario_vm *cfg = vm->cfg;
 	struct io_handler ioapic = { .base = IOAPIC_GPA,
-				     .size = PAGE_SIZE,
-				     .read = ioapic_read,
-				     .write = ioapic_write,
-				     .opaque = vm };
+		                     .size = PAGE_SIZE,
+		                     .read = ioapic_read,
+		                     .write = ioapic_write,
+		                     .opaque = vm };
 	struct io_handler lapic = { .base = LAPIC_GPA,
-				    .size = PAGE_SIZE,
-				    .read = lapic_mmio_read,
-				    .write = lapic_mmio_write };
-	struct io_handler pm = { .base = PM_SLEEP_CONTROL_PORT,
-				 .size = 2,
-				 .read = pm_read,
-				 .write = pm_write };
+		                    .size = PAGE_SIZE,
+		                    .read = lapic_mmio_read,
+		                    .write = lapic_mmio_write };
+	struct io_handler pm = {
+		.base = PM_SLEEP_CONTROL_PORT, .size = 2, .read = pm_read, .write = pm_write
+	};
 	struct io_handler reset = { .base = RESET_PORT, .size = 1, .write = reset_write };
 	struct io_handler test = { .base = TEST_DEV_GPA,
-				   .size = PAGE_SIZE,
-				   .read = test_read,
-				   .write = test_write,
-				   .opaque = vm };
+		                   .size = PAGE_SIZE,
+		                   .read = test_read,
+		                   .write = test_write,
+		                   .opaque = vm };
 	int err;
 
 	vm->arch.ioapic_lock = (struct spinlock)SPINLOCK_INIT;
@@ -241,9 +240,9 @@ static int load_raw(struct vm *vm, const struct x86_guest_image *k, struct x86_e
 	}
 	memcpy(dst, k->data, k->size);
 	*e = (struct x86_entry_state){ .rip = vm->cfg->load_addr,
-				       .protected_mode = true,
-				       .cs_selector = 0x08,
-				       .ds_selector = 0x10 };
+		                       .protected_mode = true,
+		                       .cs_selector = 0x08,
+		                       .ds_selector = 0x10 };
 	return 0;
 }
 
@@ -251,11 +250,11 @@ static int load_bzimage(struct vm *vm, const struct x86_guest_image *k, struct x
 {
 	const struct scenario_vm *cfg = vm->cfg;
 	struct x86_vm_layout l = { .ram = hpa_to_ptr(vm->ram_hpa),
-				   .ram_size = vm->ram_size,
-				   .nr_vcpus = vm->nr_vcpus,
-				   .ioapic_id = (uint8_t)vm->nr_vcpus,
-				   .uart_port = cfg->vuart.enabled ? cfg->vuart.port_base : 0,
-				   .uart_irq = cfg->vuart.irq };
+		                   .ram_size = vm->ram_size,
+		                   .nr_vcpus = vm->nr_vcpus,
+		                   .ioapic_id = (uint8_t)vm->nr_vcpus,
+		                   .uart_port = cfg->vuart.enabled ? cfg->vuart.port_base : 0,
+		                   .uart_irq = cfg->vuart.irq };
 	struct x86_guest_image initrd, *ird = NULL;
 	struct x86_boot_entry be;
 	int err;
@@ -273,13 +272,13 @@ static int load_bzimage(struct vm *vm, const struct x86_guest_image *k, struct x
 	if (err)
 		return err;
 	*e = (struct x86_entry_state){ .rip = be.rip,
-				       .rsi = be.rsi,
-				       .rbx = be.rbx,
-				       .protected_mode = true,
-				       .cs_selector = be.cs_sel,
-				       .ds_selector = be.ds_sel,
-				       .gdt_base = be.gdt_base,
-				       .gdt_limit = be.gdt_limit };
+		                       .rsi = be.rsi,
+		                       .rbx = be.rbx,
+		                       .protected_mode = true,
+		                       .cs_selector = be.cs_sel,
+		                       .ds_selector = be.ds_sel,
+		                       .gdt_base = be.gdt_base,
+		                       .gdt_limit = be.gdt_limit };
 	return 0;
 }
 

@@ -5,26 +5,26 @@
  * the time registers shift that VM's clock (an offset), as an OS setting
  * the hardware clock expects; the board's RTC is never written.
  */
+#include <arch/cpu.h>
+#include <arch/vrtc.h>
 #include <hv/errno.h>
 #include <hv/timer.h>
 #include <hv/vm.h>
-#include <arch/cpu.h>
-#include <arch/vrtc.h>
 
-#define RTC_SEC 0x00
-#define RTC_MIN 0x02
-#define RTC_HOUR 0x04
-#define RTC_WDAY 0x06
-#define RTC_MDAY 0x07
-#define RTC_MON 0x08
-#define RTC_YEAR 0x09
-#define RTC_A 0x0A
-#define RTC_B 0x0B
-#define RTC_C 0x0C
-#define RTC_D 0x0D
-#define RTC_CENTURY 0x32
+#define RTC_SEC      0x00
+#define RTC_MIN      0x02
+#define RTC_HOUR     0x04
+#define RTC_WDAY     0x06
+#define RTC_MDAY     0x07
+#define RTC_MON      0x08
+#define RTC_YEAR     0x09
+#define RTC_A        0x0A
+#define RTC_B        0x0B
+#define RTC_C        0x0C
+#define RTC_D        0x0D
+#define RTC_CENTURY  0x32
 
-#define RTC_B_24H BIT(1)
+#define RTC_B_24H    BIT(1)
 #define RTC_B_BINARY BIT(2)
 
 static int64_t boot_epoch; /* seconds since 1970 at boot_tsc */
@@ -105,8 +105,7 @@ void vrtc_init_board_time(void)
 		mday = 1;
 	}
 	boot_tsc = timer_now();
-	boot_epoch = days_from_civil(2000 + year, mon, mday) * 86400 + hour * 3600 + min * 60 +
-		     sec;
+	boot_epoch = days_from_civil(2000 + year, mon, mday) * 86400 + hour * 3600 + min * 60 + sec;
 }
 
 static int64_t vm_now(const struct vrtc *r)

@@ -5,7 +5,7 @@
 
 #include <hv/types.h>
 
-#define BOOT_MAX_MODULES 16
+#define BOOT_MAX_MODULES    16
 #define BOOT_MAX_RAM_RANGES 32
 
 struct boot_module {

@@ -7,8 +7,8 @@
 #ifndef HV_LIB_H
 #define HV_LIB_H
 
-#include <stdarg.h>
 #include <hv/types.h>
+#include <stdarg.h>
 
 void *memcpy(void *dst, const void *src, size_t n);
 void *memmove(void *dst, const void *src, size_t n);

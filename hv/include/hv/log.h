@@ -23,9 +23,9 @@ void log_printf(enum log_level level, const char *fmt, ...) __attribute__((forma
 /* Raw console output, no prefix; used for guest console lines and crash reports. */
 void console_write(const char *s, size_t len);
 
-#define pr_err(...) log_printf(LOG_ERR, __VA_ARGS__)
-#define pr_warn(...) log_printf(LOG_WARN, __VA_ARGS__)
-#define pr_info(...) log_printf(LOG_INFO, __VA_ARGS__)
+#define pr_err(...)   log_printf(LOG_ERR, __VA_ARGS__)
+#define pr_warn(...)  log_printf(LOG_WARN, __VA_ARGS__)
+#define pr_info(...)  log_printf(LOG_INFO, __VA_ARGS__)
 #define pr_debug(...) log_printf(LOG_DEBUG, __VA_ARGS__)
 
 #endif

@@ -12,11 +12,11 @@
 
 struct page_pool {
 	struct spinlock lock;
-	paddr_t base;      /* first frame, page aligned */
+	paddr_t base; /* first frame, page aligned */
 	uint64_t nr_pages;
 	uint64_t nr_free;
-	uint64_t *bitmap;  /* 1 = in use; nr_pages bits */
-	uint64_t hint;     /* where the next search starts */
+	uint64_t *bitmap; /* 1 = in use; nr_pages bits */
+	uint64_t hint;    /* where the next search starts */
 };
 
 void page_pool_init(struct page_pool *pool, paddr_t base, uint64_t nr_pages, uint64_t *bitmap);

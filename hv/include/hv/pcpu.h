@@ -6,17 +6,17 @@
 #ifndef HV_PCPU_H
 #define HV_PCPU_H
 
+#include <arch/pcpu.h>
 #include <hv/sched.h>
 #include <hv/timer.h>
 #include <hv/types.h>
-#include <arch/pcpu.h>
 
 #define MAX_PCPUS 16
 
 struct pcpu {
 	struct pcpu *self; /* first: arch code finds per-CPU data through it */
 	cpuid_t id;
-	uint32_t hw_id;   /* APIC id on x86, hart id on RISC-V */
+	uint32_t hw_id; /* APIC id on x86, hart id on RISC-V */
 	volatile bool online;
 	volatile bool need_resched; /* leave the current vCPU and pick again */
 	struct sched_rq rq;

@@ -13,17 +13,17 @@
 #include <hv/types.h>
 
 /* Access rights and memory type requested for a mapping. */
-#define PGT_READ BIT(0)
-#define PGT_WRITE BIT(1)
-#define PGT_EXEC BIT(2)
-#define PGT_USER BIT(3)
+#define PGT_READ     BIT(0)
+#define PGT_WRITE    BIT(1)
+#define PGT_EXEC     BIT(2)
+#define PGT_USER     BIT(3)
 #define PGT_UNCACHED BIT(4)
-#define PGT_RWX (PGT_READ | PGT_WRITE | PGT_EXEC)
+#define PGT_RWX      (PGT_READ | PGT_WRITE | PGT_EXEC)
 
 struct pgtable_fmt {
 	unsigned levels;
-	unsigned root_extra_bits;  /* root index is 9 + this many bits (RISC-V x4 roots) */
-	unsigned max_leaf_level;   /* largest page level the format and CPU allow */
+	unsigned root_extra_bits; /* root index is 9 + this many bits (RISC-V x4 roots) */
+	unsigned max_leaf_level;  /* largest page level the format and CPU allow */
 	uint64_t (*mk_table)(paddr_t next);
 	uint64_t (*mk_leaf)(paddr_t pa, unsigned level, unsigned prot);
 	bool (*is_present)(uint64_t e);

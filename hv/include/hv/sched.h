@@ -16,14 +16,14 @@
 #include <hv/types.h>
 
 #define SCHED_MAX_PER_PCPU 8
-#define SCHED_SLICE_US 10000
+#define SCHED_SLICE_US     10000
 
 struct sched_entity {
 	uint64_t runtime;    /* ticks spent running, fairness key */
 	uint64_t started_at; /* when it was last picked */
 	bool runnable;
 	bool attached;
-	void *owner;         /* the vCPU */
+	void *owner; /* the vCPU */
 };
 
 struct sched_rq {

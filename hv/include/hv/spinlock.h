@@ -9,7 +9,10 @@ struct spinlock {
 	volatile uint32_t locked;
 };
 
-#define SPINLOCK_INIT { 0 }
+#define SPINLOCK_INIT \
+	{             \
+		0     \
+	}
 
 void cpu_relax(void);
 

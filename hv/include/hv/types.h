@@ -15,8 +15,8 @@ typedef uint64_t gpa_t;   /* guest-physical address */
 typedef uint16_t vmid_t;
 typedef uint16_t cpuid_t; /* pCPU index, 0 .. nr_pcpus-1 */
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define ALIGN_UP(x, a) (((x) + ((a)-1)) & ~((__typeof__(x))(a)-1))
+#define ARRAY_SIZE(a)    (sizeof(a) / sizeof((a)[0]))
+#define ALIGN_UP(x, a)   (((x) + ((a)-1)) & ~((__typeof__(x))(a)-1))
 #define ALIGN_DOWN(x, a) ((x) & ~((__typeof__(x))(a)-1))
 #define IS_ALIGNED(x, a) (((x) & ((__typeof__(x))(a)-1)) == 0)
 /* Host test harnesses (GLib) define these too, identically. */
@@ -26,21 +26,21 @@ typedef uint16_t cpuid_t; /* pCPU index, 0 .. nr_pcpus-1 */
 #ifndef MAX
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
 #endif
-#define BIT(n) (1ULL << (n))
+#define BIT(n)                          (1ULL << (n))
 
-#define KiB(x) ((uint64_t)(x) << 10)
-#define MiB(x) ((uint64_t)(x) << 20)
-#define GiB(x) ((uint64_t)(x) << 30)
+#define KiB(x)                          ((uint64_t)(x) << 10)
+#define MiB(x)                          ((uint64_t)(x) << 20)
+#define GiB(x)                          ((uint64_t)(x) << 30)
 
-#define PAGE_SHIFT 12
-#define PAGE_SIZE 4096UL
+#define PAGE_SHIFT                      12
+#define PAGE_SIZE                       4096UL
 
 #define container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
 
-#define __packed __attribute__((packed))
-#define __aligned(x) __attribute__((aligned(x)))
-#define __unused __attribute__((unused))
-#define likely(x) __builtin_expect(!!(x), 1)
-#define unlikely(x) __builtin_expect(!!(x), 0)
+#define __packed                        __attribute__((packed))
+#define __aligned(x)                    __attribute__((aligned(x)))
+#define __unused                        __attribute__((unused))
+#define likely(x)                       __builtin_expect(!!(x), 1)
+#define unlikely(x)                     __builtin_expect(!!(x), 0)
 
 #endif

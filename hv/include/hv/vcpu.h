@@ -7,10 +7,10 @@
 #ifndef HV_VCPU_H
 #define HV_VCPU_H
 
+#include <arch/vcpu.h>
 #include <hv/sched.h>
 #include <hv/spinlock.h>
 #include <hv/types.h>
-#include <arch/vcpu.h>
 
 struct vm;
 
@@ -22,7 +22,7 @@ enum vcpu_state {
 
 /* Requests other pCPUs post to a vCPU; handled before the next guest entry. */
 #define VCPU_REQ_EVENT BIT(0) /* interrupt state changed: re-evaluate injection */
-#define VCPU_REQ_STOP BIT(1)  /* the VM is shutting down or resetting */
+#define VCPU_REQ_STOP  BIT(1) /* the VM is shutting down or resetting */
 
 struct vcpu {
 	struct vm *vm;

@@ -7,6 +7,7 @@
 #ifndef HV_VM_H
 #define HV_VM_H
 
+#include <arch/vm.h>
 #include <hv/io.h>
 #include <hv/pgtable.h>
 #include <hv/scenario.h>
@@ -14,7 +15,6 @@
 #include <hv/types.h>
 #include <hv/vcpu.h>
 #include <hv/vuart.h>
-#include <arch/vm.h>
 
 #define MAX_VMS SCENARIO_MAX_VMS
 

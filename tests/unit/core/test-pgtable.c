@@ -4,12 +4,12 @@
  * Table pages come from the host heap; their addresses stand in for
  * physical addresses, as the hypervisor's identity map makes them.
  */
+#include <arch/npt.h>
 #include <glib.h>
-#include <stdlib.h>
-#include <string.h>
 #include <hv/errno.h>
 #include <hv/pgtable.h>
-#include <arch/npt.h>
+#include <stdlib.h>
+#include <string.h>
 
 static int live_tables;
 
@@ -33,8 +33,9 @@ static void free_table(void *ctx, paddr_t pa, size_t size)
 
 static struct pgtable new_table(void)
 {
-	struct pgtable pt = { .fmt = &x86_npt_fmt, .alloc_table = alloc_table,
-			      .free_table = free_table };
+	struct pgtable pt = { .fmt = &x86_npt_fmt,
+		              .alloc_table = alloc_table,
+		              .free_table = free_table };
 
 	g_assert_cmpint(pgtable_init(&pt), ==, 0);
 	return pt;
@@ -55,7 +56,7 @@ static void test_map_translate_large_and_small(void)
 
 	/* 4 KiB-aligned start: small pages up to 2 MiB, then large pages. */
 	g_assert_cmpint(pgtable_map(&pt, 0x1FF000, 0x40001FF000ULL, 0x401000, PGT_RWX | PGT_USER),
-			==, 0);
+	                ==, 0);
 	expect(&pt, 0x1FF000, 0x40001FF000ULL);
 	expect(&pt, 0x200123, 0x4000200123ULL);
 	expect(&pt, 0x5FF000, 0x40005FF000ULL);

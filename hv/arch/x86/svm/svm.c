@@ -4,6 +4,8 @@
  * decoding into struct x86_exit. QEMU TCG gives no next-RIP and no decode
  * assists, so nothing here relies on them.
  */
+#include <arch/cpu.h>
+#include <arch/x86_vcpu.h>
 #include <hv/errno.h>
 #include <hv/lib.h>
 #include <hv/log.h>
@@ -11,87 +13,85 @@
 #include <hv/pcpu.h>
 #include <hv/vcpu.h>
 #include <hv/vm.h>
-#include <arch/cpu.h>
-#include <arch/x86_vcpu.h>
 
 /* VMCB control area. */
-#define VMCB_INTERCEPT_CR 0x000
-#define VMCB_INTERCEPT_EXC 0x008
+#define VMCB_INTERCEPT_CR    0x000
+#define VMCB_INTERCEPT_EXC   0x008
 #define VMCB_INTERCEPT_MISC1 0x00C
 #define VMCB_INTERCEPT_MISC2 0x010
-#define VMCB_IOPM_BASE 0x040
-#define VMCB_MSRPM_BASE 0x048
-#define VMCB_TSC_OFFSET 0x050
-#define VMCB_ASID 0x058
-#define VMCB_TLB_CTL 0x05C
-#define VMCB_VINTR 0x060
-#define VMCB_INT_STATE 0x068
-#define VMCB_EXITCODE 0x070
-#define VMCB_EXITINFO1 0x078
-#define VMCB_EXITINFO2 0x080
-#define VMCB_EXITINTINFO 0x088
-#define VMCB_NP_ENABLE 0x090
-#define VMCB_EVENTINJ 0x0A8
-#define VMCB_NCR3 0x0B0
+#define VMCB_IOPM_BASE       0x040
+#define VMCB_MSRPM_BASE      0x048
+#define VMCB_TSC_OFFSET      0x050
+#define VMCB_ASID            0x058
+#define VMCB_TLB_CTL         0x05C
+#define VMCB_VINTR           0x060
+#define VMCB_INT_STATE       0x068
+#define VMCB_EXITCODE        0x070
+#define VMCB_EXITINFO1       0x078
+#define VMCB_EXITINFO2       0x080
+#define VMCB_EXITINTINFO     0x088
+#define VMCB_NP_ENABLE       0x090
+#define VMCB_EVENTINJ        0x0A8
+#define VMCB_NCR3            0x0B0
 
 /* VMCB state save area. */
-#define VMCB_ES 0x400
-#define VMCB_CS 0x410
-#define VMCB_SS 0x420
-#define VMCB_DS 0x430
-#define VMCB_FS 0x440
-#define VMCB_GS 0x450
-#define VMCB_GDTR 0x460
-#define VMCB_LDTR 0x470
-#define VMCB_IDTR 0x480
-#define VMCB_TR 0x490
-#define VMCB_CPL 0x4CB
-#define VMCB_EFER 0x4D0
-#define VMCB_CR4 0x548
-#define VMCB_CR3 0x550
-#define VMCB_CR0 0x558
-#define VMCB_DR7 0x560
-#define VMCB_DR6 0x568
+#define VMCB_ES     0x400
+#define VMCB_CS     0x410
+#define VMCB_SS     0x420
+#define VMCB_DS     0x430
+#define VMCB_FS     0x440
+#define VMCB_GS     0x450
+#define VMCB_GDTR   0x460
+#define VMCB_LDTR   0x470
+#define VMCB_IDTR   0x480
+#define VMCB_TR     0x490
+#define VMCB_CPL    0x4CB
+#define VMCB_EFER   0x4D0
+#define VMCB_CR4    0x548
+#define VMCB_CR3    0x550
+#define VMCB_CR0    0x558
+#define VMCB_DR7    0x560
+#define VMCB_DR6    0x568
 #define VMCB_RFLAGS 0x570
-#define VMCB_RIP 0x578
-#define VMCB_RSP 0x5D8
-#define VMCB_RAX 0x5F8
-#define VMCB_GPAT 0x668
+#define VMCB_RIP    0x578
+#define VMCB_RSP    0x5D8
+#define VMCB_RAX    0x5F8
+#define VMCB_GPAT   0x668
 
 /* Intercept bits. */
-#define MISC1_INTR BIT(0)
-#define MISC1_NMI BIT(1)
-#define MISC1_INIT BIT(3)
-#define MISC1_VINTR BIT(4)
-#define MISC1_CPUID BIT(18)
-#define MISC1_INVD BIT(22)
-#define MISC1_HLT BIT(24)
-#define MISC1_IOIO BIT(27)
-#define MISC1_MSR BIT(28)
-#define MISC1_SHUTDOWN BIT(31)
+#define MISC1_INTR          BIT(0)
+#define MISC1_NMI           BIT(1)
+#define MISC1_INIT          BIT(3)
+#define MISC1_VINTR         BIT(4)
+#define MISC1_CPUID         BIT(18)
+#define MISC1_INVD          BIT(22)
+#define MISC1_HLT           BIT(24)
+#define MISC1_IOIO          BIT(27)
+#define MISC1_MSR           BIT(28)
+#define MISC1_SHUTDOWN      BIT(31)
 #define MISC2_ALL_SVM_INSNS 0x7F /* VMRUN VMMCALL VMLOAD VMSAVE STGI CLGI SKINIT */
-#define MISC2_MONITOR BIT(10)
-#define MISC2_MWAIT BIT(11)
+#define MISC2_MONITOR       BIT(10)
+#define MISC2_MWAIT         BIT(11)
 
-#define SVM_EXIT_EXC_UD 0x46
-#define SVM_EXIT_INTR 0x60
-#define SVM_EXIT_NMI 0x61
-#define SVM_EXIT_INIT 0x63
-#define SVM_EXIT_VINTR 0x64
-#define SVM_EXIT_CPUID 0x72
-#define SVM_EXIT_HLT 0x78
-#define SVM_EXIT_IOIO 0x7B
-#define SVM_EXIT_MSR 0x7C
-#define SVM_EXIT_SHUTDOWN 0x7F
-#define SVM_EXIT_VMMCALL 0x81
-#define SVM_EXIT_NPF 0x400
-#define SVM_EXIT_INVALID ((uint64_t)-1)
+#define SVM_EXIT_EXC_UD     0x46
+#define SVM_EXIT_INTR       0x60
+#define SVM_EXIT_NMI        0x61
+#define SVM_EXIT_INIT       0x63
+#define SVM_EXIT_VINTR      0x64
+#define SVM_EXIT_CPUID      0x72
+#define SVM_EXIT_HLT        0x78
+#define SVM_EXIT_IOIO       0x7B
+#define SVM_EXIT_MSR        0x7C
+#define SVM_EXIT_SHUTDOWN   0x7F
+#define SVM_EXIT_VMMCALL    0x81
+#define SVM_EXIT_NPF        0x400
+#define SVM_EXIT_INVALID    ((uint64_t)-1)
 
-#define EVENT_VALID BIT(31)
-#define EVENT_ERR_VALID BIT(11)
-#define EVENT_TYPE_INTR (0u << 8)
-#define EVENT_TYPE_NMI (2u << 8)
-#define EVENT_TYPE_EXC (3u << 8)
+#define EVENT_VALID         BIT(31)
+#define EVENT_ERR_VALID     BIT(11)
+#define EVENT_TYPE_INTR     (0u << 8)
+#define EVENT_TYPE_NMI      (2u << 8)
+#define EVENT_TYPE_EXC      (3u << 8)
 
 struct svm_vcpu {
 	uint8_t *vmcb;
@@ -106,7 +106,7 @@ static paddr_t iopm_pa, msrpm_pa;
 #define VMCB(v, T, off) (*(volatile T *)(((struct svm_vcpu *)(v)->arch.vendor)->vmcb + (off)))
 
 static void set_seg(uint8_t *vmcb, unsigned off, uint16_t sel, uint16_t attr, uint32_t limit,
-		    uint64_t base)
+                    uint64_t base)
 {
 	*(uint16_t *)(vmcb + off) = sel;
 	*(uint16_t *)(vmcb + off + 2) = attr;
@@ -124,7 +124,7 @@ static void msrpm_passthrough(uint8_t *msrpm, uint32_t msr)
 		base = 0x800 * 8, msr -= 0xC0000000;
 	else
 		return;
-	msrpm[(base + msr * 2) / 8] &= (uint8_t)~(3u << ((msr * 2) % 8));
+	msrpm[(base + msr * 2) / 8] &= (uint8_t) ~(3u << ((msr * 2) % 8));
 }
 
 static int svm_global_init(void)
@@ -141,9 +141,9 @@ static int svm_global_init(void)
 	memset(msrpm, 0xFF, 2 * PAGE_SIZE);
 	/* State VMLOAD/VMSAVE switch per guest: safe to leave to the guest. */
 	static const uint32_t passthrough[] = { MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE,
-						0xC0000081, 0xC0000082, 0xC0000083,
-						0xC0000084, 0x174,      0x175,
-						0x176,      0xC0000103 };
+		                                0xC0000081,  0xC0000082,  0xC0000083,
+		                                0xC0000084,  0x174,       0x175,
+		                                0x176,       0xC0000103 };
 	for (unsigned i = 0; i < ARRAY_SIZE(passthrough); i++)
 		msrpm_passthrough(msrpm, passthrough[i]);
 	return 0;
@@ -202,10 +202,10 @@ static void svm_vcpu_reset(struct vcpu *v, const struct x86_entry_state *e)
 	memset(vmcb, 0, PAGE_SIZE);
 	*(uint32_t *)(vmcb + VMCB_INTERCEPT_EXC) = BIT(6); /* #UD: VMCALL on AMD */
 	*(uint32_t *)(vmcb + VMCB_INTERCEPT_MISC1) = MISC1_INTR | MISC1_NMI | MISC1_INIT |
-						     MISC1_CPUID | MISC1_INVD | MISC1_HLT |
-						     MISC1_IOIO | MISC1_MSR | MISC1_SHUTDOWN;
-	*(uint32_t *)(vmcb + VMCB_INTERCEPT_MISC2) = MISC2_ALL_SVM_INSNS | MISC2_MONITOR |
-						     MISC2_MWAIT;
+	                                             MISC1_CPUID | MISC1_INVD | MISC1_HLT |
+	                                             MISC1_IOIO | MISC1_MSR | MISC1_SHUTDOWN;
+	*(uint32_t *)(vmcb + VMCB_INTERCEPT_MISC2) =
+	        MISC2_ALL_SVM_INSNS | MISC2_MONITOR | MISC2_MWAIT;
 	*(uint64_t *)(vmcb + VMCB_IOPM_BASE) = iopm_pa;
 	*(uint64_t *)(vmcb + VMCB_MSRPM_BASE) = msrpm_pa;
 	/* One ASID per VM: its vCPUs share the guest-physical space. */
@@ -231,7 +231,7 @@ static void svm_vcpu_reset(struct vcpu *v, const struct x86_entry_state *e)
 		*(uint64_t *)(vmcb + VMCB_CR0) = CR0_ET | CR0_NE;
 	}
 	set_seg(vmcb, VMCB_GDTR, 0, 0, e->protected_mode ? e->gdt_limit : 0xFFFF,
-		e->protected_mode ? e->gdt_base : 0);
+	        e->protected_mode ? e->gdt_base : 0);
 	set_seg(vmcb, VMCB_IDTR, 0, 0, 0xFFFF, 0);
 	set_seg(vmcb, VMCB_LDTR, 0, 0x82, 0xFFFF, 0);
 	set_seg(vmcb, VMCB_TR, 0, 0x8B, 0xFFFF, 0);

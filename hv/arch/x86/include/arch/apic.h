@@ -6,10 +6,10 @@
 #include <hv/types.h>
 
 #define VECTOR_LEGACY_PIC 0xE0 /* the 8259s are remapped here and masked */
-#define VECTOR_TIMER 0xF0
-#define VECTOR_KICK 0xF1
-#define VECTOR_SHUTDOWN 0xF2
-#define VECTOR_SPURIOUS 0xFF
+#define VECTOR_TIMER      0xF0
+#define VECTOR_KICK       0xF1
+#define VECTOR_SHUTDOWN   0xF2
+#define VECTOR_SPURIOUS   0xFF
 
 /* Remap and mask the legacy 8259 PICs: all our interrupts come through the LAPIC. */
 void legacy_pic_disable(void);

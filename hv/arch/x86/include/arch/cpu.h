@@ -5,36 +5,36 @@
 
 #include <hv/types.h>
 
-#define MSR_IA32_APIC_BASE 0x1B
-#define MSR_IA32_TSC 0x10
-#define MSR_IA32_MISC_ENABLE 0x1A0
-#define MSR_IA32_PAT 0x277
+#define MSR_IA32_APIC_BASE    0x1B
+#define MSR_IA32_TSC          0x10
+#define MSR_IA32_MISC_ENABLE  0x1A0
+#define MSR_IA32_PAT          0x277
 #define MSR_IA32_TSC_DEADLINE 0x6E0
-#define MSR_EFER 0xC0000080
-#define MSR_FS_BASE 0xC0000100
-#define MSR_GS_BASE 0xC0000101
-#define MSR_KERNEL_GS_BASE 0xC0000102
-#define MSR_VM_CR 0xC0010114
-#define MSR_VM_HSAVE_PA 0xC0010117
+#define MSR_EFER              0xC0000080
+#define MSR_FS_BASE           0xC0000100
+#define MSR_GS_BASE           0xC0000101
+#define MSR_KERNEL_GS_BASE    0xC0000102
+#define MSR_VM_CR             0xC0010114
+#define MSR_VM_HSAVE_PA       0xC0010117
 
-#define EFER_SCE BIT(0)
-#define EFER_LME BIT(8)
-#define EFER_LMA BIT(10)
-#define EFER_NXE BIT(11)
-#define EFER_SVME BIT(12)
+#define EFER_SCE              BIT(0)
+#define EFER_LME              BIT(8)
+#define EFER_LMA              BIT(10)
+#define EFER_NXE              BIT(11)
+#define EFER_SVME             BIT(12)
 
-#define CR0_PE BIT(0)
-#define CR0_MP BIT(1)
-#define CR0_EM BIT(2)
-#define CR0_TS BIT(3)
-#define CR0_ET BIT(4)
-#define CR0_NE BIT(5)
-#define CR0_WP BIT(16)
-#define CR0_PG BIT(31)
-#define CR4_PAE BIT(5)
-#define CR4_OSXSAVE BIT(18)
+#define CR0_PE                BIT(0)
+#define CR0_MP                BIT(1)
+#define CR0_EM                BIT(2)
+#define CR0_TS                BIT(3)
+#define CR0_ET                BIT(4)
+#define CR0_NE                BIT(5)
+#define CR0_WP                BIT(16)
+#define CR0_PG                BIT(31)
+#define CR4_PAE               BIT(5)
+#define CR4_OSXSAVE           BIT(18)
 
-#define RFLAGS_IF BIT(9)
+#define RFLAGS_IF             BIT(9)
 
 static inline uint64_t rdmsr(uint32_t msr)
 {
@@ -50,7 +50,7 @@ static inline void wrmsr(uint32_t msr, uint64_t val)
 }
 
 static inline void cpuid_count(uint32_t leaf, uint32_t sub, uint32_t *a, uint32_t *b, uint32_t *c,
-			       uint32_t *d)
+                               uint32_t *d)
 {
 	__asm__ volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(sub));
 }

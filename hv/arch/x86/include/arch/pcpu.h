@@ -9,8 +9,8 @@ struct vcpu;
 struct pcpu_arch {
 	struct x86_tss *tss;
 	uint64_t *gdt;
-	paddr_t host_save_pa; /* SVM: VM_HSAVE_PA area */
-	paddr_t host_vmcb_pa; /* SVM: host state for VMSAVE/VMLOAD */
+	paddr_t host_save_pa;   /* SVM: VM_HSAVE_PA area */
+	paddr_t host_vmcb_pa;   /* SVM: host state for VMSAVE/VMLOAD */
 	struct vcpu *fpu_owner; /* whose extended state the registers hold */
 };
 

@@ -4,6 +4,8 @@
 
 #include <hv/types.h>
 
+struct pcpu;
+
 struct trap_frame {
 	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
 	uint64_t rdi, rsi, rbp, rbx, rdx, rcx, rax;

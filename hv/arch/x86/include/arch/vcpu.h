@@ -2,20 +2,20 @@
 #ifndef ARCH_X86_VCPU_H
 #define ARCH_X86_VCPU_H
 
+#include <arch/instr_emul.h>
+#include <arch/vlapic.h>
 #include <hv/spinlock.h>
 #include <hv/timer.h>
 #include <hv/types.h>
-#include <arch/instr_emul.h>
-#include <arch/vlapic.h>
 
 /* Where and how a vCPU starts (reset, or a start-up IPI for APs). */
 struct x86_entry_state {
 	uint64_t rip, rsi, rbx;
-	bool protected_mode; /* 32-bit flat protected mode; else real mode at cs:ip */
+	bool protected_mode;  /* 32-bit flat protected mode; else real mode at cs:ip */
 	uint16_t cs_selector; /* protected mode: flat code selector; real mode: CS */
 	uint16_t ds_selector;
-	uint64_t cs_base;     /* real mode only */
-	uint64_t gdt_base;    /* protected mode: GDTR the guest starts with */
+	uint64_t cs_base;  /* real mode only */
+	uint64_t gdt_base; /* protected mode: GDTR the guest starts with */
 	uint16_t gdt_limit;
 };
 

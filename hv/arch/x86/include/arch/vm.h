@@ -2,10 +2,10 @@
 #ifndef ARCH_X86_VM_H
 #define ARCH_X86_VM_H
 
-#include <hv/spinlock.h>
-#include <hv/types.h>
 #include <arch/vioapic.h>
 #include <arch/vrtc.h>
+#include <hv/spinlock.h>
+#include <hv/types.h>
 
 struct vm_arch {
 	struct spinlock ioapic_lock;

@@ -7,27 +7,27 @@
 #ifndef ARCH_X86_X86_VCPU_H
 #define ARCH_X86_X86_VCPU_H
 
-#include <hv/types.h>
 #include <arch/instr_emul.h>
 #include <arch/vcpu.h>
+#include <hv/types.h>
 
 struct vcpu;
 struct pcpu;
 struct vm;
 
 enum x86_exit_reason {
-	X86_EXIT_NONE,        /* handled inside the backend (e.g. host interrupt) */
+	X86_EXIT_NONE, /* handled inside the backend (e.g. host interrupt) */
 	X86_EXIT_IO,
-	X86_EXIT_MMIO,        /* stage-2 fault outside RAM */
+	X86_EXIT_MMIO, /* stage-2 fault outside RAM */
 	X86_EXIT_CPUID,
 	X86_EXIT_RDMSR,
 	X86_EXIT_WRMSR,
 	X86_EXIT_HLT,
 	X86_EXIT_HYPERCALL,
-	X86_EXIT_IRQ_WINDOW,  /* the guest can now take an interrupt */
+	X86_EXIT_IRQ_WINDOW, /* the guest can now take an interrupt */
 	X86_EXIT_TRIPLE_FAULT,
-	X86_EXIT_UD,          /* #UD intercepted, e.g. the other vendor's hypercall insn */
-	X86_EXIT_INVALID,     /* the backend could not enter the guest: state is broken */
+	X86_EXIT_UD,      /* #UD intercepted, e.g. the other vendor's hypercall insn */
+	X86_EXIT_INVALID, /* the backend could not enter the guest: state is broken */
 	X86_EXIT_UNKNOWN,
 };
 
@@ -94,6 +94,6 @@ void x86_lapic_lock(struct vcpu *v);
 void x86_lapic_unlock(struct vcpu *v);
 /* Deliver an interrupt message to the VM's vLAPICs (IPIs, vIOAPIC). */
 void x86_deliver_msi(struct vm *vm, uint32_t dest, bool logical, uint8_t vector, uint8_t mode,
-		     bool level, const struct vcpu *self);
+                     bool level, const struct vcpu *self);
 
 #endif
