@@ -21,7 +21,7 @@ int io_bus_register(struct io_bus *bus, const struct io_handler *h)
 	return 0;
 }
 
-static const struct io_handler *find(struct io_bus *bus, uint64_t addr, unsigned width)
+__hot static const struct io_handler *find(struct io_bus *bus, uint64_t addr, unsigned width)
 {
 	for (unsigned i = 0; i < bus->nr; i++) {
 		const struct io_handler *h = &bus->h[i];
@@ -42,7 +42,8 @@ static void note_unhandled(struct io_bus *bus, struct vcpu *v, const char *what,
 		        bus->nr_unhandled == IO_LOG_UNHANDLED ? " (further ones not logged)" : "");
 }
 
-void io_bus_read(struct io_bus *bus, struct vcpu *v, uint64_t addr, unsigned width, uint64_t *val)
+__hot void io_bus_read(struct io_bus *bus, struct vcpu *v, uint64_t addr, unsigned width,
+                       uint64_t *val)
 {
 	const struct io_handler *h = find(bus, addr, width);
 	uint64_t ones = width >= 8 ? ~0ULL : (1ULL << (width * 8)) - 1;
@@ -58,7 +59,8 @@ void io_bus_read(struct io_bus *bus, struct vcpu *v, uint64_t addr, unsigned wid
 	*val &= ones;
 }
 
-void io_bus_write(struct io_bus *bus, struct vcpu *v, uint64_t addr, unsigned width, uint64_t val)
+__hot void io_bus_write(struct io_bus *bus, struct vcpu *v, uint64_t addr, unsigned width,
+                        uint64_t val)
 {
 	const struct io_handler *h = find(bus, addr, width);
 

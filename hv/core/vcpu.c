@@ -79,7 +79,7 @@ void vcpu_halt(struct vcpu *v)
 	spin_unlock(&rq->lock);
 }
 
-void vcpu_run(struct vcpu *v)
+__hot void vcpu_run(struct vcpu *v)
 {
 	struct pcpu *p = this_pcpu();
 

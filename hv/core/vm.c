@@ -14,7 +14,7 @@ const char *vm_name(const struct vm *vm)
 	return vm->cfg->name;
 }
 
-void *vm_gpa_to_hva(struct vm *vm, uint64_t gpa, uint64_t len)
+__hot void *vm_gpa_to_hva(struct vm *vm, uint64_t gpa, uint64_t len)
 {
 	if (gpa >= vm->ram_size || len > vm->ram_size - gpa)
 		return NULL;
@@ -209,6 +209,15 @@ static void board_check_idle(void)
 		pcpu_arch_board_off(0);
 }
 
+static uint64_t vm_nr_exits(const struct vm *vm)
+{
+	uint64_t n = 0;
+
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		n += vm->vcpus[i].nr_exits;
+	return n;
+}
+
 static void vm_stop(struct vm *vm, bool reset, const char *reason)
 {
 	spin_lock(&vm->lock);
@@ -219,7 +228,8 @@ static void vm_stop(struct vm *vm, bool reset, const char *reason)
 	vm->state = VM_PAUSED; /* no new starts until every vCPU has stopped */
 	vm->reset_pending = reset;
 	spin_unlock(&vm->lock);
-	pr_info("vm %s: %s (%s)\n", vm_name(vm), reset ? "reset" : "power off", reason);
+	pr_info("vm %s: %s (%s) after %lu exits\n", vm_name(vm), reset ? "reset" : "power off",
+	        reason, vm_nr_exits(vm));
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 		struct vcpu *v = &vm->vcpus[i];
 

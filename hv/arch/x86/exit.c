@@ -39,7 +39,7 @@ static uint64_t size_mask(unsigned size)
 	return size >= 8 ? ~0ULL : (1ULL << (size * 8)) - 1;
 }
 
-static void handle_io(struct vcpu *v, const struct x86_exit *x)
+__hot static void handle_io(struct vcpu *v, const struct x86_exit *x)
 {
 	uint64_t *rax = &v->arch.regs.gpr[X86_REG_RAX];
 	uint64_t mask = size_mask(x->io.size);
@@ -67,7 +67,7 @@ struct mmio_ctx {
 	struct x86_guest_mem mem;
 };
 
-static int read_gpa(void *opaque, uint64_t gpa, void *buf, unsigned len)
+__hot static int read_gpa(void *opaque, uint64_t gpa, void *buf, unsigned len)
 {
 	struct vcpu *v = opaque;
 	void *hva = vm_gpa_to_hva(v->vm, gpa, len);
@@ -78,7 +78,7 @@ static int read_gpa(void *opaque, uint64_t gpa, void *buf, unsigned len)
 	return 0;
 }
 
-static int emul_mmio_read(void *opaque, uint64_t gpa, unsigned size, uint64_t *val)
+__hot static int emul_mmio_read(void *opaque, uint64_t gpa, unsigned size, uint64_t *val)
 {
 	struct mmio_ctx *c = opaque;
 
@@ -86,7 +86,7 @@ static int emul_mmio_read(void *opaque, uint64_t gpa, unsigned size, uint64_t *v
 	return 0;
 }
 
-static int emul_mmio_write(void *opaque, uint64_t gpa, unsigned size, uint64_t val)
+__hot static int emul_mmio_write(void *opaque, uint64_t gpa, unsigned size, uint64_t val)
 {
 	struct mmio_ctx *c = opaque;
 
@@ -139,7 +139,7 @@ static const struct x86_emul_ops emul_ops = {
 	.gla_to_gpa = emul_gla_to_gpa,
 };
 
-static enum x86_cpu_mode cpu_mode(const struct x86_sregs *s)
+__hot static enum x86_cpu_mode cpu_mode(const struct x86_sregs *s)
 {
 	if ((s->efer & EFER_LMA) && s->cs_l)
 		return X86_MODE_LONG64;
@@ -148,7 +148,31 @@ static enum x86_cpu_mode cpu_mode(const struct x86_sregs *s)
 	return s->cs_db ? X86_MODE_PROT32 : X86_MODE_PROT16;
 }
 
-static void handle_mmio(struct vcpu *v, const struct x86_exit *x)
+/*
+ * Decoding is a pure function of the bytes and the mode, and a guest usually
+ * hits one device register from the same instruction again and again: keep
+ * the last result per vCPU and reuse it when the fetched bytes match.
+ */
+__hot static int decode_cached(struct vcpu *v, const uint8_t *bytes, unsigned got,
+                               enum x86_cpu_mode mode, struct x86_insn *insn)
+{
+	struct x86_decode_cache *c = &v->arch.dcache;
+	int err;
+
+	if (c->insn.len && c->insn.mode == mode && got >= c->insn.len &&
+	    !memcmp(c->bytes, bytes, c->insn.len)) {
+		*insn = c->insn;
+		return 0;
+	}
+	err = x86_insn_decode(bytes, got, mode, insn);
+	if (!err) {
+		c->insn = *insn;
+		memcpy(c->bytes, bytes, insn->len);
+	}
+	return err;
+}
+
+__hot static void handle_mmio(struct vcpu *v, const struct x86_exit *x)
 {
 	struct mmio_ctx c = { .v = v, .mem = { .read_gpa = read_gpa, .opaque = v } };
 	struct x86_sregs s;
@@ -171,7 +195,7 @@ static void handle_mmio(struct vcpu *v, const struct x86_exit *x)
 	err = x86_guest_read_gla(&c.paging, s.cs_base + v->arch.regs.rip, X86_ACCESS_FETCH, &c.mem,
 	                         bytes, sizeof(bytes), &got, &fault_gla, &pf);
 	/* The instruction may end before a fault further on: decode what we got. */
-	err = got ? x86_insn_decode(bytes, got, cpu_mode(&s), &insn) : -EFAULT;
+	err = got ? decode_cached(v, bytes, got, cpu_mode(&s), &insn) : -EFAULT;
 	if (!err)
 		err = x86_insn_emulate(&insn, &v->arch.regs, x->mmio.gpa, &emul_ops, &c);
 	if (err) {
@@ -261,7 +285,7 @@ static void handle_ud(struct vcpu *v, struct x86_exit *x)
 	x86_inject_ud(v);
 }
 
-void x86_handle_exit(struct vcpu *v, struct x86_exit *x)
+__hot void x86_handle_exit(struct vcpu *v, struct x86_exit *x)
 {
 	switch (x->reason) {
 	case X86_EXIT_NONE:

@@ -240,8 +240,8 @@ static int walk_once(const struct walk *w, uint64_t gla, unsigned access, uint64
 	return -EINVAL;
 }
 
-int x86_guest_walk(const struct x86_paging_state *st, uint64_t gla, unsigned access,
-                   const struct x86_guest_mem *mem, uint64_t *gpa, uint32_t *pf_error)
+__hot int x86_guest_walk(const struct x86_paging_state *st, uint64_t gla, unsigned access,
+                         const struct x86_guest_mem *mem, uint64_t *gpa, uint32_t *pf_error)
 {
 	struct walk w = { .st = st, .mem = mem };
 	int ret = -EAGAIN;
@@ -283,9 +283,9 @@ int x86_guest_walk(const struct x86_paging_state *st, uint64_t gla, unsigned acc
 	return ret;
 }
 
-int x86_guest_read_gla(const struct x86_paging_state *st, uint64_t gla, unsigned access,
-                       const struct x86_guest_mem *mem, void *buf, unsigned len, unsigned *copied,
-                       uint64_t *fault_gla, uint32_t *pf_error)
+__hot int x86_guest_read_gla(const struct x86_paging_state *st, uint64_t gla, unsigned access,
+                             const struct x86_guest_mem *mem, void *buf, unsigned len,
+                             unsigned *copied, uint64_t *fault_gla, uint32_t *pf_error)
 {
 	uint32_t err_dummy;
 	unsigned done = 0;

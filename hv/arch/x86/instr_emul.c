@@ -468,8 +468,8 @@ static int decode(const uint8_t *bytes, size_t avail, enum x86_cpu_mode mode, st
 	return 0;
 }
 
-int x86_insn_decode(const uint8_t *bytes, size_t avail, enum x86_cpu_mode mode,
-                    struct x86_insn *out)
+__hot int x86_insn_decode(const uint8_t *bytes, size_t avail, enum x86_cpu_mode mode,
+                          struct x86_insn *out)
 {
 	int ret;
 
@@ -915,8 +915,8 @@ static int emulate_string(const struct x86_insn *in, struct x86_regs *regs, uint
 	return ret;
 }
 
-int x86_insn_emulate(const struct x86_insn *insn, struct x86_regs *regs, uint64_t mmio_gpa,
-                     const struct x86_emul_ops *ops, void *opaque)
+__hot int x86_insn_emulate(const struct x86_insn *insn, struct x86_regs *regs, uint64_t mmio_gpa,
+                           const struct x86_emul_ops *ops, void *opaque)
 {
 	struct x86_regs r;
 	int ret;

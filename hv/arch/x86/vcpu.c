@@ -25,8 +25,14 @@ static void deliver_ipi(struct vcpu *src, const struct vlapic_ipi *ipi);
 
 void x86_lapic_unlock(struct vcpu *v)
 {
-	struct lapic_deferred d = v->arch.deferred;
+	struct lapic_deferred d;
 
+	/* The common case on the exit path: nothing was deferred. */
+	if (!v->arch.deferred.kick && !v->arch.deferred.ipi_valid && !v->arch.deferred.nr_eoi) {
+		spin_unlock(&v->arch.lapic_lock);
+		return;
+	}
+	d = v->arch.deferred;
 	v->arch.deferred = (struct lapic_deferred){ 0 };
 	spin_unlock(&v->arch.lapic_lock);
 	if (d.ipi_valid)
@@ -193,6 +199,8 @@ void vcpu_arch_reset(struct vcpu *v)
 	v->arch.xcr0 = XCR0_X87;
 	v->arch.fpu_saved = false;
 	v->arch.nmi_pending = false;
+	v->arch.irq_window = false;
+	v->arch.dcache.insn.len = 0;
 	v->arch.mtrr_def_type = 0xC06; /* MTRRs enabled, default write-back */
 	v->arch.deferred = (struct lapic_deferred){ 0 };
 	if (v->id == 0) {
@@ -227,7 +235,7 @@ bool vcpu_arch_has_pending_irq(struct vcpu *v)
 	return pending;
 }
 
-static void inject_pending(struct vcpu *v)
+__hot static void inject_pending(struct vcpu *v)
 {
 	bool blocked = false;
 	int vec;
@@ -235,6 +243,18 @@ static void inject_pending(struct vcpu *v)
 	if (v->arch.nmi_pending && !x86_vendor->event_pending(v)) {
 		v->arch.nmi_pending = false;
 		x86_vendor->inject_nmi(v);
+	}
+	/*
+	 * Lock-free peek first: most exits have nothing to inject. An interrupt
+	 * accepted after the peek kicks this vCPU, so it is never lost.
+	 */
+	if (vlapic_pending_vector(&v->arch.vlapic) < 0) {
+		if (v->arch.irq_window) {
+			v->arch.irq_window = false;
+			v->arch.dcache.insn.len = 0;
+			x86_vendor->request_irq_window(v, false);
+		}
+		return;
 	}
 	x86_lapic_lock(v);
 	vec = vlapic_pending_vector(&v->arch.vlapic);
@@ -247,11 +267,12 @@ static void inject_pending(struct vcpu *v)
 	if (vec >= 0 && !blocked)
 		x86_vendor->inject_irq(v, (uint8_t)vec);
 	/* Blocked by IF or a shadow: exit as soon as the guest can take it. */
+	v->arch.irq_window = blocked;
 	x86_vendor->request_irq_window(v, blocked);
 }
 
 /* Extended FPU state belongs to whichever vCPU last ran on this pCPU. */
-static void switch_fpu(struct vcpu *v)
+__hot static void switch_fpu(struct vcpu *v)
 {
 	struct pcpu *p = this_pcpu();
 	struct vcpu *old = p->arch.fpu_owner;
@@ -290,7 +311,7 @@ static void switch_fpu(struct vcpu *v)
 	p->arch.fpu_owner = v;
 }
 
-void vcpu_arch_run_once(struct vcpu *v)
+__hot void vcpu_arch_run_once(struct vcpu *v)
 {
 	struct x86_exit exit;
 

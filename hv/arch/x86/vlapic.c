@@ -760,7 +760,7 @@ void vlapic_accept_irq(struct vlapic *v, uint8_t vector, bool level)
 	finish(v, &w);
 }
 
-int vlapic_pending_vector(const struct vlapic *v)
+__hot int vlapic_pending_vector(const struct vlapic *v)
 {
 	int irrv;
 

@@ -131,7 +131,8 @@ static int reset_write(struct vcpu *v, void *opaque, uint64_t off, unsigned widt
 
 /* ---- test device: registers the bare-metal exit tests check ---- */
 
-static int test_read(struct vcpu *v, void *opaque, uint64_t off, unsigned width, uint64_t *val)
+__hot static int test_read(struct vcpu *v, void *opaque, uint64_t off, unsigned width,
+                           uint64_t *val)
 {
 	struct vm *vm = opaque;
 	uint64_t mask = width >= 8 ? ~0ULL : (1ULL << (width * 8)) - 1;
@@ -151,7 +152,8 @@ static int test_read(struct vcpu *v, void *opaque, uint64_t off, unsigned width,
 	return 0;
 }
 
-static int test_write(struct vcpu *v, void *opaque, uint64_t off, unsigned width, uint64_t val)
+__hot static int test_write(struct vcpu *v, void *opaque, uint64_t off, unsigned width,
+                            uint64_t val)
 {
 	struct vm *vm = opaque;
 	uint64_t mask = width >= 8 ? ~0ULL : (1ULL << (width * 8)) - 1;

@@ -40,7 +40,9 @@ typedef uint16_t cpuid_t; /* pCPU index, 0 .. nr_pcpus-1 */
 #define __packed                        __attribute__((packed))
 #define __aligned(x)                    __attribute__((aligned(x)))
 #define __unused                        __attribute__((unused))
-#define likely(x)                       __builtin_expect(!!(x), 1)
-#define unlikely(x)                     __builtin_expect(!!(x), 0)
+/* On the guest-exit path: grouped in .text.hot so the path spans few pages. */
+#define __hot       __attribute__((hot))
+#define likely(x)   __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
 
 #endif

@@ -247,7 +247,7 @@ static void svm_vcpu_reset(struct vcpu *v, const struct x86_entry_state *e)
 	s->last_pcpu = (cpuid_t)-1;
 }
 
-static void decode_exit(struct vcpu *v, struct x86_exit *x)
+__hot static void decode_exit(struct vcpu *v, struct x86_exit *x)
 {
 	uint64_t code = VMCB(v, uint64_t, VMCB_EXITCODE);
 	uint64_t info1 = VMCB(v, uint64_t, VMCB_EXITINFO1);
@@ -310,7 +310,7 @@ static void decode_exit(struct vcpu *v, struct x86_exit *x)
 	}
 }
 
-static void svm_run(struct vcpu *v, struct x86_exit *x)
+__hot static void svm_run(struct vcpu *v, struct x86_exit *x)
 {
 	struct svm_vcpu *s = v->arch.vendor;
 	struct pcpu *p = this_pcpu();
@@ -344,7 +344,7 @@ static void svm_run(struct vcpu *v, struct x86_exit *x)
 	decode_exit(v, x);
 }
 
-static void svm_get_sregs(struct vcpu *v, struct x86_sregs *s)
+__hot static void svm_get_sregs(struct vcpu *v, struct x86_sregs *s)
 {
 	uint16_t cs_attr = VMCB(v, uint16_t, VMCB_CS + 2);
 
@@ -381,12 +381,12 @@ static void svm_set_pat(struct vcpu *v, uint64_t pat)
 	VMCB(v, uint64_t, VMCB_GPAT) = pat;
 }
 
-static bool svm_event_pending(struct vcpu *v)
+__hot static bool svm_event_pending(struct vcpu *v)
 {
 	return VMCB(v, uint64_t, VMCB_EVENTINJ) & EVENT_VALID;
 }
 
-static bool svm_irq_allowed(struct vcpu *v)
+__hot static bool svm_irq_allowed(struct vcpu *v)
 {
 	return (v->arch.regs.rflags & RFLAGS_IF) && !(VMCB(v, uint64_t, VMCB_INT_STATE) & 1) &&
 	       !svm_event_pending(v);
@@ -411,7 +411,7 @@ static void svm_inject_exception(struct vcpu *v, uint8_t vector, bool has_error,
 	VMCB(v, uint64_t, VMCB_EVENTINJ) = ev;
 }
 
-static void svm_request_irq_window(struct vcpu *v, bool on)
+__hot static void svm_request_irq_window(struct vcpu *v, bool on)
 {
 	/* A virtual interrupt with V_IGN_TPR makes the CPU exit once IF opens. */
 	if (on) {

@@ -10,7 +10,7 @@
  */
 #define R(n) (8 * (n))
 
-	.text
+	.section .text.hot, "ax"
 	.globl svm_vmrun
 svm_vmrun:
 	pushq %rbp

@@ -28,6 +28,12 @@ struct lapic_deferred {
 	uint8_t eoi[4];
 };
 
+/* The last MMIO instruction this vCPU decoded (see exit.c). */
+struct x86_decode_cache {
+	uint8_t bytes[X86_MAX_INSN_LEN];
+	struct x86_insn insn; /* len 0: empty */
+};
+
 struct vcpu_arch {
 	struct x86_regs regs; /* all GPRs, RIP and RFLAGS, owned by the x86 layer */
 	struct spinlock lapic_lock;
@@ -41,7 +47,9 @@ struct vcpu_arch {
 	bool fpu_saved; /* xsave_area holds state (FXSAVE path; XSAVE inits from zeroes) */
 	bool wait_for_sipi;
 	bool nmi_pending;
+	bool irq_window; /* an interrupt-window exit is requested */
 	struct x86_entry_state entry;
+	struct x86_decode_cache dcache;
 };
 
 #endif
