@@ -6,6 +6,7 @@
  */
 #include <arch/apic.h>
 #include <arch/cpu.h>
+#include <arch/mmu.h>
 #include <arch/vrtc.h>
 #include <arch/x86_vcpu.h>
 #include <hv/boot.h>
@@ -234,6 +235,7 @@ void hv_main(uint32_t magic, const struct mb_info *mb)
 	}
 	x86_vendor = &svm_ops;
 	init_page_pool();
+	x86_mmu_init();
 	legacy_pic_disable();
 	discover_pcpus();
 	x86_pcpu_init(bsp);

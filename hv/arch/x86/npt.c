@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * x86-64 4-level page-table entries for the shared walker (hv/core/pgtable.c).
- * Nested paging (NPT) treats every guest access as a user access, so the
- * user bit is set on every level.
+ * x86-64 4-level page-table entries for the shared walker (hv/core/pgtable.c):
+ * the hypervisor's own tables and SVM's nested tables share one format, except
+ * that nested paging treats every guest access as a user access, so NPT sets
+ * the user bit on every level and the hypervisor's tables never do.
  */
 #include <arch/npt.h>
 #include <hv/pgtable.h>
@@ -10,6 +11,7 @@
 #define PTE_P    BIT(0)
 #define PTE_RW   BIT(1)
 #define PTE_US   BIT(2)
+#define PTE_PWT  BIT(3)
 #define PTE_PCD  BIT(4)
 #define PTE_PS   BIT(7)
 #define PTE_NX   BIT(63)
@@ -20,19 +22,31 @@ static uint64_t npt_mk_table(paddr_t next)
 	return next | PTE_P | PTE_RW | PTE_US;
 }
 
-static uint64_t npt_mk_leaf(paddr_t pa, unsigned level, unsigned prot)
+static uint64_t host_mk_table(paddr_t next)
 {
-	uint64_t e = pa | PTE_P | PTE_US;
+	return next | PTE_P | PTE_RW;
+}
 
+static uint64_t mk_leaf(paddr_t pa, unsigned level, unsigned prot)
+{
+	uint64_t e = pa | PTE_P;
+
+	if (prot & PGT_USER)
+		e |= PTE_US;
 	if (prot & PGT_WRITE)
 		e |= PTE_RW;
 	if (!(prot & PGT_EXEC))
 		e |= PTE_NX;
 	if (prot & PGT_UNCACHED)
-		e |= PTE_PCD;
+		e |= PTE_PCD | PTE_PWT;
 	if (level > 0)
 		e |= PTE_PS;
 	return e;
+}
+
+static uint64_t npt_mk_leaf(paddr_t pa, unsigned level, unsigned prot)
+{
+	return mk_leaf(pa, level, prot | PGT_USER);
 }
 
 static bool npt_is_present(uint64_t e)
@@ -65,6 +79,17 @@ const struct pgtable_fmt x86_npt_fmt = {
 	.max_leaf_level = 1, /* 2 MiB: what every SVM implementation supports */
 	.mk_table = npt_mk_table,
 	.mk_leaf = npt_mk_leaf,
+	.is_present = npt_is_present,
+	.is_leaf = npt_is_leaf,
+	.entry_addr = npt_entry_addr,
+	.entry_prot = npt_entry_prot,
+};
+
+const struct pgtable_fmt x86_host_fmt = {
+	.levels = 4,
+	.max_leaf_level = 1,
+	.mk_table = host_mk_table,
+	.mk_leaf = mk_leaf,
 	.is_present = npt_is_present,
 	.is_leaf = npt_is_leaf,
 	.entry_addr = npt_entry_addr,

@@ -122,6 +122,28 @@ static void test_npt_entries_have_user_bit(void)
 	pgtable_destroy(&pt);
 }
 
+/* The hypervisor's own tables: no user bit anywhere, NX unless executable. */
+static void test_host_format_wx(void)
+{
+	struct pgtable pt = { .fmt = &x86_host_fmt,
+		              .alloc_table = alloc_table,
+		              .free_table = free_table };
+	unsigned prot;
+
+	g_assert_cmpint(pgtable_init(&pt), ==, 0);
+	g_assert_cmpint(pgtable_map(&pt, 0x200000, 0x200000, 0x1000, PGT_READ | PGT_EXEC), ==, 0);
+	g_assert_cmpint(pgtable_map(&pt, 0x201000, 0x201000, 0x1000, PGT_READ | PGT_WRITE), ==, 0);
+	g_assert_cmpint(pgtable_translate(&pt, 0x200000, NULL, &prot), ==, 0);
+	g_assert_true(prot & PGT_EXEC);
+	g_assert_false(prot & PGT_WRITE);
+	g_assert_false(prot & PGT_USER);
+	g_assert_cmpint(pgtable_translate(&pt, 0x201000, NULL, &prot), ==, 0);
+	g_assert_false(prot & PGT_EXEC);
+	g_assert_true(prot & PGT_WRITE);
+	g_assert_cmphex(((uint64_t *)(uintptr_t)pt.root)[0] & 4, ==, 0);
+	pgtable_destroy(&pt);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -130,5 +152,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/pgtable/remap-large", test_remap_with_large_frees_subtree);
 	g_test_add_func("/pgtable/reject", test_rejects_misaligned_and_wrapping);
 	g_test_add_func("/pgtable/npt-user-bit", test_npt_entries_have_user_bit);
+	g_test_add_func("/pgtable/host-wx", test_host_format_wx);
 	return g_test_run();
 }

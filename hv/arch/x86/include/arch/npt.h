@@ -6,5 +6,7 @@
 
 /* Stage-2 entry format for SVM nested paging. */
 extern const struct pgtable_fmt x86_npt_fmt;
+/* The hypervisor's own page tables. */
+extern const struct pgtable_fmt x86_host_fmt;
 
 #endif
