@@ -8,7 +8,7 @@
 #include "guest.h"
 
 #define CMOS_MARK 0x40 /* a general-purpose CMOS RAM byte */
-#define MARK 0xA5
+#define MARK      0xA5
 
 static uint32_t ram_canary __attribute__((section(".data"))) = 0x12345678;
 
