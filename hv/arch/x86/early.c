@@ -220,6 +220,22 @@ static void init_page_pool(void)
 	}
 }
 
+/* Is `word` one of the space-separated words of the hypervisor command line? */
+static bool cmdline_has(const char *word)
+{
+	size_t n = strlen(word);
+
+	for (const char *p = boot_info.cmdline; *p;) {
+		if (!strncmp(p, word, n) && (p[n] == ' ' || p[n] == '\0'))
+			return true;
+		p = strchr(p, ' ');
+		if (!p)
+			break;
+		p++;
+	}
+	return false;
+}
+
 void hv_main(uint32_t magic, const struct mb_info *mb)
 {
 	struct pcpu *bsp = &pcpus[0];
@@ -243,6 +259,11 @@ void hv_main(uint32_t magic, const struct mb_info *mb)
 	lapic_init();
 	vrtc_init_board_time();
 	bsp->online = true;
+	/* A deliberate fault, so a test can check the crash report end to end. */
+	if (cmdline_has("selftest=crash")) {
+		pr_info("selftest: faulting on purpose\n");
+		__asm__ volatile("ud2");
+	}
 	pr_info("vCPU backend %s, %u ASIDs, TSC-deadline timer %s, XSAVE %s\n", x86_vendor->name,
 	        x86_features.svm_nr_asids, x86_features.tsc_deadline ? "yes" : "no",
 	        x86_features.xsave ? "yes" : "no");

@@ -122,6 +122,8 @@ void trap_init_pcpu(struct pcpu *p)
 	__asm__ volatile("lidt %0" : : "m"(desc));
 }
 
+static void backtrace(uint64_t rbp);
+
 static void crash_report(const struct trap_frame *f)
 {
 	const uint64_t *sp = (const uint64_t *)(uintptr_t)f->rsp;
@@ -142,6 +144,26 @@ static void crash_report(const struct trap_frame *f)
 			pr_err("  stack: %016lx %016lx %016lx %016lx\n", sp[i], sp[i + 1],
 			       sp[i + 2], sp[i + 3]);
 	}
+	backtrace(f->rbp);
+}
+
+/* Return addresses along the frame-pointer chain (the hypervisor keeps frame pointers). */
+static void backtrace(uint64_t rbp)
+{
+	char line[160];
+	int n = snprintf(line, sizeof(line), "  call trace:");
+
+	for (int depth = 0; depth < 8; depth++) {
+		const uint64_t *frame = (const uint64_t *)(uintptr_t)rbp;
+
+		if (rbp < 0x1000 || rbp >= GiB(4) - 16 || (rbp & 7))
+			break;
+		n += snprintf(line + n, sizeof(line) - (size_t)n, " %lx", frame[1]);
+		if (frame[0] <= rbp) /* frames grow upwards; anything else is garbage */
+			break;
+		rbp = frame[0];
+	}
+	pr_err("%s (addr2line -e acrn.elf ADDR)\n", line);
 }
 
 void x86_trap(struct trap_frame *f)
