@@ -21,22 +21,6 @@ __hot void *vm_gpa_to_hva(struct vm *vm, uint64_t gpa, uint64_t len)
 	return hpa_to_ptr(vm->ram_hpa + gpa);
 }
 
-static paddr_t stage2_alloc(void *ctx, size_t size)
-{
-	paddr_t pa = page_pool_alloc(&hv_pages, size / PAGE_SIZE, size / PAGE_SIZE);
-
-	(void)ctx;
-	if (pa)
-		memset(hpa_to_ptr(pa), 0, size);
-	return pa;
-}
-
-static void stage2_free(void *ctx, paddr_t pa, size_t size)
-{
-	(void)ctx;
-	page_pool_free(&hv_pages, pa, size / PAGE_SIZE);
-}
-
 static void flush_console_line(struct vm *vm)
 {
 	char buf[sizeof(vm->con_line) + 48];
@@ -108,6 +92,60 @@ void vm_set_irq_line(struct vm *vm, unsigned line, bool level)
 	vm_arch_set_irq_line(vm, line, level);
 }
 
+/* Undo a partial vm_create: nothing of a VM that failed may stay scheduled or allocated. */
+static void vm_release(struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+		struct sched_rq *rq = &pcpu_get(v->pcpu)->rq;
+
+		spin_lock(&rq->lock);
+		if (v->se.attached)
+			sched_detach(rq, &v->se);
+		spin_unlock(&rq->lock);
+	}
+	pgtable_destroy(&vm->stage2);
+	if (vm->ram_hpa)
+		page_pool_free(&hv_pages, vm->ram_hpa, vm->ram_size / PAGE_SIZE);
+	vm->ram_hpa = 0;
+}
+
+static int register_uart(struct vm *vm)
+{
+	const struct scenario_vm *cfg = vm->cfg;
+	struct io_handler h = { .base = cfg->vuart.port_base,
+		                .size = 8,
+		                .read = uart_pio_read,
+		                .write = uart_pio_write,
+		                .opaque = vm };
+
+	if (!cfg->vuart.enabled)
+		return 0;
+	vm->uart_lock = (struct spinlock)SPINLOCK_INIT;
+	vuart_init(&vm->uart, &uart_ops, vm);
+	return io_bus_register(&vm->pio, &h);
+}
+
+static int attach_vcpus(struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+		struct sched_rq *rq = &pcpu_get(v->pcpu)->rq;
+		int err = vcpu_arch_init(v);
+
+		if (err)
+			return err;
+		spin_lock(&rq->lock);
+		err = sched_attach(rq, &v->se);
+		spin_unlock(&rq->lock);
+		if (err) {
+			pr_err("vm %s: too many vCPUs on pCPU %u\n", vm_name(vm), v->pcpu);
+			return err;
+		}
+	}
+	return 0;
+}
+
 int vm_create(struct vm *vm, vmid_t id, const struct scenario_vm *cfg)
 {
 	uint64_t pages = cfg->memory_size / PAGE_SIZE;
@@ -119,6 +157,12 @@ int vm_create(struct vm *vm, vmid_t id, const struct scenario_vm *cfg)
 	vm->cfg = cfg;
 	vm->state = VM_CREATED;
 	vm->ram_size = cfg->memory_size;
+	vm->nr_vcpus = cfg->nr_vcpus;
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		while (!(cfg->cpu_affinity & BIT(cpu)))
+			cpu++;
+		vcpu_init(&vm->vcpus[i], vm, i, (cpuid_t)cpu++);
+	}
 	vm->ram_hpa = page_pool_alloc(&hv_pages, pages, MiB(2) / PAGE_SIZE);
 	if (!vm->ram_hpa) {
 		pr_err("vm %s: cannot allocate %lu MiB of RAM (%lu MiB free)\n", cfg->name,
@@ -126,52 +170,19 @@ int vm_create(struct vm *vm, vmid_t id, const struct scenario_vm *cfg)
 		return -ENOMEM;
 	}
 	vm->stage2 = (struct pgtable){ .fmt = vm_arch_stage2_fmt(),
-		                       .alloc_table = stage2_alloc,
-		                       .free_table = stage2_free };
+		                       .alloc_table = pgtable_pool_alloc,
+		                       .free_table = pgtable_pool_free };
 	err = pgtable_init(&vm->stage2);
 	if (!err)
 		err = pgtable_map(&vm->stage2, 0, vm->ram_hpa, vm->ram_size, PGT_RWX | PGT_USER);
-	if (err) {
-		pr_err("vm %s: stage-2 tables: error %d\n", cfg->name, err);
-		return err;
-	}
-
-	vm->nr_vcpus = cfg->nr_vcpus;
-	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
-		while (!(cfg->cpu_affinity & BIT(cpu)))
-			cpu++;
-		vcpu_init(&vm->vcpus[i], vm, i, (cpuid_t)cpu++);
-	}
-
-	if (cfg->vuart.enabled) {
-		struct io_handler h = { .base = cfg->vuart.port_base,
-			                .size = 8,
-			                .read = uart_pio_read,
-			                .write = uart_pio_write,
-			                .opaque = vm };
-
-		vuart_init(&vm->uart, &uart_ops, vm);
-		err = io_bus_register(&vm->pio, &h);
-		if (err)
-			return err;
-	}
-	err = vm_arch_init(vm);
 	if (err)
+		pr_err("vm %s: stage-2 tables: error %d\n", cfg->name, err);
+	err = err ?: register_uart(vm);
+	err = err ?: vm_arch_init(vm);
+	err = err ?: attach_vcpus(vm);
+	if (err) {
+		vm_release(vm);
 		return err;
-	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
-		struct vcpu *v = &vm->vcpus[i];
-		struct sched_rq *rq = &pcpu_get(v->pcpu)->rq;
-
-		err = vcpu_arch_init(v);
-		if (err)
-			return err;
-		spin_lock(&rq->lock);
-		err = sched_attach(rq, &v->se);
-		spin_unlock(&rq->lock);
-		if (err) {
-			pr_err("vm %s: too many vCPUs on pCPU %u\n", cfg->name, v->pcpu);
-			return err;
-		}
 	}
 	pr_info("vm %s: created, %u vCPU(s), %lu MiB RAM at 0x%lx\n", cfg->name, vm->nr_vcpus,
 	        vm->ram_size >> 20, vm->ram_hpa);
@@ -272,6 +283,8 @@ void vm_vcpu_stopped(struct vcpu *v)
 	/* The last vCPU out finishes the stop. */
 	if (vm->reset_pending) {
 		vm->reset_pending = false;
+		if (vm->cfg->vuart.enabled)
+			vuart_init(&vm->uart, &uart_ops, vm);
 		vm_arch_reset_devices(vm);
 		if (!vm_start(vm))
 			return;

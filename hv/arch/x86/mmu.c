@@ -19,25 +19,9 @@
 
 extern uint8_t hv_image_start[], hv_text_end[], hv_rodata_end[], hv_image_end[];
 
-static paddr_t alloc_table(void *ctx, size_t size)
-{
-	paddr_t pa = page_pool_alloc(&hv_pages, size / PAGE_SIZE, 1);
-
-	(void)ctx;
-	if (pa)
-		memset(hpa_to_ptr(pa), 0, size);
-	return pa;
-}
-
-static void free_table(void *ctx, paddr_t pa, size_t size)
-{
-	(void)ctx;
-	page_pool_free(&hv_pages, pa, size / PAGE_SIZE);
-}
-
 static struct pgtable hv_pt = { .fmt = &x86_host_fmt,
-	                        .alloc_table = alloc_table,
-	                        .free_table = free_table };
+	                        .alloc_table = pgtable_pool_alloc,
+	                        .free_table = pgtable_pool_free };
 
 static int map(uint64_t start, uint64_t end, unsigned prot)
 {

@@ -214,8 +214,6 @@ void vm_arch_reset_devices(struct vm *vm)
 	vioapic_init(&vm->arch.vioapic, (uint8_t)vm->nr_vcpus, &ioapic_ops, vm);
 	vm->arch.test_scratch[0] = vm->arch.test_scratch[1] = 0;
 	vm->arch.test_count = 0;
-	if (vm->cfg->vuart.enabled)
-		vuart_init(&vm->uart, vm->uart.ops, vm);
 }
 
 /* ---- kernel loading ---- */

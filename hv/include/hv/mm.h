@@ -28,6 +28,10 @@ void page_pool_free(struct page_pool *pool, paddr_t pa, uint64_t nr_pages);
 
 extern struct page_pool hv_pages;
 
+/* Page-table pages for struct pgtable: zeroed, naturally aligned, from hv_pages. */
+paddr_t pgtable_pool_alloc(void *ctx, size_t size);
+void pgtable_pool_free(void *ctx, paddr_t pa, size_t size);
+
 /* One zeroed 4 KiB page from hv_pages, or NULL. */
 void *page_alloc_zeroed(void);
 void page_free(void *page);
