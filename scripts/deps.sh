@@ -27,6 +27,17 @@ ACRN_DEPS=(
 	acpica-tools # iasl, for the guests' ACPI tables
 	python3      # tools and test runners
 	dpkg-dev     # dpkg-deb, to unpack Debian's kernel package
+	bochs        # the emulated Intel VMX board (acrn-board --cpu vmx)
+	bochsbios
+	vgabios
+	grub-pc-bin # its boot ISO: grub-mkrescue with xorriso and mtools
+	grub-common
+	xorriso
+	mtools
+	gcc-riscv64-linux-gnu      # the riscv64 hypervisor image and its test guests
+	binutils-riscv64-linux-gnu
+	qemu-system-misc # the emulated riscv64 board (qemu-system-riscv64, virt)
+	opensbi          # SBI firmware; QEMU's "-bios default" is the same OpenSBI
 )
 
 # Print the packages from ACRN_DEPS that are not installed.

@@ -245,11 +245,15 @@ void hv_main(uint32_t magic, const struct mb_info *mb)
 	pr_info("ACRN-style hypervisor starting (x86-64)\n");
 	parse_multiboot(magic, mb);
 	detect_features();
-	if (!x86_features.svm || !x86_features.npt) {
-		pr_err("this CPU has no SVM with nested paging (VMX support is a later backend)\n");
+	/* VMX's own capabilities (EPT, unrestricted guest) are checked when enabling it. */
+	if (x86_features.svm && x86_features.npt) {
+		x86_vendor = &svm_ops;
+	} else if (x86_features.vmx) {
+		x86_vendor = &vmx_ops;
+	} else {
+		pr_err("this CPU has neither SVM with nested paging nor VMX\n");
 		pcpu_arch_board_off(1);
 	}
-	x86_vendor = &svm_ops;
 	init_page_pool();
 	x86_mmu_init();
 	legacy_pic_disable();

@@ -95,3 +95,61 @@ const struct pgtable_fmt x86_host_fmt = {
 	.entry_addr = npt_entry_addr,
 	.entry_prot = npt_entry_prot,
 };
+
+/*
+ * Intel EPT: read/write/execute bits instead of present/user/NX, and the
+ * memory type in every leaf (EPT ignores the guest's MTRRs, so uncached
+ * mappings must say so here).
+ */
+#define EPT_R        BIT(0)
+#define EPT_W        BIT(1)
+#define EPT_X        BIT(2)
+#define EPT_RWX      (EPT_R | EPT_W | EPT_X)
+#define EPT_MT_SHIFT 3
+#define EPT_MT_UC    0ULL
+#define EPT_MT_WB    6ULL
+
+static uint64_t ept_mk_table(paddr_t next)
+{
+	return next | EPT_RWX;
+}
+
+static uint64_t ept_mk_leaf(paddr_t pa, unsigned level, unsigned prot)
+{
+	/* Write without read is a misconfiguration: every mapping is readable. */
+	uint64_t e = pa | EPT_R;
+
+	if (prot & PGT_WRITE)
+		e |= EPT_W;
+	if (prot & PGT_EXEC)
+		e |= EPT_X;
+	e |= ((prot & PGT_UNCACHED) ? EPT_MT_UC : EPT_MT_WB) << EPT_MT_SHIFT;
+	if (level > 0)
+		e |= PTE_PS;
+	return e;
+}
+
+static bool ept_is_present(uint64_t e)
+{
+	return e & EPT_RWX;
+}
+
+static unsigned ept_entry_prot(uint64_t e, unsigned level)
+{
+	(void)level;
+	/* EPT has no user bit: every guest access passes, as with NPT's forced U. */
+	return PGT_USER | ((e & EPT_R) ? PGT_READ : 0) | ((e & EPT_W) ? PGT_WRITE : 0) |
+	       ((e & EPT_X) ? PGT_EXEC : 0) |
+	       (((e >> EPT_MT_SHIFT) & 7) == EPT_MT_UC ? PGT_UNCACHED : 0);
+}
+
+const struct pgtable_fmt x86_ept_fmt = {
+	.levels = 4,
+	.max_leaf_level = 1, /* 2 MiB: the VMX backend checks the EPT capability */
+	.mk_table = ept_mk_table,
+	.mk_leaf = ept_mk_leaf,
+	.is_present = ept_is_present,
+	.is_leaf = npt_is_leaf,
+	.entry_addr = npt_entry_addr,
+	.entry_prot = ept_entry_prot,
+};

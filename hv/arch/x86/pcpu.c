@@ -49,6 +49,9 @@ void pcpu_arch_board_off(int code)
 	}
 	/* QEMU's isa-debug-exit device (the emulated board's power switch). */
 	outl(0xF4, (uint32_t)code);
+	/* Bochs has no isa-debug-exit but a shutdown port; the console line carries the code. */
+	for (const char *s = "Shutdown"; *s; s++)
+		outb(0x8900, (uint8_t)*s);
 	for (;;)
 		__asm__ volatile("cli; hlt");
 }

@@ -27,7 +27,7 @@
 
 const struct pgtable_fmt *vm_arch_stage2_fmt(void)
 {
-	return &x86_npt_fmt;
+	return x86_vendor->stage2_fmt;
 }
 
 /* ---- vIOAPIC ---- */

@@ -5,6 +5,7 @@
  * assists, so nothing here relies on them.
  */
 #include <arch/cpu.h>
+#include <arch/npt.h>
 #include <arch/x86_vcpu.h>
 #include <hv/errno.h>
 #include <hv/lib.h>
@@ -425,6 +426,7 @@ __hot static void svm_request_irq_window(struct vcpu *v, bool on)
 
 const struct x86_vendor_ops svm_ops = {
 	.name = "SVM",
+	.stage2_fmt = &x86_npt_fmt,
 	.pcpu_enable = svm_pcpu_enable,
 	.vcpu_init = svm_vcpu_init,
 	.vcpu_reset = svm_vcpu_reset,

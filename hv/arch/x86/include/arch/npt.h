@@ -8,5 +8,7 @@
 extern const struct pgtable_fmt x86_npt_fmt;
 /* The hypervisor's own page tables. */
 extern const struct pgtable_fmt x86_host_fmt;
+/* Stage-2 entry format for Intel EPT. */
+extern const struct pgtable_fmt x86_ept_fmt;
 
 #endif

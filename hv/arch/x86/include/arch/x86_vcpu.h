@@ -13,6 +13,7 @@
 
 struct vcpu;
 struct pcpu;
+struct pgtable_fmt;
 struct vm;
 
 enum x86_exit_reason {
@@ -58,6 +59,7 @@ struct x86_sregs {
 
 struct x86_vendor_ops {
 	const char *name;
+	const struct pgtable_fmt *stage2_fmt; /* NPT or EPT entries for vm->stage2 */
 	int (*pcpu_enable)(struct pcpu *p);
 	int (*vcpu_init)(struct vcpu *v);
 	void (*vcpu_reset)(struct vcpu *v, const struct x86_entry_state *s);
@@ -78,6 +80,7 @@ struct x86_vendor_ops {
 
 extern const struct x86_vendor_ops *x86_vendor;
 extern const struct x86_vendor_ops svm_ops;
+extern const struct x86_vendor_ops vmx_ops;
 
 /* Handle one exit; called by vcpu_arch_run_once. */
 void x86_handle_exit(struct vcpu *v, struct x86_exit *exit);

@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef ARCH_RISCV_PCPU_H
+#define ARCH_RISCV_PCPU_H
+
+#include <hv/types.h>
+
+struct vcpu;
+
+struct pcpu_arch {
+	volatile uint32_t
+	        ipi_pending; /* BIT(enum ipi_kind) set by senders, cleared by the target */
+	struct vcpu *loaded; /* whose VS state the H CSRs hold */
+};
+
+#endif

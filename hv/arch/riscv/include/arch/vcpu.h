@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef ARCH_RISCV_VCPU_H
+#define ARCH_RISCV_VCPU_H
+
+#include <hv/types.h>
+
+/*
+ * What the guest-entry code (entry.S) saves and restores. The offsets are
+ * fixed: entry.S uses them, and vcpu.c checks them with static asserts.
+ */
+struct rv_guest_ctx {
+	uint64_t x[32]; /* guest x1..x31 (x[0] unused) */
+	uint64_t sepc;
+	uint64_t sstatus;
+	uint64_t hstatus;
+	uint64_t host[16]; /* ra sp gp tp s0..s11 of the code that entered the guest */
+};
+
+#define RV_CTX_SEPC    (32 * 8)
+#define RV_CTX_SSTATUS (33 * 8)
+#define RV_CTX_HSTATUS (34 * 8)
+#define RV_CTX_HOST    (35 * 8)
+
+/* Why the last exit happened, read right after it. */
+struct rv_exit {
+	uint64_t scause;
+	uint64_t stval;
+	uint64_t htval;
+	uint64_t htinst;
+};
+
+/* Virtual-supervisor CSRs kept while the vCPU is not loaded. */
+struct rv_vs_csrs {
+	uint64_t vsstatus, vsie, vstvec, vsscratch, vsepc, vscause, vstval, vsatp, hvip;
+	uint64_t vstimecmp;
+};
+
+struct vcpu_arch {
+	struct rv_guest_ctx ctx;
+	struct rv_vs_csrs vs;
+	struct rv_exit exit;
+	uint64_t entry_pc;      /* where the vCPU starts after reset */
+	unsigned nr_bad_logged; /* rate limit for guest-error logs */
+};
+
+#endif
