@@ -4,6 +4,7 @@
  * plus x2APIC, the TSC-deadline timer, ACRN's hypervisor leaves and leaf
  * 0x15, so Linux learns the TSC frequency without calibrating it.
  */
+#include <acrn/hypercall.h>
 #include <arch/cpu.h>
 #include <arch/x86_vcpu.h>
 #include <hv/vcpu.h>
@@ -37,6 +38,44 @@ static void topology_leaf(struct vcpu *v, uint32_t sub, uint32_t out[4])
 	}
 }
 
+/*
+ * Extended state: guests see exactly the XCR0 components the hypervisor
+ * switches between vCPUs (x86_features.xcr0_max: x87, SSE, AVX), so a CPU with
+ * AVX-512, MPX or PKRU (Bochs' Skylake-X) does not make the guest's idea of
+ * the XSAVE layout differ from ours. Supervisor states (XSAVES, IA32_XSS) are
+ * not virtualized.
+ */
+#define AVX512_EBX (BIT(16) | BIT(17) | BIT(21) | BIT(26) | BIT(27) | BIT(28) | BIT(30) | BIT(31))
+#define AVX512_ECX (BIT(1) | BIT(6) | BIT(11) | BIT(12) | BIT(14))
+#define AVX512_EDX (BIT(2) | BIT(3) | BIT(8) | BIT(23))
+
+static void xsave_leaf(uint32_t sub, uint32_t out[4])
+{
+	uint64_t mask = x86_features.xcr0_max;
+
+	if (sub == 0) {
+		uint32_t max_size = 576; /* legacy area + XSAVE header */
+
+		for (unsigned i = 2; i < 64; i++) {
+			uint32_t a, b, c, d;
+
+			if (!(mask & BIT(i)))
+				continue;
+			cpuid_count(0xD, i, &a, &b, &c, &d);
+			max_size = MAX(max_size, a + b);
+		}
+		out[EAX] = (uint32_t)mask;
+		out[ECX] = max_size;
+		out[EDX] = (uint32_t)(mask >> 32);
+		/* EBX (size for the current XCR0) is the CPU's, and XCR0 is the guest's here. */
+	} else if (sub == 1) {
+		out[EAX] &= ~BIT(3); /* XSAVES */
+		out[EBX] = out[ECX] = out[EDX] = 0;
+	} else if (sub >= 64 || !(mask & BIT(sub))) {
+		out[EAX] = out[EBX] = out[ECX] = out[EDX] = 0;
+	}
+}
+
 void x86_cpuid(struct vcpu *v, uint32_t leaf, uint32_t sub, uint32_t out[4])
 {
 	uint32_t max_basic;
@@ -44,12 +83,13 @@ void x86_cpuid(struct vcpu *v, uint32_t leaf, uint32_t sub, uint32_t out[4])
 	cpuid_count(0, 0, &max_basic, &out[EBX], &out[ECX], &out[EDX]);
 	if (leaf >= 0x40000000 && leaf < 0x40000100) {
 		out[EAX] = out[EBX] = out[ECX] = out[EDX] = 0;
-		if (leaf == 0x40000000) {
-			out[EAX] = 0x40000010;
-			out[EBX] = out[ECX] = out[EDX] = 0x4E524341; /* "ACRN" */
-		} else if (leaf == 0x40000001) {
-			out[EAX] = v->vm->cfg->load_order == LOAD_SERVICE ? 1 : 0;
-		} else if (leaf == 0x40000010) {
+		if (leaf == ACRN_CPUID_SIGNATURE) {
+			out[EAX] = ACRN_CPUID_MAX_LEAF;
+			out[EBX] = out[ECX] = out[EDX] = ACRN_CPUID_SIGNATURE_REG;
+		} else if (leaf == ACRN_CPUID_FEATURES) {
+			out[EAX] = v->vm->cfg->load_order == LOAD_SERVICE ? GUEST_CAPS_PRIVILEGE_VM
+			                                                  : 0;
+		} else if (leaf == ACRN_CPUID_TIMING_INFO) {
 			out[EAX] = (uint32_t)tsc_khz;
 		}
 		return;
@@ -105,10 +145,20 @@ void x86_cpuid(struct vcpu *v, uint32_t leaf, uint32_t sub, uint32_t out[4])
 	case 7:
 		if (sub == 0) {
 			out[EBX] &= ~(BIT(12) | BIT(15)); /* resource monitoring/allocation */
-			out[ECX] &= ~BIT(5);              /* WAITPKG */
+			out[EBX] &= ~BIT(14);             /* MPX: its state is not switched */
+			out[EBX] &= ~AVX512_EBX;
+			out[ECX] &= ~BIT(5);            /* WAITPKG */
+			out[ECX] &= ~(BIT(3) | BIT(4)); /* PKU: PKRU state is not switched */
+			out[ECX] &= ~AVX512_ECX;
 			/* Speculation-control MSRs are not virtualized. */
 			out[EDX] &= ~(BIT(26) | BIT(27) | BIT(28) | BIT(29) | BIT(31));
+			out[EDX] &= ~AVX512_EDX;
+		} else if (sub == 1) {
+			out[EAX] &= ~BIT(5); /* AVX512_BF16 */
 		}
+		break;
+	case 0xD:
+		xsave_leaf(sub, out);
 		break;
 	case 0xB:
 	case 0x1F:

@@ -268,8 +268,8 @@ void hv_main(uint32_t magic, const struct mb_info *mb)
 		pr_info("selftest: faulting on purpose\n");
 		__asm__ volatile("ud2");
 	}
-	pr_info("vCPU backend %s, %u ASIDs, TSC-deadline timer %s, XSAVE %s\n", x86_vendor->name,
-	        x86_features.svm_nr_asids, x86_features.tsc_deadline ? "yes" : "no",
-	        x86_features.xsave ? "yes" : "no");
+	pr_info("vCPU backend %s, TSC-deadline timer %s, XSAVE %s (guest XCR0 0x%lx)\n",
+	        x86_vendor->name, x86_features.tsc_deadline ? "yes" : "no",
+	        x86_features.xsave ? "yes" : "no", x86_features.xcr0_max);
 	hv_core_main();
 }

@@ -255,10 +255,41 @@ static void handle_msr(struct vcpu *v, const struct x86_exit *x)
 static void handle_hypercall(struct vcpu *v, const struct x86_exit *x)
 {
 	uint64_t *r = v->arch.regs.gpr;
+	struct x86_sregs s;
 
+	/* ACRN: #UD in VMs without hypercalls, #GP(0) from rings 1-3; RAX is left alone. */
+	if (!hypercall_vm_allowed(v->vm)) {
+		x86_inject_ud(v);
+		return;
+	}
+	x86_vendor->get_sregs(v, &s);
+	if (s.cpl != 0) {
+		x86_inject_gp(v);
+		return;
+	}
 	skip(v, x);
 	r[X86_REG_RAX] =
 	        (uint64_t)hypercall_dispatch(v, r[X86_REG_R8], r[X86_REG_RDI], r[X86_REG_RSI]);
+}
+
+/*
+ * XCR0 may only name state the hypervisor switches between vCPUs
+ * (x86_features.xcr0_max), with the CPU's own consistency rules: x87 always,
+ * AVX only with SSE. Anything else is #GP, as on a CPU without that state.
+ */
+static void handle_xsetbv(struct vcpu *v, const struct x86_exit *x)
+{
+	uint64_t *r = v->arch.regs.gpr;
+	uint64_t val = (r[X86_REG_RDX] << 32) | (uint32_t)r[X86_REG_RAX];
+
+	if ((uint32_t)r[X86_REG_RCX] != 0 || !(val & BIT(0)) || (val & ~x86_features.xcr0_max) ||
+	    ((val & BIT(2)) && !(val & BIT(1)))) {
+		x86_inject_gp(v);
+		return;
+	}
+	/* The register holds this vCPU's value until another vCPU runs here (switch_fpu). */
+	xsetbv(0, val);
+	skip(v, x);
 }
 
 /* #UD: the other vendor's hypercall instruction counts as a hypercall. */
@@ -310,6 +341,9 @@ __hot void x86_handle_exit(struct vcpu *v, struct x86_exit *x)
 		break;
 	case X86_EXIT_HYPERCALL:
 		handle_hypercall(v, x);
+		break;
+	case X86_EXIT_XSETBV:
+		handle_xsetbv(v, x);
 		break;
 	case X86_EXIT_UD:
 		handle_ud(v, x);

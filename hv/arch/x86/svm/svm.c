@@ -73,6 +73,7 @@
 #define MISC2_ALL_SVM_INSNS 0x7F /* VMRUN VMMCALL VMLOAD VMSAVE STGI CLGI SKINIT */
 #define MISC2_MONITOR       BIT(10)
 #define MISC2_MWAIT         BIT(11)
+#define MISC2_XSETBV        BIT(13)
 
 #define SVM_EXIT_EXC_UD     0x46
 #define SVM_EXIT_INTR       0x60
@@ -85,6 +86,7 @@
 #define SVM_EXIT_MSR        0x7C
 #define SVM_EXIT_SHUTDOWN   0x7F
 #define SVM_EXIT_VMMCALL    0x81
+#define SVM_EXIT_XSETBV     0x8D
 #define SVM_EXIT_NPF        0x400
 #define SVM_EXIT_INVALID    ((uint64_t)-1)
 
@@ -206,7 +208,7 @@ static void svm_vcpu_reset(struct vcpu *v, const struct x86_entry_state *e)
 	                                             MISC1_CPUID | MISC1_INVD | MISC1_HLT |
 	                                             MISC1_IOIO | MISC1_MSR | MISC1_SHUTDOWN;
 	*(uint32_t *)(vmcb + VMCB_INTERCEPT_MISC2) =
-	        MISC2_ALL_SVM_INSNS | MISC2_MONITOR | MISC2_MWAIT;
+	        MISC2_ALL_SVM_INSNS | MISC2_MONITOR | MISC2_MWAIT | MISC2_XSETBV;
 	*(uint64_t *)(vmcb + VMCB_IOPM_BASE) = iopm_pa;
 	*(uint64_t *)(vmcb + VMCB_MSRPM_BASE) = msrpm_pa;
 	/* One ASID per VM: its vCPUs share the guest-physical space. */
@@ -288,6 +290,10 @@ __hot static void decode_exit(struct vcpu *v, struct x86_exit *x)
 	case SVM_EXIT_HLT:
 		x->reason = X86_EXIT_HLT;
 		x->insn_len = 1;
+		break;
+	case SVM_EXIT_XSETBV:
+		x->reason = X86_EXIT_XSETBV;
+		x->insn_len = 3;
 		break;
 	case SVM_EXIT_VMMCALL:
 		x->reason = X86_EXIT_HYPERCALL;

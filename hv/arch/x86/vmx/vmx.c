@@ -593,20 +593,10 @@ __hot static void decode_exit(struct vcpu *v, struct vmx_vcpu *s, struct x86_exi
 		x->reason = X86_EXIT_NONE;
 		x86_inject_gp(v);
 		break;
-	case EXIT_XSETBV: {
-		/* XSETBV always exits under VMX (SVM lets it through): do what the CPU would. */
-		uint64_t val = (v->arch.regs.gpr[2] << 32) | (uint32_t)v->arch.regs.gpr[0];
-
-		x->reason = X86_EXIT_NONE;
-		if ((uint32_t)v->arch.regs.gpr[1] != 0 || !(val & 1) ||
-		    (val & ~x86_features.xcr0_max) || ((val & 4) && !(val & 2))) {
-			x86_inject_gp(v);
-			break;
-		}
-		xsetbv(0, val);
-		v->arch.regs.rip += 3;
+	case EXIT_XSETBV:
+		x->reason = X86_EXIT_XSETBV;
+		x->insn_len = 3;
 		break;
-	}
 	default:
 		x->reason = X86_EXIT_UNKNOWN;
 		break;

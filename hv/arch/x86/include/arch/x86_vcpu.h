@@ -25,6 +25,7 @@ enum x86_exit_reason {
 	X86_EXIT_WRMSR,
 	X86_EXIT_HLT,
 	X86_EXIT_HYPERCALL,
+	X86_EXIT_XSETBV,
 	X86_EXIT_IRQ_WINDOW, /* the guest can now take an interrupt */
 	X86_EXIT_TRIPLE_FAULT,
 	X86_EXIT_UD,      /* #UD intercepted, e.g. the other vendor's hypercall insn */
