@@ -1,36 +1,197 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Hypercall dispatch with ACRN v3.3's permission rules (its vmcall.c):
+ * - most calls are the Service VM's, to manage post-launched VMs; a VM
+ *   flagged REE has the Service VM's load order but not these calls;
+ * - a few belong to VMs with a guest flag (Trusty, TEE, REE) and act on the
+ *   caller's own VM;
+ * - anything else, an unknown id included, is -ENOTTY, with no exception;
+ * - a per-VM call names its target relative to the Service VM, and a call
+ *   against a pre-launched VM (or none) is refused the same way.
+ * VMs that may not make hypercalls at all never get here (see
+ * hypercall_vm_allowed).
+ */
+#include <acrn/hypercall.h>
+#include <acrn/memory.h>
+#include <acrn/vm.h>
 #include <hv/errno.h>
 #include <hv/hypercall.h>
-#include <hv/log.h>
+#include <hv/lib.h>
 #include <hv/vcpu.h>
 #include <hv/vm.h>
 
-static bool known_id(uint64_t id)
-{
-	static const uint64_t ids[] = { HC_GET_API_VERSION,
-		                        HC_SERVICE_VM_OFFLINE_CPU,
-		                        HC_SET_CALLBACK_VECTOR,
-		                        HC_CREATE_VM,
-		                        HC_DESTROY_VM,
-		                        HC_START_VM,
-		                        HC_PAUSE_VM,
-		                        HC_RESET_VM };
+struct hc_rule {
+	bool known;
+	/* 0: Service VM only; otherwise any of these guest flags admits the caller. */
+	uint64_t flags;
+};
 
-	for (unsigned i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
-		if (ids[i] == id)
-			return true;
+/* Indexed by HC_IDX; the legacy 0x50-0x52 ids have no handler in v3.3 and stay unknown. */
+static const struct hc_rule hc_rules[] = {
+	[HC_IDX(HC_GET_API_VERSION)] = { true, 0 },
+	[HC_IDX(HC_SERVICE_VM_OFFLINE_CPU)] = { true, 0 },
+	[HC_IDX(HC_SET_CALLBACK_VECTOR)] = { true, 0 },
+	[HC_IDX(HC_CREATE_VM)] = { true, 0 },
+	[HC_IDX(HC_DESTROY_VM)] = { true, 0 },
+	[HC_IDX(HC_START_VM)] = { true, 0 },
+	[HC_IDX(HC_PAUSE_VM)] = { true, 0 },
+	[HC_IDX(HC_CREATE_VCPU)] = { true, 0 },
+	[HC_IDX(HC_RESET_VM)] = { true, 0 },
+	[HC_IDX(HC_SET_VCPU_REGS)] = { true, 0 },
+	[HC_IDX(HC_INJECT_MSI)] = { true, 0 },
+	[HC_IDX(HC_VM_INTR_MONITOR)] = { true, 0 },
+	[HC_IDX(HC_SET_IRQLINE)] = { true, 0 },
+	[HC_IDX(HC_SET_IOREQ_BUFFER)] = { true, 0 },
+	[HC_IDX(HC_NOTIFY_REQUEST_FINISH)] = { true, 0 },
+	[HC_IDX(HC_ASYNCIO_ASSIGN)] = { true, 0 },
+	[HC_IDX(HC_ASYNCIO_DEASSIGN)] = { true, 0 },
+	[HC_IDX(HC_VM_GPA2HPA)] = { true, 0 },
+	[HC_IDX(HC_VM_SET_MEMORY_REGIONS)] = { true, 0 },
+	[HC_IDX(HC_VM_WRITE_PROTECT_PAGE)] = { true, 0 },
+	[HC_IDX(HC_SETUP_SBUF)] = { true, 0 },
+	[HC_IDX(HC_SET_PTDEV_INTR_INFO)] = { true, 0 },
+	[HC_IDX(HC_RESET_PTDEV_INTR_INFO)] = { true, 0 },
+	[HC_IDX(HC_ASSIGN_PCIDEV)] = { true, 0 },
+	[HC_IDX(HC_DEASSIGN_PCIDEV)] = { true, 0 },
+	[HC_IDX(HC_ASSIGN_MMIODEV)] = { true, 0 },
+	[HC_IDX(HC_DEASSIGN_MMIODEV)] = { true, 0 },
+	[HC_IDX(HC_ADD_VDEV)] = { true, 0 },
+	[HC_IDX(HC_REMOVE_VDEV)] = { true, 0 },
+	[HC_IDX(HC_ASSIGN_PIO_REGION)] = { true, 0 },
+	[HC_IDX(HC_DEASSIGN_PIO_REGION)] = { true, 0 },
+	[HC_IDX(HC_SETUP_HV_NPK_LOG)] = { true, 0 },
+	[HC_IDX(HC_PROFILING_OPS)] = { true, 0 },
+	[HC_IDX(HC_GET_HW_INFO)] = { true, 0 },
+	[HC_IDX(HC_INITIALIZE_TRUSTY)] = { true, GUEST_FLAG_SECURE_WORLD_ENABLED },
+	[HC_IDX(HC_WORLD_SWITCH)] = { true, GUEST_FLAG_SECURE_WORLD_ENABLED },
+	[HC_IDX(HC_SAVE_RESTORE_SWORLD_CTX)] = { true, GUEST_FLAG_SECURE_WORLD_ENABLED },
+	[HC_IDX(HC_PM_GET_CPU_STATE)] = { true, 0 },
+	[HC_IDX(HC_TEE_VCPU_BOOT_DONE)] = { true, GUEST_FLAG_TEE },
+	[HC_IDX(HC_SWITCH_EE)] = { true, GUEST_FLAG_TEE | GUEST_FLAG_REE },
+};
+
+/* The scenario format has no guest flags yet: every VM has none. */
+static uint64_t guest_flags(const struct vm *vm)
+{
+	(void)vm;
+	return 0;
+}
+
+static bool is_service_vm(const struct vm *vm)
+{
+	return vm->cfg->load_order == LOAD_SERVICE && !(guest_flags(vm) & GUEST_FLAG_REE);
+}
+
+bool hypercall_vm_allowed(const struct vm *vm)
+{
+	return vm->cfg->load_order == LOAD_SERVICE ||
+	       (guest_flags(vm) &
+	        (GUEST_FLAG_SECURE_WORLD_ENABLED | GUEST_FLAG_TEE | GUEST_FLAG_REE));
+}
+
+static const struct hc_rule *rule_of(uint64_t id)
+{
+	/*
+	 * ACRN indexes its table with the low byte alone; we also want the rest
+	 * of the word to be 0x800000, so a stray value is not taken for a call.
+	 */
+	if ((id & ~0xFFULL) != BASE_HC_ID(HC_ID, 0ULL) || HC_IDX(id) >= ARRAY_SIZE(hc_rules) ||
+	    !hc_rules[HC_IDX(id)].known)
+		return NULL;
+	return &hc_rules[HC_IDX(id)];
+}
+
+/* Copy from the caller's guest-physical memory; the guest may change it meanwhile. */
+static int copy_from_gpa(struct vm *vm, void *dst, uint64_t gpa, size_t len)
+{
+	const void *src = vm_gpa_to_hva(vm, gpa, len);
+
+	if (!src)
+		return -EINVAL;
+	memcpy(dst, src, len);
+	return 0;
+}
+
+static int copy_to_gpa(struct vm *vm, uint64_t gpa, const void *src, size_t len)
+{
+	void *dst = vm_gpa_to_hva(vm, gpa, len);
+
+	if (!dst)
+		return -EINVAL;
+	memcpy(dst, src, len);
+	return 0;
+}
+
+/*
+ * The VM a Service VM call acts on, or NULL: per-VM calls carry an id
+ * relative to the Service VM, in p1 unless the call packs it elsewhere.
+ */
+static struct vm *target_of(struct vm *service, uint64_t id, uint64_t p1)
+{
+	struct set_regions regions;
+	uint16_t rel, abs;
+
+	switch (id) {
+	case HC_GET_API_VERSION:
+	case HC_SERVICE_VM_OFFLINE_CPU:
+	case HC_SET_CALLBACK_VECTOR:
+	case HC_SETUP_HV_NPK_LOG:
+	case HC_PROFILING_OPS:
+	case HC_GET_HW_INFO:
+		return service;
+	case HC_PM_GET_CPU_STATE:
+		rel = (uint16_t)((p1 & PMCMD_VMID_MASK) >> PMCMD_VMID_SHIFT);
+		break;
+	case HC_VM_SET_MEMORY_REGIONS:
+		if (copy_from_gpa(service, &regions, p1, sizeof(regions)))
+			return NULL;
+		rel = regions.vmid;
+		break;
+	default:
+		rel = (uint16_t)p1;
+		break;
 	}
-	return false;
+	abs = (uint16_t)(service->id + rel);
+	return abs < nr_vms ? &vms[abs] : NULL;
+}
+
+static int64_t get_api_version(struct vm *vm, uint64_t gpa)
+{
+	const struct hc_api_version ver = {
+		.major_version = HV_API_MAJOR_VERSION,
+		.minor_version = HV_API_MINOR_VERSION,
+	};
+
+	return copy_to_gpa(vm, gpa, &ver, sizeof(ver));
 }
 
 int64_t hypercall_dispatch(struct vcpu *v, uint64_t id, uint64_t p1, uint64_t p2)
 {
-	(void)p1;
+	const struct hc_rule *rule = rule_of(id);
+	struct vm *vm = v->vm, *target;
+
 	(void)p2;
-	if (!known_id(id))
-		return -EINVAL;
-	/* Management calls belong to the Service VM; none runs yet in this tree. */
-	if (v->vm->cfg->load_order != LOAD_SERVICE)
-		return -EPERM;
-	return -ENOSYS;
+	if (!rule)
+		return -ENOTTY;
+	if (rule->flags) {
+		if (!(guest_flags(vm) & rule->flags))
+			return -ENOTTY;
+		/* Trusty and TEE/REE world switches: no such VMs in this tree yet. */
+		return -ENOSYS;
+	}
+	if (!is_service_vm(vm))
+		return -ENOTTY;
+	/* CREATE_VM picks its VM by the name in its argument: that is the handler's job. */
+	if (id != HC_CREATE_VM) {
+		target = target_of(vm, id, p1);
+		if (!target || target->cfg->load_order == LOAD_PRE_LAUNCHED)
+			return -ENOTTY;
+	}
+	switch (id) {
+	case HC_GET_API_VERSION:
+		return get_api_version(vm, p1);
+	default:
+		/* The rest of the Service VM interface arrives with issue 3. */
+		return -ENOSYS;
+	}
 }

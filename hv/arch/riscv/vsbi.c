@@ -129,7 +129,11 @@ void vsbi_handle(struct vcpu *v)
 		r = fid == 0 ? set_timer(v, a[0]) : (struct sbiret){ SBI_ERR_NOT_SUPPORTED, 0 };
 		break;
 	case VSBI_EXT_ACRN:
-		r = (struct sbiret){ 0, (long)hypercall_dispatch(v, fid, a[0], a[1]) };
+		/* Where x86 raises #UD for VMs without hypercalls, the extension is absent. */
+		if (!hypercall_vm_allowed(v->vm))
+			r = (struct sbiret){ SBI_ERR_NOT_SUPPORTED, 0 };
+		else
+			r = (struct sbiret){ 0, (long)hypercall_dispatch(v, fid, a[0], a[1]) };
 		break;
 	default:
 		r = (struct sbiret){ SBI_ERR_NOT_SUPPORTED, 0 };

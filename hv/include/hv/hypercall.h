@@ -7,21 +7,26 @@
 #ifndef HV_HYPERCALL_H
 #define HV_HYPERCALL_H
 
+#include <acrn/hypercall.h>
 #include <hv/types.h>
 
 struct vcpu;
+struct vm;
 
-#define HC_ID(low)                ((0x80ULL << 24) | (low))
-#define HC_GET_API_VERSION        HC_ID(0x00)
-#define HC_SERVICE_VM_OFFLINE_CPU HC_ID(0x01)
-#define HC_SET_CALLBACK_VECTOR    HC_ID(0x02)
-#define HC_CREATE_VM              HC_ID(0x10)
-#define HC_DESTROY_VM             HC_ID(0x11)
-#define HC_START_VM               HC_ID(0x12)
-#define HC_PAUSE_VM               HC_ID(0x13)
-#define HC_RESET_VM               HC_ID(0x15)
+/*
+ * Whether @vm may execute the hypercall instruction at all: the Service VM,
+ * and VMs with a guest flag that has hypercalls of its own (secure world,
+ * TEE, REE). ACRN raises #UD in any other VM and leaves RAX alone; the
+ * architecture does the same before calling hypercall_dispatch.
+ */
+bool hypercall_vm_allowed(const struct vm *vm);
 
-/* Returns the value for the guest's result register (0 or a negative errno). */
+/*
+ * Run hypercall @id for @v, whose VM passed hypercall_vm_allowed and (on
+ * x86) called from ring 0. Returns the value for the guest's result
+ * register: 0 or a negative errno; -ENOTTY for an unknown id and for a call
+ * this VM may not make (ACRN v3.3 answers both the same way).
+ */
 int64_t hypercall_dispatch(struct vcpu *v, uint64_t id, uint64_t p1, uint64_t p2);
 
 #endif
