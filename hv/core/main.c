@@ -24,6 +24,21 @@ const struct boot_module *boot_find_module(const char *name)
 	return NULL;
 }
 
+bool boot_cmdline_has(const char *word)
+{
+	size_t n = strlen(word);
+
+	for (const char *p = boot_info.cmdline; *p;) {
+		if (!strncmp(p, word, n) && (p[n] == ' ' || p[n] == '\0'))
+			return true;
+		p = strchr(p, ' ');
+		if (!p)
+			break;
+		p++;
+	}
+	return false;
+}
+
 static void __attribute__((noreturn)) boot_fail(const char *what)
 {
 	pr_err("boot failed: %s\n", what);

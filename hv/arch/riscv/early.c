@@ -54,22 +54,6 @@ static void init_page_pool(paddr_t fdt, uint32_t fdt_size)
 		reserve_range(rv_board.initrd_start, rv_board.initrd_end);
 }
 
-/* Is `word` one of the space-separated words of the hypervisor command line? */
-static bool cmdline_has(const char *word)
-{
-	size_t n = strlen(word);
-
-	for (const char *p = boot_info.cmdline; *p;) {
-		if (!strncmp(p, word, n) && (p[n] == ' ' || p[n] == '\0'))
-			return true;
-		p = strchr(p, ' ');
-		if (!p)
-			break;
-		p++;
-	}
-	return false;
-}
-
 static void discover_pcpus(uint64_t boot_hartid)
 {
 	pcpus[0].id = 0;
@@ -118,7 +102,7 @@ void rv_main(uint64_t hartid, paddr_t fdt)
 	rv_pcpu_init(bsp);
 	bsp->online = true;
 	/* A deliberate fault, so a test can check the crash report end to end. */
-	if (cmdline_has("selftest=crash")) {
+	if (boot_cmdline_has("selftest=crash")) {
 		pr_info("selftest: faulting on purpose\n");
 		__asm__ volatile("unimp");
 	}

@@ -220,22 +220,6 @@ static void init_page_pool(void)
 	}
 }
 
-/* Is `word` one of the space-separated words of the hypervisor command line? */
-static bool cmdline_has(const char *word)
-{
-	size_t n = strlen(word);
-
-	for (const char *p = boot_info.cmdline; *p;) {
-		if (!strncmp(p, word, n) && (p[n] == ' ' || p[n] == '\0'))
-			return true;
-		p = strchr(p, ' ');
-		if (!p)
-			break;
-		p++;
-	}
-	return false;
-}
-
 void hv_main(uint32_t magic, const struct mb_info *mb)
 {
 	struct pcpu *bsp = &pcpus[0];
@@ -264,7 +248,7 @@ void hv_main(uint32_t magic, const struct mb_info *mb)
 	vrtc_init_board_time();
 	bsp->online = true;
 	/* A deliberate fault, so a test can check the crash report end to end. */
-	if (cmdline_has("selftest=crash")) {
+	if (boot_cmdline_has("selftest=crash")) {
 		pr_info("selftest: faulting on purpose\n");
 		__asm__ volatile("ud2");
 	}

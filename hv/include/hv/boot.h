@@ -30,6 +30,8 @@ struct boot_info {
 extern struct boot_info boot_info;
 
 const struct boot_module *boot_find_module(const char *name);
+/* Is `word` one of the space-separated words of the hypervisor command line? */
+bool boot_cmdline_has(const char *word);
 
 /* Core boot sequence on the bootstrap pCPU, after arch early setup. */
 void hv_core_main(void) __attribute__((noreturn));
