@@ -17,6 +17,6 @@ objcopy=${OBJCOPY:-objcopy}
 	-fno-tree-loop-distribute-patterns -mno-red-zone -mgeneral-regs-only \
 	-nostdlib -static -Wl,--build-id=none -Wl,-z,max-page-size=0x1000 \
 	-Wl,-z,noexecstack -Wl,--no-warn-rwx-segments \
-	-T "$src/link.ld" -o "$out.64" \
+	-I "$src/../common" -T "$src/link.ld" -o "$out.64" \
 	"$src/boot.S" "$src/svm_run.S" "$src/guest.S" "$src/hv.c"
 "$objcopy" -O elf32-i386 "$out.64" "$out"

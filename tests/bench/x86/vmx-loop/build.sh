@@ -20,6 +20,6 @@ objcopy=${OBJCOPY:-objcopy}
 	-nostdlib -static -Wl,--build-id=none -Wl,-z,max-page-size=0x1000 \
 	-Wl,-z,noexecstack -Wl,--no-warn-rwx-segments \
 	-Dvmmcall=vmcall \
-	-T "$svm/link.ld" -o "$out.64" \
+	-I "$src/../common" -T "$svm/link.ld" -o "$out.64" \
 	"$svm/boot.S" "$src/vmx_run.S" "$svm/guest.S" "$src/hv.c"
 "$objcopy" -O elf32-i386 "$out.64" "$out"
