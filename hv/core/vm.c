@@ -61,7 +61,7 @@ static void uart_irq(void *owner, bool level)
 
 static const struct vuart_ops uart_ops = { .tx = uart_tx, .set_irq = uart_irq };
 
-static int uart_pio_read(struct vcpu *v, void *opaque, uint64_t off, unsigned width, uint64_t *val)
+static int uart_io_read(struct vcpu *v, void *opaque, uint64_t off, unsigned width, uint64_t *val)
 {
 	struct vm *vm = opaque;
 
@@ -74,7 +74,7 @@ static int uart_pio_read(struct vcpu *v, void *opaque, uint64_t off, unsigned wi
 	return 0;
 }
 
-static int uart_pio_write(struct vcpu *v, void *opaque, uint64_t off, unsigned width, uint64_t val)
+static int uart_io_write(struct vcpu *v, void *opaque, uint64_t off, unsigned width, uint64_t val)
 {
 	struct vm *vm = opaque;
 
@@ -110,20 +110,22 @@ static void vm_release(struct vm *vm)
 	vm->ram_hpa = 0;
 }
 
+/* The 16550 model is arch-neutral; where its registers sit is the architecture's call. */
 static int register_uart(struct vm *vm)
 {
-	const struct scenario_vm *cfg = vm->cfg;
-	struct io_handler h = { .base = cfg->vuart.port_base,
-		                .size = 8,
-		                .read = uart_pio_read,
-		                .write = uart_pio_write,
-		                .opaque = vm };
+	struct io_handler h = {
+		.size = 8, .read = uart_io_read, .write = uart_io_write, .opaque = vm
+	};
+	struct io_bus *bus;
 
-	if (!cfg->vuart.enabled)
+	if (!vm->cfg->vuart.enabled)
+		return 0;
+	bus = vm_arch_uart_bus(vm, &h.base);
+	if (!bus)
 		return 0;
 	vm->uart_lock = (struct spinlock)SPINLOCK_INIT;
 	vuart_init(&vm->uart, &uart_ops, vm);
-	return io_bus_register(&vm->pio, &h);
+	return io_bus_register(bus, &h);
 }
 
 static int attach_vcpus(struct vm *vm)

@@ -209,6 +209,13 @@ int vm_arch_init(struct vm *vm)
 	return err;
 }
 
+/* COM1-style: the 16550's registers are I/O ports. */
+struct io_bus *vm_arch_uart_bus(struct vm *vm, uint64_t *base)
+{
+	*base = vm->cfg->vuart.port_base;
+	return &vm->pio;
+}
+
 void vm_arch_reset_devices(struct vm *vm)
 {
 	vioapic_init(&vm->arch.vioapic, (uint8_t)vm->nr_vcpus, &ioapic_ops, vm);

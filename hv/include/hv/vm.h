@@ -81,6 +81,8 @@ int vm_arch_init(struct vm *vm);
 /* Copy the kernel (and initrd, firmware tables) into RAM; prepare the BSP entry state. */
 int vm_arch_load(struct vm *vm);
 void vm_arch_set_irq_line(struct vm *vm, unsigned line, bool level);
+/* Where the scenario's vUART lives: its bus and base (NULL: not emulated here). */
+struct io_bus *vm_arch_uart_bus(struct vm *vm, uint64_t *base);
 /* Return interrupt controllers and arch devices to their reset state. */
 void vm_arch_reset_devices(struct vm *vm);
 
