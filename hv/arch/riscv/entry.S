@@ -15,6 +15,20 @@
 #define CTX_HOST    (35 * 8)
 #define FRAME_SIZE  (36 * 8)
 
+/* Register numbers for GPRS lists: x<n> lives at n*8 in a frame or context. */
+#define GPR_3_9   3, 4, 5, 6, 7, 8, 9
+#define GPR_11_27 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27
+#define GPR_3_27  GPR_3_9, 10, GPR_11_27
+#define GPR_11_31 GPR_11_27, 28, 29, 30, 31
+#define GPR_3_31  GPR_3_27, 28, 29, 30, 31
+
+	/* GPRS sd|ld, base, n...: store or load each x<n> at n*8(base). */
+	.macro GPRS op, base, regs:vararg
+	.irp n, \regs
+	\op x\n, \n*8(\base)
+	.endr
+	.endm
+
 	.option norelax
 
 	.section .text.entry, "ax"
@@ -60,36 +74,7 @@ rv_trap_vector:
 	/* From HS: undo the swap, build a frame on the current stack. */
 	csrrw	sp, sscratch, sp
 	addi	sp, sp, -FRAME_SIZE
-	sd	x1, 1*8(sp)
-	sd	x3, 3*8(sp)
-	sd	x4, 4*8(sp)
-	sd	x5, 5*8(sp)
-	sd	x6, 6*8(sp)
-	sd	x7, 7*8(sp)
-	sd	x8, 8*8(sp)
-	sd	x9, 9*8(sp)
-	sd	x10, 10*8(sp)
-	sd	x11, 11*8(sp)
-	sd	x12, 12*8(sp)
-	sd	x13, 13*8(sp)
-	sd	x14, 14*8(sp)
-	sd	x15, 15*8(sp)
-	sd	x16, 16*8(sp)
-	sd	x17, 17*8(sp)
-	sd	x18, 18*8(sp)
-	sd	x19, 19*8(sp)
-	sd	x20, 20*8(sp)
-	sd	x21, 21*8(sp)
-	sd	x22, 22*8(sp)
-	sd	x23, 23*8(sp)
-	sd	x24, 24*8(sp)
-	sd	x25, 25*8(sp)
-	sd	x26, 26*8(sp)
-	sd	x27, 27*8(sp)
-	sd	x28, 28*8(sp)
-	sd	x29, 29*8(sp)
-	sd	x30, 30*8(sp)
-	sd	x31, 31*8(sp)
+	GPRS sd, sp, 1, GPR_3_31
 	addi	t0, sp, FRAME_SIZE
 	sd	t0, 2*8(sp)
 	csrr	t0, sepc
@@ -106,71 +91,13 @@ rv_trap_vector:
 	csrw	sepc, t0
 	ld	t0, 33*8(sp)
 	csrw	sstatus, t0
-	ld	x1, 1*8(sp)
-	ld	x3, 3*8(sp)
-	ld	x4, 4*8(sp)
-	ld	x5, 5*8(sp)
-	ld	x6, 6*8(sp)
-	ld	x7, 7*8(sp)
-	ld	x8, 8*8(sp)
-	ld	x9, 9*8(sp)
-	ld	x10, 10*8(sp)
-	ld	x11, 11*8(sp)
-	ld	x12, 12*8(sp)
-	ld	x13, 13*8(sp)
-	ld	x14, 14*8(sp)
-	ld	x15, 15*8(sp)
-	ld	x16, 16*8(sp)
-	ld	x17, 17*8(sp)
-	ld	x18, 18*8(sp)
-	ld	x19, 19*8(sp)
-	ld	x20, 20*8(sp)
-	ld	x21, 21*8(sp)
-	ld	x22, 22*8(sp)
-	ld	x23, 23*8(sp)
-	ld	x24, 24*8(sp)
-	ld	x25, 25*8(sp)
-	ld	x26, 26*8(sp)
-	ld	x27, 27*8(sp)
-	ld	x28, 28*8(sp)
-	ld	x29, 29*8(sp)
-	ld	x30, 30*8(sp)
-	ld	x31, 31*8(sp)
+	GPRS ld, sp, 1, GPR_3_31
 	addi	sp, sp, FRAME_SIZE
 	sret
 
 	/* From the guest: sp = its rv_guest_ctx, sscratch = the guest's sp. */
 guest_trap:
-	sd	x1, 1*8(sp)
-	sd	x3, 3*8(sp)
-	sd	x4, 4*8(sp)
-	sd	x5, 5*8(sp)
-	sd	x6, 6*8(sp)
-	sd	x7, 7*8(sp)
-	sd	x8, 8*8(sp)
-	sd	x9, 9*8(sp)
-	sd	x10, 10*8(sp)
-	sd	x11, 11*8(sp)
-	sd	x12, 12*8(sp)
-	sd	x13, 13*8(sp)
-	sd	x14, 14*8(sp)
-	sd	x15, 15*8(sp)
-	sd	x16, 16*8(sp)
-	sd	x17, 17*8(sp)
-	sd	x18, 18*8(sp)
-	sd	x19, 19*8(sp)
-	sd	x20, 20*8(sp)
-	sd	x21, 21*8(sp)
-	sd	x22, 22*8(sp)
-	sd	x23, 23*8(sp)
-	sd	x24, 24*8(sp)
-	sd	x25, 25*8(sp)
-	sd	x26, 26*8(sp)
-	sd	x27, 27*8(sp)
-	sd	x28, 28*8(sp)
-	sd	x29, 29*8(sp)
-	sd	x30, 30*8(sp)
-	sd	x31, 31*8(sp)
+	GPRS sd, sp, 1, GPR_3_31
 	csrr	t0, sscratch
 	sd	t0, 2*8(sp)
 	csrw	sscratch, zero
@@ -226,36 +153,7 @@ rv_guest_enter:
 	ld	t0, CTX_SSTATUS(a0)
 	csrw	sstatus, t0
 	csrw	sscratch, a0
-	ld	x1, 1*8(a0)
-	ld	x2, 2*8(a0)
-	ld	x3, 3*8(a0)
-	ld	x4, 4*8(a0)
-	ld	x5, 5*8(a0)
-	ld	x6, 6*8(a0)
-	ld	x7, 7*8(a0)
-	ld	x8, 8*8(a0)
-	ld	x9, 9*8(a0)
-	ld	x11, 11*8(a0)
-	ld	x12, 12*8(a0)
-	ld	x13, 13*8(a0)
-	ld	x14, 14*8(a0)
-	ld	x15, 15*8(a0)
-	ld	x16, 16*8(a0)
-	ld	x17, 17*8(a0)
-	ld	x18, 18*8(a0)
-	ld	x19, 19*8(a0)
-	ld	x20, 20*8(a0)
-	ld	x21, 21*8(a0)
-	ld	x22, 22*8(a0)
-	ld	x23, 23*8(a0)
-	ld	x24, 24*8(a0)
-	ld	x25, 25*8(a0)
-	ld	x26, 26*8(a0)
-	ld	x27, 27*8(a0)
-	ld	x28, 28*8(a0)
-	ld	x29, 29*8(a0)
-	ld	x30, 30*8(a0)
-	ld	x31, 31*8(a0)
+	GPRS ld, a0, 1, 2, GPR_3_9, GPR_11_31
 	ld	x10, 10*8(a0)
 	sret
 

@@ -8,7 +8,7 @@
  * The caller has cleared GIF; host RFLAGS.IF is set so a physical
  * interrupt makes the guest exit (INTR intercept).
  */
-#define R(n) (8 * (n))
+#include "../gpr_swap.inc"
 
 	.section .text.hot, "ax"
 	.globl svm_vmrun
@@ -23,20 +23,8 @@ svm_vmrun:
 	pushq %rdi /* regs */
 
 	movq %rsi, %rax
-	movq R(1)(%rdi), %rcx
-	movq R(2)(%rdi), %rdx
-	movq R(3)(%rdi), %rbx
-	movq R(5)(%rdi), %rbp
-	movq R(6)(%rdi), %rsi
-	movq R(8)(%rdi), %r8
-	movq R(9)(%rdi), %r9
-	movq R(10)(%rdi), %r10
-	movq R(11)(%rdi), %r11
-	movq R(12)(%rdi), %r12
-	movq R(13)(%rdi), %r13
-	movq R(14)(%rdi), %r14
-	movq R(15)(%rdi), %r15
-	movq R(7)(%rdi), %rdi
+	LOAD_GPRS %rdi
+	movq GPR(7)(%rdi), %rdi
 
 	vmload %rax
 	vmrun %rax
@@ -44,21 +32,9 @@ svm_vmrun:
 
 	pushq %rdi
 	movq 8(%rsp), %rdi
-	movq %rcx, R(1)(%rdi)
-	movq %rdx, R(2)(%rdi)
-	movq %rbx, R(3)(%rdi)
-	movq %rbp, R(5)(%rdi)
-	movq %rsi, R(6)(%rdi)
-	movq %r8, R(8)(%rdi)
-	movq %r9, R(9)(%rdi)
-	movq %r10, R(10)(%rdi)
-	movq %r11, R(11)(%rdi)
-	movq %r12, R(12)(%rdi)
-	movq %r13, R(13)(%rdi)
-	movq %r14, R(14)(%rdi)
-	movq %r15, R(15)(%rdi)
+	STORE_GPRS %rdi
 	popq %rcx
-	movq %rcx, R(7)(%rdi)
+	movq %rcx, GPR(7)(%rdi)
 
 	popq %rdi
 	popq %rax
