@@ -16,7 +16,13 @@ ACRN_DEPS=(
 	meson
 	ninja-build
 	pkg-config
-	libglib2.0-dev # host tools and unit tests
+	libglib2.0-dev # host tools, acrn-dm, unit tests
+	libjson-glib-dev # acrn-dm's monitor protocol
+	liburing-dev     # acrn-dm's block I/O
+	qemu-utils       # qemu-img/qemu-io: the QCOW2 engine is tested against them
+	e2fsprogs        # mkfs.ext4 for guest disk images
+	clang            # libFuzzer targets
+	libclang-rt-14-dev
 	clang-format   # tests/style
 	git            # tests/style lists tracked files
 	qemu-system-x86 # the emulated x86 board

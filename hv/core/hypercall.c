@@ -167,8 +167,13 @@ static int64_t get_api_version(struct vm *vm, uint64_t gpa)
 
 int64_t hypercall_dispatch(struct vcpu *v, uint64_t id, uint64_t p1, uint64_t p2)
 {
+	return hypercall_dispatch_vm(v->vm, id, p1, p2);
+}
+
+int64_t hypercall_dispatch_vm(struct vm *vm, uint64_t id, uint64_t p1, uint64_t p2)
+{
 	const struct hc_rule *rule = rule_of(id);
-	struct vm *vm = v->vm, *target;
+	struct vm *target;
 
 	(void)p2;
 	if (!rule)

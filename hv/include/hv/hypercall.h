@@ -29,4 +29,10 @@ bool hypercall_vm_allowed(const struct vm *vm);
  */
 int64_t hypercall_dispatch(struct vcpu *v, uint64_t id, uint64_t p1, uint64_t p2);
 
+/*
+ * The same for a caller that is a VM rather than one of its vCPUs: the
+ * board bridge, where the host plays the Service VM and has no vCPU here.
+ */
+int64_t hypercall_dispatch_vm(struct vm *caller, uint64_t id, uint64_t p1, uint64_t p2);
+
 #endif
