@@ -4,6 +4,7 @@
  * board transport reports that it is not available.
  */
 #include <errno.h>
+#include <gio/gio.h>
 
 #include <dm/transport.h>
 
