@@ -77,25 +77,25 @@ _Static_assert(__builtin_offsetof(struct acrn_irqfd, msi) == 8, "msi");
  * builds the full numbers with _IO/_IOW/_IOWR from <linux/ioctl.h>; the
  * bridge protocol carries the nr alone.
  */
-#define ACRN_IOCTL_TYPE              0xA2U
-#define ACRN_HSM_CREATE_VM           0x10U /* IOWR acrn_vm_creation */
-#define ACRN_HSM_DESTROY_VM          0x11U /* IO */
-#define ACRN_HSM_START_VM            0x12U /* IO */
-#define ACRN_HSM_PAUSE_VM            0x13U /* IO */
-#define ACRN_HSM_RESET_VM            0x15U /* IO */
-#define ACRN_HSM_SET_VCPU_REGS       0x16U /* IOW acrn_vcpu_regs */
-#define ACRN_HSM_INJECT_MSI          0x23U /* IOW acrn_msi_entry */
-#define ACRN_HSM_VM_INTR_MONITOR     0x24U /* IOW unsigned long */
-#define ACRN_HSM_SET_IRQLINE         0x25U /* IOW uint64_t */
+#define ACRN_IOCTL_TYPE                0xA2U
+#define ACRN_HSM_CREATE_VM             0x10U /* IOWR acrn_vm_creation */
+#define ACRN_HSM_DESTROY_VM            0x11U /* IO */
+#define ACRN_HSM_START_VM              0x12U /* IO */
+#define ACRN_HSM_PAUSE_VM              0x13U /* IO */
+#define ACRN_HSM_RESET_VM              0x15U /* IO */
+#define ACRN_HSM_SET_VCPU_REGS         0x16U /* IOW acrn_vcpu_regs */
+#define ACRN_HSM_INJECT_MSI            0x23U /* IOW acrn_msi_entry */
+#define ACRN_HSM_VM_INTR_MONITOR       0x24U /* IOW unsigned long */
+#define ACRN_HSM_SET_IRQLINE           0x25U /* IOW uint64_t */
 #define ACRN_HSM_NOTIFY_REQUEST_FINISH 0x31U /* IOW acrn_ioreq_notify */
-#define ACRN_HSM_CREATE_IOREQ_CLIENT 0x32U /* IO */
-#define ACRN_HSM_ATTACH_IOREQ_CLIENT 0x33U /* IO: blocks until requests wait */
-#define ACRN_HSM_DESTROY_IOREQ_CLIENT 0x34U /* IO */
-#define ACRN_HSM_CLEAR_VM_IOREQ      0x35U /* IO */
-#define ACRN_HSM_SET_MEMSEG          0x41U /* IOW acrn_vm_memmap */
-#define ACRN_HSM_UNSET_MEMSEG        0x42U /* IOW acrn_vm_memmap */
-#define ACRN_HSM_PM_GET_CPU_STATE    0x60U /* IOWR uint64_t */
-#define ACRN_HSM_IOEVENTFD           0x70U /* IOW acrn_ioeventfd */
-#define ACRN_HSM_IRQFD               0x71U /* IOW acrn_irqfd */
+#define ACRN_HSM_CREATE_IOREQ_CLIENT   0x32U /* IO */
+#define ACRN_HSM_ATTACH_IOREQ_CLIENT   0x33U /* IO: blocks until requests wait */
+#define ACRN_HSM_DESTROY_IOREQ_CLIENT  0x34U /* IO */
+#define ACRN_HSM_CLEAR_VM_IOREQ        0x35U /* IO */
+#define ACRN_HSM_SET_MEMSEG            0x41U /* IOW acrn_vm_memmap */
+#define ACRN_HSM_UNSET_MEMSEG          0x42U /* IOW acrn_vm_memmap */
+#define ACRN_HSM_PM_GET_CPU_STATE      0x60U /* IOWR uint64_t */
+#define ACRN_HSM_IOEVENTFD             0x70U /* IOW acrn_ioeventfd */
+#define ACRN_HSM_IRQFD                 0x71U /* IOW acrn_irqfd */
 
 #endif

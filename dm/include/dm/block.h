@@ -29,8 +29,7 @@ struct blk_driver_ops {
 	void (*close)(struct blk_image *img);
 	/* All-or-nothing vectored I/O at a guest byte offset; 0 or a negative errno. */
 	int (*preadv)(struct blk_image *img, const struct iovec *iov, int iovcnt, uint64_t offset);
-	int (*pwritev)(struct blk_image *img, const struct iovec *iov, int iovcnt,
-	               uint64_t offset);
+	int (*pwritev)(struct blk_image *img, const struct iovec *iov, int iovcnt, uint64_t offset);
 	/* Everything written before is on stable storage when this returns 0. */
 	int (*flush)(struct blk_image *img);
 	/* Optional (NULL: the device does not offer the feature). */
@@ -51,8 +50,7 @@ struct blk_image {
 
 void blk_register_driver(const struct blk_driver_ops *ops);
 /* @format NULL: probe (a raw guess never overrides a format that claims the file). */
-struct blk_image *blk_open(const char *path, const char *format, bool read_only,
-                           GError **error);
+struct blk_image *blk_open(const char *path, const char *format, bool read_only, GError **error);
 void blk_close(struct blk_image *img);
 
 enum blk_op {

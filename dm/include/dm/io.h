@@ -20,8 +20,8 @@ struct dm_vm;
  * stores its result in *val (zero-extended); a write takes it from *val.
  * Return 0, or a negative errno (a read then yields all ones).
  */
-typedef int (*dm_io_fn)(struct dm_vm *vm, void *opaque, bool write, uint64_t offset,
-                        unsigned size, uint64_t *val);
+typedef int (*dm_io_fn)(struct dm_vm *vm, void *opaque, bool write, uint64_t offset, unsigned size,
+                        uint64_t *val);
 
 struct dm_io_range {
 	const char *name; /* for error messages and logs */

@@ -6,7 +6,12 @@
 #ifndef DM_LOG_H
 #define DM_LOG_H
 
-enum dm_log_level { DM_LOG_ERR, DM_LOG_WARN, DM_LOG_INFO, DM_LOG_DEBUG };
+enum dm_log_level {
+	DM_LOG_ERR,
+	DM_LOG_WARN,
+	DM_LOG_INFO,
+	DM_LOG_DEBUG
+};
 
 void dm_log_set_level(enum dm_log_level level);
 void dm_log_set_prefix(const char *vm_name);

@@ -87,8 +87,7 @@ int pci_add_cap(struct pci_dev *d, const void *cap, unsigned len);
  * MSI-X with @nvec vectors, table and PBA in BAR @bar at the given offsets
  * (the BAR must be large enough and may hold device registers elsewhere).
  */
-int pci_msix_init(struct pci_dev *d, unsigned nvec, int bar, uint32_t table_off,
-                  uint32_t pba_off);
+int pci_msix_init(struct pci_dev *d, unsigned nvec, int bar, uint32_t table_off, uint32_t pba_off);
 bool pci_msix_enabled(const struct pci_dev *d);
 /* Send vector @vec (or set its pending bit while masked). -ENOENT: no such vector. */
 int pci_msix_notify(struct pci_dev *d, unsigned vec);

@@ -21,20 +21,20 @@
 struct dm_transport;
 
 /* x86 guest-physical layout (docs/x86-vm-platform.md has the whole map). */
-#define DM_LOWMEM_LIMIT  0x80000000ULL /* low RAM ends here at most: 2 GiB */
-#define DM_PCI_MMIO32    0xC0000000ULL /* 32-bit BARs: [0xC0000000, 0xE0000000) */
+#define DM_LOWMEM_LIMIT   0x80000000ULL /* low RAM ends here at most: 2 GiB */
+#define DM_PCI_MMIO32     0xC0000000ULL /* 32-bit BARs: [0xC0000000, 0xE0000000) */
 #define DM_PCI_MMIO32_END 0xE0000000ULL
-#define DM_PCI_ECAM      0xE0000000ULL /* MMCONFIG for bus 0-255: 256 MiB */
-#define DM_HIGHMEM_BASE  0x100000000ULL
-#define DM_PCI_MMIO64    0x4000000000ULL /* 64-bit BARs: 256 GiB and up */
-#define DM_MAX_VCPUS     16
+#define DM_PCI_ECAM       0xE0000000ULL /* MMCONFIG for bus 0-255: 256 MiB */
+#define DM_HIGHMEM_BASE   0x100000000ULL
+#define DM_PCI_MMIO64     0x4000000000ULL /* 64-bit BARs: 256 GiB and up */
+#define DM_MAX_VCPUS      16
 
 /* Why the VM stopped, or what it asks for next. */
 enum dm_power {
 	DM_POWER_NONE,
-	DM_POWER_OFF,         /* ACPI S5, monitor destroy/power button, SIGTERM */
-	DM_POWER_RESET,       /* 0xCF9, keyboard controller, guest reboot */
-	DM_POWER_SUSPEND,     /* ACPI S3 */
+	DM_POWER_OFF,     /* ACPI S5, monitor destroy/power button, SIGTERM */
+	DM_POWER_RESET,   /* 0xCF9, keyboard controller, guest reboot */
+	DM_POWER_SUSPEND, /* ACPI S3 */
 	DM_POWER_TRIPLE_FAULT,
 };
 
