@@ -48,6 +48,13 @@ struct vm {
 	char con_line[200];
 	unsigned con_len;
 
+	/*
+	 * Service VM only: tell it that ioreqs or VM events wait. A Service VM
+	 * with vCPUs gets ACRN's upcall vector; the board bridge's rings a
+	 * doorbell to the host.
+	 */
+	void (*upcall)(struct vm *service);
+
 	struct vm_arch arch;
 };
 
