@@ -54,11 +54,13 @@ static char *error_reply(int code, const char *desc, JsonNode *id)
 {
 	JsonObject *root = json_object_new();
 	JsonObject *e = json_object_new();
+	/* json-glib's messages quote the request, bad bytes included. */
+	g_autofree char *valid = g_utf8_make_valid(desc, -1);
 	JsonNode *node;
 	char *s;
 
 	json_object_set_string_member(e, "class", monitor_error_class(code));
-	json_object_set_string_member(e, "desc", desc);
+	json_object_set_string_member(e, "desc", valid);
 	json_object_set_object_member(root, "error", e);
 	if (id)
 		json_object_set_member(root, "id", json_node_copy(id));
@@ -103,22 +105,32 @@ char *request_greeting(struct dm_vm *vm)
 	return s;
 }
 
-/* Deepest [ / { nesting outside strings, stopping early past @limit. */
-static unsigned nesting_depth(const char *s, size_t len, unsigned limit)
+/*
+ * One pass over the raw line outside and inside strings: the deepest [ / {
+ * nesting (stopping early past @limit), and the offset of the first \u0000
+ * escape in a string (-1 if none), which json-glib would silently cut a
+ * C string at.
+ */
+static unsigned line_scan(const char *s, size_t len, unsigned limit, ptrdiff_t *nul_escape)
 {
 	unsigned depth = 0, max = 0;
 	bool in_string = false, escaped = false;
 
+	*nul_escape = -1;
 	for (size_t i = 0; i < len && max <= limit; i++) {
 		char c = s[i];
 
 		if (in_string) {
-			if (escaped)
+			if (escaped) {
 				escaped = false;
-			else if (c == '\\')
+				if (c == 'u' && *nul_escape < 0 && len - i > 4 &&
+				    memcmp(s + i + 1, "0000", 4) == 0)
+					*nul_escape = i - 1;
+			} else if (c == '\\') {
 				escaped = true;
-			else if (c == '"')
+			} else if (c == '"') {
 				in_string = false;
+			}
 		} else if (c == '"') {
 			in_string = true;
 		} else if (c == '[' || c == '{') {
@@ -129,6 +141,40 @@ static unsigned nesting_depth(const char *s, size_t len, unsigned limit)
 		}
 	}
 	return max;
+}
+
+/*
+ * json-glib turns a lone surrogate escape (\ud800) into bytes that are not
+ * UTF-8; such a string must not reach a command or be echoed back.
+ */
+static bool strings_valid(JsonNode *n)
+{
+	switch (json_node_get_node_type(n)) {
+	case JSON_NODE_OBJECT: {
+		JsonObjectIter it;
+		const char *name;
+		JsonNode *v;
+
+		json_object_iter_init(&it, json_node_get_object(n));
+		while (json_object_iter_next(&it, &name, &v))
+			if (!g_utf8_validate(name, -1, NULL) || !strings_valid(v))
+				return false;
+		return true;
+	}
+	case JSON_NODE_ARRAY: {
+		JsonArray *a = json_node_get_array(n);
+
+		for (guint i = 0; i < json_array_get_length(a); i++)
+			if (!strings_valid(json_array_get_element(a, i)))
+				return false;
+		return true;
+	}
+	case JSON_NODE_VALUE:
+		return json_node_get_value_type(n) != G_TYPE_STRING ||
+		       g_utf8_validate(json_node_get_string(n), -1, NULL);
+	default:
+		return true;
+	}
 }
 
 static const char *type_name(JsonNode *n)
@@ -267,6 +313,7 @@ static JsonNode *request_run(struct dm_vm *vm, JsonObject *req, GError **error)
 static char *line_precheck(const char *line, size_t len)
 {
 	const char *bad;
+	ptrdiff_t nul;
 
 	if (len > MONITOR_LINE_MAX)
 		return g_strdup_printf("request is %zu bytes, the limit is %d", len,
@@ -277,9 +324,12 @@ static char *line_precheck(const char *line, size_t len)
 	if (!g_utf8_validate(line, len, &bad))
 		return g_strdup_printf("request is not valid UTF-8 (byte offset %td)", bad - line);
 	/* json-glib recurses once per level: bound it before it sees the line. */
-	if (nesting_depth(line, len, MONITOR_NESTING_MAX) > MONITOR_NESTING_MAX)
+	if (line_scan(line, len, MONITOR_NESTING_MAX, &nul) > MONITOR_NESTING_MAX)
 		return g_strdup_printf("request nests arrays/objects deeper than %d levels",
 		                       MONITOR_NESTING_MAX);
+	if (nul >= 0)
+		return g_strdup_printf("request has a \\u0000 escape in a string (byte offset %td)",
+		                       nul);
 	return NULL;
 }
 
@@ -305,6 +355,11 @@ char *request_handle(struct dm_vm *vm, const char *line, size_t len)
 	root = json_parser_get_root(parser);
 	if (!root)
 		return error_reply(MONITOR_ERROR_PARSE, "empty request", NULL);
+	if (!strings_valid(root))
+		return error_reply(MONITOR_ERROR_PARSE,
+		                   "request has a string with a lone UTF-16 surrogate escape "
+		                   "(\\ud800-\\udfff)",
+		                   NULL);
 	if (!JSON_NODE_HOLDS_OBJECT(root))
 		return error_reply(MONITOR_ERROR_INVALID_REQUEST,
 		                   JSON_NODE_HOLDS_ARRAY(root)

@@ -544,6 +544,12 @@ static void test_protocol_errors(struct fixture *f, gconstpointer data)
 		{ "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]"
 		  "]",
 		  "ParseError", "deeper than 32 levels" },
+		{ "{\"execute\":\"qu\\u0000ery\"}", "ParseError",
+		  "request has a \\u0000 escape in a string (byte offset 14)" },
+		/* An escaped backslash before u0000 is no NUL. */
+		{ "{\"execute\":\"a\\\\u0000\"}", "CommandNotFound", "unknown command 'a\\u0000'" },
+		/* json-glib quotes the bad string in its message: the reply stays UTF-8. */
+		{ "{\"ex\\ud800:\"query\"}", "ParseError", "malformed JSON" },
 	};
 	struct tclient *c = tc_open(f->path);
 	JsonObject *r;
