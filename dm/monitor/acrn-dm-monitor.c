@@ -6,7 +6,7 @@
  *   acrn-dm-monitor PATH --events              print events until acrn-dm goes away
  *   acrn-dm-monitor PATH                       read requests from stdin, one a line
  *                                              ("COMMAND [JSON-ARGS]" or raw JSON),
- *                                              print replies and events
+ *                                              print the greeting, replies and events
  *
  * Exit status: 0 success, 1 the command answered with an error, 2 usage,
  * connection or protocol trouble.
@@ -119,8 +119,8 @@ static int connect_to(const char *path)
 	return fd;
 }
 
-/* Read and check the greeting: protocol major version 1. */
-static int greeting(struct reader *r, const char *path)
+/* Read and check the greeting (protocol major version 1); print it if @show. */
+static int greeting(struct reader *r, const char *path, bool show)
 {
 	bool timed_out;
 	g_autofree char *line = reader_line(r, REPLY_TIMEOUT_MS, &timed_out);
@@ -147,6 +147,8 @@ static int greeting(struct reader *r, const char *path)
 		        path, json_object_get_int_member(ver, "major"));
 		return -1;
 	}
+	if (show)
+		puts(line);
 	return 0;
 }
 
@@ -259,10 +261,9 @@ static int send_input_line(int fd, char *line, gint64 id)
 	g_autofree char *req = NULL;
 	g_auto(GStrv) words = NULL;
 
-	g_strstrip(line);
 	if (*line == '{') {
 		req = g_strdup(line);
-	} else if (*line) {
+	} else {
 		words = g_strsplit(line, " ", 2);
 		req = build_request(words[0], words[1], id);
 	}
@@ -301,7 +302,7 @@ static int interactive(int fd, struct reader *r)
 		if (!stdin_open || !p[1].revents)
 			continue;
 		while ((line = reader_line(&in, 0, &timed_out))) {
-			int rc = send_input_line(fd, line, ++id);
+			int rc = *g_strstrip(line) ? send_input_line(fd, line, ++id) : 0;
 
 			g_free(line);
 			if (rc < 0) {
@@ -337,7 +338,7 @@ int main(int argc, char **argv)
 	if (fd < 0)
 		return 2;
 	r.fd = fd;
-	if (greeting(&r, argv[1]) < 0)
+	if (greeting(&r, argv[1], argc == 2) < 0)
 		return 2;
 	if (argc == 2)
 		ret = interactive(fd, &r);

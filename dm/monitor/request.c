@@ -6,6 +6,7 @@
  * what was wrong so a client can fix it.
  */
 #include <errno.h>
+#include <math.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -105,27 +106,45 @@ char *request_greeting(struct dm_vm *vm)
 	return s;
 }
 
-/*
- * One pass over the raw line outside and inside strings: the deepest [ / {
- * nesting (stopping early past @limit), and the offset of the first \u0000
- * escape in a string (-1 if none), which json-glib would silently cut a
- * C string at.
- */
-static unsigned line_scan(const char *s, size_t len, unsigned limit, ptrdiff_t *nul_escape)
+/* A number json-glib would silently change (wrap an integer, make a double infinite). */
+static char *number_check(const char *tok, size_t len, size_t offset)
 {
-	unsigned depth = 0, max = 0;
+	g_autofree char *t = g_strndup(tok, len);
+	bool integer = !strpbrk(t, ".eE");
+	char *end;
+
+	errno = 0;
+	if (integer)
+		g_ascii_strtoll(t, &end, 10);
+	else if (!isfinite(g_ascii_strtod(t, &end)))
+		errno = ERANGE;
+	if (*end || errno != ERANGE)
+		return NULL; /* in range, or not a number: json-glib says so */
+	return g_strdup_printf("request has a number out of range at byte offset %zu (%s)", offset,
+	                       integer ? "integers are 64-bit" : "not a finite double");
+}
+
+/*
+ * One pass over the raw line, inside and outside strings, for what
+ * json-glib would get wrong: nesting deeper than MONITOR_NESTING_MAX (it
+ * recurses once per level), a \u0000 escape (it would cut the C string
+ * there) and numbers out of range (it would change them). A message, or NULL.
+ */
+static char *line_scan(const char *s, size_t len)
+{
+	unsigned depth = 0;
 	bool in_string = false, escaped = false;
 
-	*nul_escape = -1;
-	for (size_t i = 0; i < len && max <= limit; i++) {
+	for (size_t i = 0; i < len; i++) {
 		char c = s[i];
 
 		if (in_string) {
 			if (escaped) {
 				escaped = false;
-				if (c == 'u' && *nul_escape < 0 && len - i > 4 &&
-				    memcmp(s + i + 1, "0000", 4) == 0)
-					*nul_escape = i - 1;
+				if (c == 'u' && len - i > 4 && memcmp(s + i + 1, "0000", 4) == 0)
+					return g_strdup_printf("request has a \\u0000 escape in a "
+					                       "string (byte offset %zu)",
+					                       i - 1);
 			} else if (c == '\\') {
 				escaped = true;
 			} else if (c == '"') {
@@ -134,13 +153,26 @@ static unsigned line_scan(const char *s, size_t len, unsigned limit, ptrdiff_t *
 		} else if (c == '"') {
 			in_string = true;
 		} else if (c == '[' || c == '{') {
-			if (++depth > max)
-				max = depth;
+			if (++depth > MONITOR_NESTING_MAX)
+				return g_strdup_printf(
+				        "request nests arrays/objects deeper than %d "
+				        "levels",
+				        MONITOR_NESTING_MAX);
 		} else if ((c == ']' || c == '}') && depth > 0) {
 			depth--;
+		} else if (c == '-' || g_ascii_isdigit(c)) {
+			size_t n = 1;
+			char *problem;
+
+			while (i + n < len && strchr("0123456789+-.eE", s[i + n]) && s[i + n])
+				n++;
+			problem = number_check(s + i, n, i);
+			if (problem)
+				return problem;
+			i += n - 1;
 		}
 	}
-	return max;
+	return NULL;
 }
 
 /*
@@ -313,7 +345,6 @@ static JsonNode *request_run(struct dm_vm *vm, JsonObject *req, GError **error)
 static char *line_precheck(const char *line, size_t len)
 {
 	const char *bad;
-	ptrdiff_t nul;
 
 	if (len > MONITOR_LINE_MAX)
 		return g_strdup_printf("request is %zu bytes, the limit is %d", len,
@@ -323,14 +354,7 @@ static char *line_precheck(const char *line, size_t len)
 		return g_strdup_printf("request has a NUL byte at offset %td", bad - line);
 	if (!g_utf8_validate(line, len, &bad))
 		return g_strdup_printf("request is not valid UTF-8 (byte offset %td)", bad - line);
-	/* json-glib recurses once per level: bound it before it sees the line. */
-	if (line_scan(line, len, MONITOR_NESTING_MAX, &nul) > MONITOR_NESTING_MAX)
-		return g_strdup_printf("request nests arrays/objects deeper than %d levels",
-		                       MONITOR_NESTING_MAX);
-	if (nul >= 0)
-		return g_strdup_printf("request has a \\u0000 escape in a string (byte offset %td)",
-		                       nul);
-	return NULL;
+	return line_scan(line, len);
 }
 
 char *request_handle(struct dm_vm *vm, const char *line, size_t len)

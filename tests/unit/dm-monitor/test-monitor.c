@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -548,6 +547,10 @@ static void test_protocol_errors(struct fixture *f, gconstpointer data)
 		  "request has a \\u0000 escape in a string (byte offset 14)" },
 		/* An escaped backslash before u0000 is no NUL. */
 		{ "{\"execute\":\"a\\\\u0000\"}", "CommandNotFound", "unknown command 'a\\u0000'" },
+		{ "{\"execute\":\"query\",\"id\":99999999999999999999}", "ParseError",
+		  "number out of range at byte offset 24 (integers are 64-bit)" },
+		{ "{\"execute\":\"query\",\"id\":[1,-1e999]}", "ParseError",
+		  "number out of range at byte offset 27 (not a finite double)" },
 		/* json-glib quotes the bad string in its message: the reply stays UTF-8. */
 		{ "{\"ex\\ud800:\"query\"}", "ParseError", "malformed JSON" },
 	};
@@ -608,7 +611,19 @@ static void test_framing(struct fixture *f, gconstpointer data)
 		assert_ok(r);
 		g_assert_cmpint(json_object_get_int_member(r, "id"), ==, 5);
 	}
-	g_assert_cmpint(dbl.query_calls, ==, 2);
+	/* Numbers at the edges of their range come back unchanged. */
+	{
+		g_autoptr(JsonObject) r =
+		        tc_request(c, "{\"execute\":\"query\",\"id\":[9223372036854775807,"
+		                      "-9223372036854775808,1.5e300,-0]}");
+		JsonArray *id = json_object_get_array_member(r, "id");
+
+		assert_ok(r);
+		g_assert_cmpint(json_array_get_int_element(id, 0), ==, G_MAXINT64);
+		g_assert_cmpint(json_array_get_int_element(id, 1), ==, G_MININT64);
+		g_assert_cmpfloat(json_array_get_double_element(id, 2), ==, 1.5e300);
+	}
+	g_assert_cmpint(dbl.query_calls, ==, 3);
 	tc_close(c);
 }
 
@@ -1031,18 +1046,21 @@ static void test_bad_paths(void)
 
 /* ---- the client program ---- */
 
-/* Run acrn-dm-monitor while serving it; its exit status and stdout. */
-static int run_tool(const char *const *argv, char **out)
+/* Run acrn-dm-monitor with @input (may be NULL) while serving it; its exit status and stdout. */
+static int run_tool_input(const char *const *argv, const char *input, char **out)
 {
 	g_autoptr(GError) err = NULL;
 	GPid pid;
-	int out_fd, status;
+	int in_fd, out_fd, status;
 	GString *s = g_string_new(NULL);
 	gint64 end = g_get_monotonic_time() + TIMEOUT_MS * 1000LL;
 
 	g_assert_true(g_spawn_async_with_pipes(NULL, (char **)argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
-	                                       NULL, NULL, &pid, NULL, &out_fd, NULL, &err));
+	                                       NULL, NULL, &pid, &in_fd, &out_fd, NULL, &err));
 	g_assert_no_error(err);
+	if (input)
+		g_assert_cmpint(write(in_fd, input, strlen(input)), ==, strlen(input));
+	close(in_fd);
 	fcntl(out_fd, F_SETFL, O_NONBLOCK);
 	for (;;) {
 		char buf[4096];
@@ -1058,8 +1076,6 @@ static int run_tool(const char *const *argv, char **out)
 		g_assert_cmpint(g_get_monotonic_time(), <, end);
 		g_usleep(1000);
 	}
-	while (read(out_fd, s->str, 0) > 0)
-		;
 	{
 		char buf[4096];
 		ssize_t n;
@@ -1071,6 +1087,11 @@ static int run_tool(const char *const *argv, char **out)
 	g_spawn_close_pid(pid);
 	*out = g_string_free(s, FALSE);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static int run_tool(const char *const *argv, char **out)
+{
+	return run_tool_input(argv, NULL, out);
 }
 
 static void test_tool(struct fixture *f, gconstpointer data)
@@ -1114,6 +1135,49 @@ static void test_tool(struct fixture *f, gconstpointer data)
 		const char *argv[] = { tool, "/nonexistent/m.sock", "query", NULL };
 
 		g_assert_cmpint(run_tool(argv, &out), ==, 2);
+		g_free(g_steal_pointer(&out));
+	}
+	{
+		/* Requests from stdin; at its end the replies still come. */
+		const char *argv[] = { tool, f->path, NULL };
+		g_auto(GStrv) lines = NULL;
+
+		g_assert_cmpint(
+		        run_tool_input(argv,
+		                       "query\n\npause\n{\"execute\":\"resume\",\"id\":\"r\"}\n"
+		                       "blkrescan {\"device\":\"vd7\"}",
+		                       &out),
+		        ==, 0);
+		lines = g_strsplit(out, "\n", -1);
+		if (g_strv_length(lines) != 8) /* 7 lines and "" */
+			g_error("tool printed:\n%s", out);
+		/* Greeting, then replies in order (ids count requests, not blank lines); each event
+		 * after the reply of the command that caused it. */
+		g_assert_true(g_str_has_prefix(lines[0], "{\"acrn-dm\":"));
+		{
+			const char *replies[] = { "\"id\":1}", "{\"return\":{},\"id\":2}",
+				                  "{\"return\":{},\"id\":\"r\"}",
+				                  "{\"return\":{},\"id\":4}" };
+			int at[4], paused = -1, resumed = -1, next = 0;
+
+			for (int i = 1; i < 7; i++) {
+				if (g_str_has_prefix(lines[i], "{\"event\":\"paused\""))
+					paused = i;
+				else if (g_str_has_prefix(lines[i], "{\"event\":\"resumed\""))
+					resumed = i;
+				else if (next < 4 && g_str_has_suffix(lines[i], replies[next]))
+					at[next++] = i;
+				else
+					g_error("unexpected line %d: %s", i, lines[i]);
+			}
+			g_assert_cmpint(next, ==, 4);
+			g_assert_true(
+			        g_str_has_prefix(lines[at[0]], "{\"return\":{\"name\":\"vm1\""));
+			g_assert_cmpint(paused, >, at[1]);
+			g_assert_cmpint(resumed, >, at[2]);
+			g_assert_cmpint(resumed, >, paused);
+		}
+		g_assert_cmpstr(dbl.blk_dev, ==, "vd7");
 		g_free(g_steal_pointer(&out));
 	}
 	{
@@ -1163,7 +1227,7 @@ static void test_tool(struct fixture *f, gconstpointer data)
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
-	signal(SIGPIPE, SIG_IGN); /* the doubles' process, not acrn-dm's concern */
+	/* SIGPIPE stays fatal: the monitor must never raise it when a client vanishes. */
 #define FX(name, fn) g_test_add("/monitor/" name, struct fixture, NULL, fx_setup, fn, fx_teardown)
 	FX("greeting", test_greeting);
 	FX("commands", test_commands);
