@@ -79,6 +79,7 @@ char *request_error_line(int code, const char *desc)
 
 char *request_greeting(struct dm_vm *vm)
 {
+	g_autofree char *name = g_utf8_make_valid(vm->name, strnlen(vm->name, sizeof(vm->name)));
 	JsonBuilder *b = json_builder_new();
 	JsonNode *node;
 	char *s;
@@ -94,7 +95,7 @@ char *request_greeting(struct dm_vm *vm)
 	json_builder_add_int_value(b, MONITOR_PROTO_MINOR);
 	json_builder_end_object(b);
 	json_builder_set_member_name(b, "vm");
-	json_builder_add_string_value(b, vm->name);
+	json_builder_add_string_value(b, name);
 	json_builder_set_member_name(b, "pid");
 	json_builder_add_int_value(b, getpid());
 	json_builder_end_object(b);
