@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Test doubles for what the monitor calls in the core and the devices:
+ * each records its calls and returns what the test asks for.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include <dm/log.h>
+#include <dm/monitor.h>
+#include <dm/vm.h>
+
+#include "doubles.h"
+
+struct doubles dbl;
+
+void doubles_reset(void)
+{
+	g_free(dbl.blk_dev);
+	g_free(dbl.blk_path);
+	if (dbl.log)
+		g_string_free(dbl.log, TRUE);
+	memset(&dbl, 0, sizeof(dbl));
+	dbl.log = g_string_new(NULL);
+}
+
+int dm_vm_pause(struct dm_vm *vm)
+{
+	dbl.last_vm = vm;
+	dbl.pause_calls++;
+	return dbl.pause_rc;
+}
+
+int dm_vm_resume(struct dm_vm *vm)
+{
+	dbl.last_vm = vm;
+	dbl.resume_calls++;
+	return dbl.resume_rc;
+}
+
+int dm_vm_power_button(struct dm_vm *vm)
+{
+	dbl.last_vm = vm;
+	dbl.power_button_calls++;
+	return dbl.power_button_rc;
+}
+
+void dm_vm_request_power(struct dm_vm *vm, enum dm_power what)
+{
+	dbl.last_vm = vm;
+	dbl.power_requests++;
+	dbl.power_what = what;
+}
+
+JsonObject *dm_vm_query(struct dm_vm *vm)
+{
+	JsonObject *o;
+
+	dbl.last_vm = vm;
+	dbl.query_calls++;
+	if (dbl.query_null)
+		return NULL;
+	o = json_object_new();
+	json_object_set_string_member(o, "name", vm->name);
+	json_object_set_string_member(o, "state", "running");
+	json_object_set_int_member(o, "vcpus", vm->ncpus);
+	return o;
+}
+
+int dm_blk_rescan(struct dm_vm *vm, const char *dev_id, const char *path)
+{
+	dbl.last_vm = vm;
+	dbl.blk_calls++;
+	g_free(dbl.blk_dev);
+	g_free(dbl.blk_path);
+	dbl.blk_dev = g_strdup(dev_id);
+	dbl.blk_path = g_strdup(path);
+	return dbl.blk_rc;
+}
+
+void dm_log(enum dm_log_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	(void)level;
+	if (!dbl.log)
+		return; /* before the first reset */
+	va_start(ap, fmt);
+	g_string_append_vprintf(dbl.log, fmt, ap);
+	va_end(ap);
+	g_string_append_c(dbl.log, '\n');
+	if (g_getenv("MONITOR_TEST_LOG")) {
+		va_start(ap, fmt);
+		vfprintf(stderr, fmt, ap);
+		va_end(ap);
+		fputc('\n', stderr);
+	}
+}
