@@ -89,7 +89,8 @@ struct vblk_queue {
 	GCond idle;  /* inflight dropped to 0 */
 	int ctl_fd;  /* wakes the thread for stop, pause and resume */
 	struct blk_queue *bq;
-	bool stop, paused, kicked, pushed;
+	bool stop, kicked, pushed;
+	unsigned paused; /* nested: a guest reset and a rescan may overlap */
 	unsigned inflight;
 	struct vblk_req *reqs, *free;
 	struct iovec *iovs;
@@ -441,7 +442,7 @@ static void vblk_quiesce(struct virtio_dev *v)
 		struct vblk_queue *q = &b->q[i];
 
 		g_mutex_lock(&q->lock);
-		q->paused = true;
+		q->paused++;
 		wake(q);
 		while (q->inflight)
 			g_cond_wait(&q->idle, &q->lock);
@@ -455,7 +456,7 @@ static void vblk_resume(struct virtio_dev *v)
 
 	for (unsigned i = 0; i < b->nq; i++) {
 		g_mutex_lock(&b->q[i].lock);
-		b->q[i].paused = false;
+		b->q[i].paused--;
 		g_mutex_unlock(&b->q[i].lock);
 		wake(&b->q[i]);
 	}

@@ -317,13 +317,14 @@ static void set_status(struct virtio_dev *v, uint8_t val)
 		/* Only features we offered, and VERSION_1: otherwise FEATURES_OK does not stick. */
 		if ((g & ~v->host_features) || !(g & (1ULL << VIRTIO_F_VERSION_1)))
 			val &= (uint8_t)~VIRTIO_STATUS_FEATURES_OK;
+		else
+			for (unsigned i = 0; i < v->nq; i++)
+				v->vq[i].event_idx = (g >> VIRTIO_F_EVENT_IDX) & 1;
 	}
 	if ((val & VIRTIO_STATUS_DRIVER_OK) && !(val & VIRTIO_STATUS_FEATURES_OK))
 		val &= (uint8_t)~VIRTIO_STATUS_DRIVER_OK;
 	/* NEEDS_RESET is the device's; the driver cannot clear it. */
 	val = (uint8_t)((val & ~VIRTIO_STATUS_NEEDS_RESET) | (old & VIRTIO_STATUS_NEEDS_RESET));
-	for (unsigned i = 0; i < v->nq; i++)
-		v->vq[i].event_idx = virtio_has_feature(v, VIRTIO_F_EVENT_IDX);
 	__atomic_store_n(&v->status, val, __ATOMIC_RELEASE);
 	if ((val & VIRTIO_STATUS_DRIVER_OK) && !(old & VIRTIO_STATUS_DRIVER_OK) &&
 	    v->ops->driver_ok) {
