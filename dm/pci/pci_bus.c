@@ -126,20 +126,17 @@ int pci_add_from_arg(struct dm_vm *vm, const char *arg, GError **error)
 	int ret;
 
 	if (!parts[0] || !parts[1] || !*parts[1]) {
-		g_set_error(error, PCI_ERROR, EINVAL,
-		            "-s %s: expected slot[:func],emulation[,options]", arg);
+		g_set_error(error, PCI_ERROR, EINVAL, "expected slot[:func],emulation[,options]");
 		return -EINVAL;
 	}
 	sf = g_strsplit(parts[0], ":", 3);
 	if (!sf[0] || !parse_num(sf[0], PCI_SLOTS - 1, &slot)) {
-		g_set_error(error, PCI_ERROR, EINVAL,
-		            "-s %s: slot '%s' is not a number from 0 to %d", arg,
+		g_set_error(error, PCI_ERROR, EINVAL, "slot '%s' is not a number from 0 to %d",
 		            sf[0] ? sf[0] : "", PCI_SLOTS - 1);
 		return -EINVAL;
 	}
 	if (sf[1] && (sf[2] || !parse_num(sf[1], PCI_FUNCS - 1, &func))) {
-		g_set_error(error, PCI_ERROR, EINVAL,
-		            "-s %s: function '%s' is not a number from 0 to %d", arg,
+		g_set_error(error, PCI_ERROR, EINVAL, "function '%s' is not a number from 0 to %d",
 		            sf[2] ? parts[0] + strlen(sf[0]) + 1 : sf[1], PCI_FUNCS - 1);
 		return -EINVAL;
 	}
@@ -147,19 +144,18 @@ int pci_add_from_arg(struct dm_vm *vm, const char *arg, GError **error)
 	if (!ops) {
 		g_autofree char *known = known_emulations();
 
-		g_set_error(error, PCI_ERROR, ENOENT, "-s %s: unknown emulation '%s' (known: %s)",
-		            arg, parts[1], known);
+		g_set_error(error, PCI_ERROR, ENOENT, "unknown emulation '%s' (known: %s)",
+		            parts[1], known);
 		return -ENOENT;
 	}
 	bus = pci_bus_of(vm, true);
 	if (bus->realized) {
-		g_set_error(error, PCI_ERROR, EBUSY, "-s %s: the PCI bus is already set up", arg);
+		g_set_error(error, PCI_ERROR, EBUSY, "the PCI bus is already set up");
 		return -EBUSY;
 	}
 	if (bus->dev[slot][func]) {
-		g_set_error(error, PCI_ERROR, EEXIST,
-		            "-s %s: slot %u function %u is already taken by %s", arg, slot, func,
-		            bus->dev[slot][func]->ops->name);
+		g_set_error(error, PCI_ERROR, EEXIST, "slot %u function %u is already taken by %s",
+		            slot, func, bus->dev[slot][func]->ops->name);
 		return -EEXIST;
 	}
 	d = g_new0(struct pci_dev, 1);
@@ -178,11 +174,8 @@ int pci_add_from_arg(struct dm_vm *vm, const char *arg, GError **error)
 	}
 	ret = ops->init ? ops->init(d, parts[2], error) : 0;
 	if (ret < 0) {
-		if (error && *error)
-			g_prefix_error(error, "-s %s: ", arg);
-		else
-			g_set_error(error, PCI_ERROR, -ret, "-s %s: %s failed: %s", arg, ops->name,
-			            g_strerror(-ret));
+		if (error && !*error)
+			g_set_error(error, PCI_ERROR, -ret, "%s: %s", ops->name, g_strerror(-ret));
 		pci_msix_free(d);
 		g_rec_mutex_clear(&d->core->lock);
 		g_free(d->core);

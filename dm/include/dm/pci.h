@@ -104,7 +104,11 @@ void pci_intx_deassert(struct pci_dev *d);
 
 /* Emulations register themselves (before the command line is parsed). */
 void pci_register_emulation(const struct pci_dev_ops *ops);
-/* Parse one -s argument: "slot[:func],emulation[,options]" and create the device. */
+/*
+ * Parse one -s argument: "slot[:func],emulation[,options]" and create the
+ * device. Messages name the part at fault but not the argument: the caller
+ * prefixes "-s ARG: ".
+ */
 int pci_add_from_arg(struct dm_vm *vm, const char *arg, GError **error);
 /* Assign BARs, set up interrupt routing and the ACPI view; after all -s options. */
 int pci_bus_realize(struct dm_vm *vm, GError **error);

@@ -147,7 +147,7 @@ static void test_args(void)
 	expect_init_error("mem:disk,format=vmdk",
 	                  "format=vmdk: unknown image format (known: raw, qcow2)");
 	expect_init_error("mem:disk,id=", "id=: the name is empty");
-	expect_init_error("mem:nope", "-s 4,virtio-blk,mem:nope: cannot open mem:nope");
+	expect_init_error("mem:nope", "cannot open mem:nope");
 	expect_init_error("mem:disk,id=dup", "id=dup: another virtio-blk has that id");
 }
 
