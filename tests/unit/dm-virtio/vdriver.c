@@ -227,6 +227,8 @@ void vd_fini(struct vdrv *d)
 	if (!d->live)
 		return;
 	d->live = false;
+	/* Reset first, as a driver does on removal: the device is quiet when it returns. */
+	vd_write(d, d->common + CC_STATUS, 1, 0);
 	fake_set_msi_sink(d->vm, NULL, NULL);
 	for (unsigned i = 0; i < d->nq; i++) {
 		if (d->q[i].irq_fd > 0)
