@@ -789,6 +789,12 @@ static void test_bar_move(struct fixture *f, gconstpointer data)
 	g_assert_cmpuint(do_req(&d->q[1], T_IN, 0, 512, 513), ==, 0);
 	g_assert_cmpuint(vd_read(d, d->common + 18, 2), ==, 3); /* registers follow the BAR */
 	g_assert_false(fake_range_at(f->vm, false, old_bar, NULL));
+	/* Without a posted eventfd the write reaches the BAR handler, which signals the queue. */
+	g_assert_cmpint(dm_io_del_eventfd(f->vm, false, d->q[1].notify_addr,
+	                                  fake_eventfd_at(f->vm, false, d->q[1].notify_addr)),
+	                ==, 0);
+	g_assert_cmpint(fake_eventfd_at(f->vm, false, d->q[1].notify_addr), <, 0);
+	g_assert_cmpuint(do_req(&d->q[1], T_OUT, 8, 512, 1), ==, 0);
 }
 
 static void test_rescan(struct fixture *f, gconstpointer data)
