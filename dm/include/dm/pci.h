@@ -55,6 +55,13 @@ struct pci_dev_ops {
 	 * device-specific registers); @reg is the dword-aligned offset.
 	 */
 	void (*cfg_written)(struct pci_dev *d, unsigned reg, unsigned size, uint32_t val);
+	/*
+	 * Optional: BAR @bar now decodes at @new_addr (0: not at all; it did at
+	 * @old_addr, 0 if it did not), after a guest move, a command-register
+	 * change or a reset; for addresses registered outside the core
+	 * (dm_io_add_eventfd). Runs on the thread that made the change.
+	 */
+	void (*bar_moved)(struct pci_dev *d, int bar, uint64_t old_addr, uint64_t new_addr);
 };
 
 struct pci_dev {
@@ -97,7 +104,11 @@ void pci_intx_deassert(struct pci_dev *d);
 
 /* Emulations register themselves (before the command line is parsed). */
 void pci_register_emulation(const struct pci_dev_ops *ops);
-/* Parse one -s argument: "slot[:func],emulation[,options]" and create the device. */
+/*
+ * Parse one -s argument: "slot[:func],emulation[,options]" and create the
+ * device. Messages name the part at fault but not the argument: the caller
+ * prefixes "-s ARG: ".
+ */
 int pci_add_from_arg(struct dm_vm *vm, const char *arg, GError **error);
 /* Assign BARs, set up interrupt routing and the ACPI view; after all -s options. */
 int pci_bus_realize(struct dm_vm *vm, GError **error);
@@ -108,6 +119,13 @@ void pci_cfg_access(struct dm_vm *vm, unsigned bus, unsigned slot, unsigned func
 
 /* For ACPI table builders: the devices present and their INTx GSIs. */
 struct pci_dev *pci_find(struct dm_vm *vm, unsigned slot, unsigned func);
+/*
+ * Every function uses pin A; its GSI depends on the slot only, so _PRT needs
+ * one entry per slot (address slot << 16 | 0xFFFF, pin 0):
+ * GSI = PCI_INTX_GSI_BASE + slot % PCI_INTX_GSIS. Shared GSIs are wired-OR.
+ */
+#define PCI_INTX_GSI_BASE 16
+#define PCI_INTX_GSIS     8
 unsigned pci_intx_gsi(const struct pci_dev *d);
 
 #endif
