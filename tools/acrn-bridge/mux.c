@@ -231,6 +231,15 @@ static int64_t vm_call(struct bridge_mux *m, struct client *c, uint64_t id, void
 	return bridge_board_call(m->board, id, c->vmid, arg, len, false);
 }
 
+static void set_slots_free(struct bridge_mux *m, uint64_t page)
+{
+	struct acrn_io_request_buffer *buf = bridge_board_gpa(m->board, page, sizeof(*buf));
+
+	for (unsigned i = 0; buf && i < ACRN_IO_REQUEST_MAX; i++)
+		__atomic_store_n(&buf->req_slot[i].processed, ACRN_IOREQ_STATE_FREE,
+		                 __ATOMIC_RELEASE);
+}
+
 static int do_create_vm(struct bridge_mux *m, struct client *c, const void *payload, int fd,
                         void *out, uint32_t *out_len, int *out_fd)
 {
@@ -249,6 +258,8 @@ static int do_create_vm(struct bridge_mux *m, struct client *c, const void *payl
 	if (err)
 		return err;
 	zero_gpa(m, page, ACRN_BRIDGE_PAGE_SIZE);
+	/* A zeroed slot reads as PENDING (0): start every slot FREE, as the hypervisor does. */
+	set_slots_free(m, page);
 	cr.ioreq_buf = page;
 	r = bridge_board_call(m->board, HC_CREATE_VM, 0, &cr, sizeof(cr), true);
 	if (!r) {
