@@ -572,7 +572,8 @@ static const struct error_case error_cases[] = {
 	  "invalid shutdown_when_idle 'true': expected yes or no" },
 	{ VM_A "test_device = yse", 0, 0, 6,
 	  "invalid test_device 'yse': expected yes or no; did you mean 'yes'?" },
-	{ VM_A "kernel_type = elf", 0, 0, 6, "invalid kernel_type 'elf': expected bzimage, raw or bridge" },
+	{ VM_A "kernel_type = elf", 0, 0, 6,
+	  "invalid kernel_type 'elf': expected bzimage, raw or bridge" },
 	{ VM_A "on_triple_fault = reboot", 0, 0, 6,
 	  "invalid on_triple_fault 'reboot': expected poweroff or reset" },
 
