@@ -28,6 +28,7 @@ struct ioeventfd {
 struct client {
 	uint64_t generation; /* board boot this client's state belongs to */
 	bool has_vm;
+	bool destroyed; /* DESTROY_VM done; its ioreq page waits for the disconnect */
 	uint16_t vmid;
 	uint64_t ioreq_gpa;
 	int ioreq_fd; /* eventfd: some slot is PROCESSING for us */
@@ -193,7 +194,7 @@ void bridge_mux_client_free(struct bridge_mux *m, void *client)
 			zero_gpa(m, r->gpa, r->size);
 			bridge_free_ram(&m->alloc, r->gpa, r->size);
 		}
-		if (c->has_vm) {
+		if (c->has_vm || c->destroyed) {
 			zero_gpa(m, c->ioreq_gpa, ACRN_BRIDGE_PAGE_SIZE);
 			bridge_free_page(&m->alloc, c->ioreq_gpa);
 		}
@@ -249,8 +250,8 @@ static int do_create_vm(struct bridge_mux *m, struct client *c, const void *payl
 	int64_t r;
 	int err;
 
-	if (c->has_vm)
-		return -EEXIST;
+	if (c->has_vm || c->destroyed)
+		return -EEXIST; /* one VM per connection, as per open HSM handle */
 	memcpy(&cr, payload, sizeof(cr));
 	g_mutex_lock(&m->lock);
 	err = bridge_alloc_page(&m->alloc, &page);
@@ -276,10 +277,13 @@ static int do_create_vm(struct bridge_mux *m, struct client *c, const void *payl
 		g_mutex_unlock(&m->lock);
 		return (int)r;
 	}
-	c->has_vm = true;
+	/* Under the lock: the doorbell thread scans clients with a VM. */
+	g_mutex_lock(&m->lock);
 	c->vmid = cr.vmid;
 	c->ioreq_gpa = page;
 	c->ioreq_fd = fd;
+	c->has_vm = true;
+	g_mutex_unlock(&m->lock);
 	memcpy(reply.creation, &cr, sizeof(cr));
 	reply.ioreq_service_vm_pa = page;
 	reply.ioreq_mmap_offset = m->board->hdr->ram_hpa + page;
@@ -398,8 +402,10 @@ static int do_ioeventfd(struct bridge_mux *m, struct client *c, const void *payl
 			    ev->info.data != info.data)
 				continue;
 			r = vm_call(m, c, HC_ASYNCIO_DEASSIGN, &ev->info, sizeof(ev->info));
+			g_mutex_lock(&m->lock);
 			close(ev->fd);
 			ev->fd = -1;
+			g_mutex_unlock(&m->lock);
 			return (int)r;
 		}
 		return -ENOENT;
@@ -434,14 +440,18 @@ static int do_ioeventfd(struct bridge_mux *m, struct client *c, const void *payl
 			g_mutex_unlock(&m->lock);
 			return asyncio_unsupported(r);
 		}
+		g_mutex_lock(&m->lock);
 		c->sbuf_gpa = page;
+		g_mutex_unlock(&m->lock);
 	}
 	info.fd = (uint64_t)free_i + 1; /* the token the hypervisor pushes */
 	r = vm_call(m, c, HC_ASYNCIO_ASSIGN, &info, sizeof(info));
 	if (r)
 		return asyncio_unsupported(r);
+	g_mutex_lock(&m->lock);
 	c->ioevents[free_i].fd = fd;
 	c->ioevents[free_i].info = info;
+	g_mutex_unlock(&m->lock);
 	return 1;
 }
 
@@ -526,8 +536,13 @@ int bridge_mux_handle(struct bridge_mux *m, void *client, const struct acrn_brid
 	switch (req->op) {
 	case ACRN_HSM_DESTROY_VM:
 		err = (int)vm_call(m, c, HC_DESTROY_VM, NULL, 0);
-		if (!err)
-			c->has_vm = false; /* its ioreq page is freed with the connection */
+		if (!err) {
+			/* Its ioreq page and memory are freed with the connection. */
+			g_mutex_lock(&m->lock);
+			c->has_vm = false;
+			c->destroyed = true;
+			g_mutex_unlock(&m->lock);
+		}
 		return err;
 	case ACRN_HSM_START_VM:
 		return (int)vm_call(m, c, HC_START_VM, NULL, 0);

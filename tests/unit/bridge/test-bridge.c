@@ -419,7 +419,13 @@ static void test_board_restart(void)
 	t = dm_transport_board_open(mux_path, &error);
 	g_assert_no_error(error);
 	g_assert_cmpint(t->ops->create_vm(t, &c), ==, 0);
+	/* DESTROY_VM ends the ioreq loop; the handle takes no second VM, as the HSM's. */
+	g_assert_cmpint(t->ops->destroy_vm(t), ==, 0);
+	g_assert_cmpint(t->ops->wait_requests(t), ==, -ESHUTDOWN);
+	g_assert_cmpint(t->ops->start_vm(t), ==, -ENODEV);
+	g_assert_cmpint(t->ops->create_vm(t, &c), ==, -EEXIST);
 	t->ops->close(t);
+	g_assert_cmpuint(ram_free(), ==, FAKE_SVM_SIZE - MiB(2));
 }
 
 static void test_no_bridge(void)
