@@ -12,6 +12,7 @@
 #include <acrn/ioreq.h>
 #include <acrn/irq.h>
 #include <acrn/memory.h>
+#include <acrn/sbuf.h>
 #include <acrn/vm.h>
 
 #include "fake-hv.h"
@@ -87,9 +88,30 @@ static int64_t run_call(struct fake_hv *f, uint64_t id, uint64_t p1, uint64_t p2
 	}
 	case HC_START_VM:
 		return 0;
-	case HC_SETUP_SBUF:
+	case HC_SETUP_SBUF: {
+		struct acrn_sbuf_param *sp = fake_hv_svm(f, p2);
+
+		if (!f->asyncio)
+			return -ENOSYS; /* as the hypervisor before its asyncio work */
+		if (p1 != 1 || sp->sbuf_id != ACRN_ASYNCIO)
+			return -EINVAL;
+		f->sbuf_gpa = sp->gpa;
+		return 0;
+	}
 	case HC_ASYNCIO_ASSIGN:
-		return -ENOSYS; /* as the hypervisor before its asyncio work */
+	case HC_ASYNCIO_DEASSIGN: {
+		struct acrn_asyncio_info *a = fake_hv_svm(f, p2);
+
+		if (!f->asyncio)
+			return -ENOSYS;
+		if (id == HC_ASYNCIO_DEASSIGN) {
+			f->nr_deassign++;
+			return a->fd == f->asyncio_token ? 0 : -ENOENT;
+		}
+		f->asyncio_token = a->fd;
+		f->asyncio_addr = a->addr;
+		return a->type == ACRN_ASYNCIO_PIO ? 0 : -EINVAL;
+	}
 	default:
 		return -ENOTTY;
 	}
@@ -218,4 +240,18 @@ bool fake_hv_wait(struct fake_hv *f, bool (*cond)(struct fake_hv *))
 		g_usleep(10000);
 	}
 	return false;
+}
+
+void fake_hv_push_asyncio(struct fake_hv *f, uint64_t token)
+{
+	struct shared_buf *sb = fake_hv_svm(f, f->sbuf_gpa);
+
+	g_mutex_lock(&f->lock);
+	g_assert_cmpuint(sb->magic, ==, ACRN_SBUF_MAGIC);
+	g_assert_cmpuint(sb->ele_size, ==, 8);
+	memcpy((uint8_t *)sb + ACRN_SBUF_HEAD_SIZE + sb->tail, &token, sizeof(token));
+	__atomic_store_n(&sb->tail, (sb->tail + 8) % sb->size, __ATOMIC_RELEASE);
+	f->hdr->upcalls++;
+	send_bytes(f, "!", 1);
+	g_mutex_unlock(&f->lock);
 }

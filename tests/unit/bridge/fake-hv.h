@@ -26,6 +26,7 @@ struct fake_hv {
 	int conn; /* current COM2 connection, -1 if none */
 	uint64_t boot_id;
 	bool hang_start; /* leave START_VM slots unanswered */
+	bool asyncio;    /* answer SETUP_SBUF and ASYNCIO_(DE)ASSIGN */
 	/* What the fake saw. */
 	unsigned nr_calls, nr_destroy;
 	uint64_t ioreq_gpa;
@@ -33,11 +34,15 @@ struct fake_hv {
 	uint32_t region_type;
 	int64_t notified_vcpu;
 	uint64_t msi_data;
+	uint64_t sbuf_gpa, asyncio_token, asyncio_addr;
+	unsigned nr_deassign;
 };
 
 void fake_hv_start(struct fake_hv *f);
 /* Make vCPU @slot's ioreq PENDING and send an upcall. */
 void fake_hv_upcall_ioreq(struct fake_hv *f, unsigned slot);
+/* Post @token in the VM's asyncio sbuf and send an upcall (a posted guest write). */
+void fake_hv_push_asyncio(struct fake_hv *f, uint64_t token);
 /* Drop the COM2 connection and "reboot" (new boot id, fresh header). */
 void fake_hv_reboot(struct fake_hv *f);
 void *fake_hv_svm(struct fake_hv *f, uint64_t gpa);

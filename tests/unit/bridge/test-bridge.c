@@ -6,6 +6,7 @@
  * COM2-like socket.
  */
 #include <errno.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -428,6 +429,40 @@ static void test_board_restart(void)
 	g_assert_cmpuint(ram_free(), ==, FAKE_SVM_SIZE - MiB(2));
 }
 
+/* With a hypervisor that has asyncio: ioeventfd is posted through the sbuf. */
+static void test_asyncio(void)
+{
+	GError *error = NULL;
+	struct dm_transport *t = dm_transport_board_open(mux_path, &error);
+	struct acrn_vm_creation c = { .name = "post0" };
+	struct acrn_ioeventfd ev = { .flags = ACRN_IOEVENTFD_FLAG_PIO, .addr = 0x1f0, .len = 2 };
+	struct pollfd pfd;
+	uint64_t count;
+	int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+
+	g_assert_no_error(error);
+	fake.asyncio = true;
+	g_assert_cmpint(t->ops->create_vm(t, &c), ==, 0);
+	ev.fd = (uint32_t)efd;
+	g_assert_cmpint(t->ops->ioeventfd(t, &ev), ==, 0);
+	g_assert_cmpuint(fake.asyncio_addr, ==, 0x1f0);
+	g_assert_cmpuint(fake.sbuf_gpa, !=, 0);
+	/* A token that names nothing is ignored; ours signals our eventfd. */
+	fake_hv_push_asyncio(&fake, 999);
+	fake_hv_push_asyncio(&fake, fake.asyncio_token);
+	pfd = (struct pollfd){ .fd = efd, .events = POLLIN };
+	g_assert_cmpint(poll(&pfd, 1, 5000), ==, 1);
+	g_assert_cmpint(read(efd, &count, sizeof(count)), ==, sizeof(count));
+	g_assert_cmpuint(count, >=, 1);
+	ev.flags |= ACRN_IOEVENTFD_FLAG_DEASSIGN;
+	g_assert_cmpint(t->ops->ioeventfd(t, &ev), ==, 0);
+	g_assert_cmpuint(fake.nr_deassign, ==, 1);
+	g_assert_cmpint(t->ops->ioeventfd(t, &ev), ==, -ENOENT);
+	t->ops->close(t);
+	fake.asyncio = false;
+	close(efd);
+}
+
 static void test_no_bridge(void)
 {
 	GError *error = NULL;
@@ -456,6 +491,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/bridge/mux/raw", test_mux_raw);
 	g_test_add_func("/bridge/mux/transport", test_transport);
 	g_test_add_func("/bridge/mux/board-restart", test_board_restart);
+	g_test_add_func("/bridge/mux/asyncio", test_asyncio);
 	g_test_add_func("/bridge/transport/no-bridge", test_no_bridge);
 	return g_test_run();
 }
