@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
 #include <fcntl.h>
+#include <glib/gstdio.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -254,4 +255,19 @@ void fake_hv_push_asyncio(struct fake_hv *f, uint64_t token)
 	f->hdr->upcalls++;
 	send_bytes(f, "!", 1);
 	g_mutex_unlock(&f->lock);
+}
+
+void fake_hv_cleanup(struct fake_hv *f)
+{
+	GDir *d = g_dir_open(f->dir, 0, NULL);
+	const char *name;
+
+	while (d && (name = g_dir_read_name(d))) {
+		g_autofree char *path = g_build_filename(f->dir, name, NULL);
+
+		g_remove(path);
+	}
+	if (d)
+		g_dir_close(d);
+	g_rmdir(f->dir);
 }

@@ -46,6 +46,8 @@ void fake_hv_push_asyncio(struct fake_hv *f, uint64_t token);
 /* Drop the COM2 connection and "reboot" (new boot id, fresh header). */
 void fake_hv_reboot(struct fake_hv *f);
 void *fake_hv_svm(struct fake_hv *f, uint64_t gpa);
+/* Remove the fake's directory and everything in it. */
+void fake_hv_cleanup(struct fake_hv *f);
 /* Wait up to 5 s for @cond(f) under the lock. */
 bool fake_hv_wait(struct fake_hv *f, bool (*cond)(struct fake_hv *));
 

@@ -481,6 +481,8 @@ static void test_no_bridge(void)
 
 int main(int argc, char **argv)
 {
+	int ret;
+
 	g_test_init(&argc, &argv, NULL);
 	/* acrn-bridged warns about what the tests provoke (timeouts, a rebooted board). */
 	g_log_set_always_fatal(G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL);
@@ -493,5 +495,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/bridge/mux/board-restart", test_board_restart);
 	g_test_add_func("/bridge/mux/asyncio", test_asyncio);
 	g_test_add_func("/bridge/transport/no-bridge", test_no_bridge);
-	return g_test_run();
+	ret = g_test_run();
+	fake_hv_cleanup(&fake);
+	return ret;
 }
