@@ -4,6 +4,7 @@
  * module, create its VMs, bring up the other pCPUs and start scheduling.
  */
 #include <hv/boot.h>
+#include <hv/bridge.h>
 #include <hv/lib.h>
 #include <hv/log.h>
 #include <hv/mm.h>
@@ -81,6 +82,16 @@ void hv_core_main(void)
 	for (unsigned i = 0; i < hv_scenario.nr_vms; i++) {
 		const struct scenario_vm *cfg = &hv_scenario.vms[i];
 
+		if (cfg->kernel_type == KERNEL_BRIDGE) {
+			/* The host plays this Service VM: nothing to start, it runs already. */
+			if (bridge_create(&vms[nr_vms], (vmid_t)nr_vms, cfg)) {
+				pr_err("vm %s: not created\n", cfg->name);
+				continue;
+			}
+			nr_vms++;
+			started++;
+			continue;
+		}
 		if (cfg->load_order != LOAD_PRE_LAUNCHED) {
 			pr_info("vm %s: %s, waiting for the Service VM to launch it\n", cfg->name,
 			        scenario_load_order_name(cfg->load_order));
@@ -93,7 +104,8 @@ void hv_core_main(void)
 		nr_vms++;
 	}
 	for (unsigned i = 0; i < nr_vms; i++)
-		started += vm_start(&vms[i]) == 0;
+		if (vms[i].cfg->kernel_type != KERNEL_BRIDGE)
+			started += vm_start(&vms[i]) == 0;
 	if (!started)
 		boot_fail("no VM could be started");
 	pcpu_run_loop();

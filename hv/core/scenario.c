@@ -388,6 +388,7 @@ static const struct choice load_order_choices[] = {
 static const struct choice kernel_type_choices[] = {
 	{ "bzimage", KERNEL_BZIMAGE },
 	{ "raw", KERNEL_RAW },
+	{ "bridge", KERNEL_BRIDGE },
 };
 
 static const struct choice triple_fault_choices[] = {
@@ -820,6 +821,44 @@ static bool valid_vm_name_char(char c)
 	return is_alpha(c) || is_digit(c) || c == '_' || c == '-';
 }
 
+/*
+ * A bridge Service VM is played by the host (api/bridge.md): no kernel, no
+ * vCPUs; its one pCPU takes the bridge's doorbell and runs its hypercalls.
+ */
+static int finish_bridge_vm(struct parser *p)
+{
+	static const enum key_id no_keys[] = { KEY_KERNEL,     KEY_LOAD_ADDR, KEY_INITRD,
+		                               KEY_BOOTARGS,   KEY_VUART,     KEY_ON_TRIPLE_FAULT,
+		                               KEY_TEST_DEVICE };
+	struct scenario_vm *vm = &p->vm;
+	const unsigned *kl = p->key_line;
+
+	if (vm->load_order != LOAD_SERVICE)
+		return fail_at(p, kl[KEY_KERNEL_TYPE],
+		               "vm %s: kernel_type = bridge is only for the SERVICE VM", vm->name);
+	for (size_t i = 0; i < ARRAY_SIZE(no_keys); i++)
+		if (kl[no_keys[i]])
+			return fail_at(
+			        p, kl[no_keys[i]],
+			        "vm %s: a bridge Service VM (played by the host) must not set "
+			        "'%s'",
+			        vm->name, keys[no_keys[i]].name);
+	if (vm->nr_vcpus != 1)
+		return fail_at(p, kl[KEY_CPUS],
+		               "vm %s: a bridge Service VM takes exactly one pCPU (for its "
+		               "doorbell), not %u",
+		               vm->name, vm->nr_vcpus);
+	if (vm->memory_size < 2 * MiB(2))
+		return fail_at(p, kl[KEY_MEMORY],
+		               "vm %s: a bridge Service VM needs at least 4M (2M for the bridge "
+		               "itself)",
+		               vm->name);
+	/* It has no vCPU: the pCPU is the bridge's, and no vUART is emulated. */
+	vm->nr_vcpus = 0;
+	vm->vuart.enabled = false;
+	return 0;
+}
+
 static int finish_vm(struct parser *p)
 {
 	static const enum key_id required[] = { KEY_LOAD_ORDER, KEY_CPUS, KEY_MEMORY };
@@ -850,6 +889,11 @@ static int finish_vm(struct parser *p)
 			return fail_at(p, kl[k], "post-launched VM '%s' must not set '%s'",
 			               vm->name, keys[k].name);
 		}
+	} else if (vm->kernel_type == KERNEL_BRIDGE) {
+		int r = finish_bridge_vm(p);
+
+		if (r)
+			return r;
 	} else {
 		if (!kl[KEY_KERNEL])
 			return fail_at(p, p->section_line, "vm %s: %s VM needs a kernel", vm->name,
@@ -1302,6 +1346,10 @@ size_t scenario_format(const struct scenario *sc, char *buf, size_t size)
 		put_cpus(&w, vm->cpu_affinity);
 		put(&w, "\n");
 		put_kv(&w, "memory", size_str(b, vm->memory_size));
+		if (vm->kernel_type == KERNEL_BRIDGE) {
+			put_kv(&w, "kernel_type", scenario_kernel_type_name(vm->kernel_type));
+			continue; /* nothing else applies to a VM the host plays */
+		}
 		if (vm->load_order != LOAD_POST_LAUNCHED) {
 			put_kv(&w, "kernel", vm->kernel_mod);
 			put_kv(&w, "kernel_type", scenario_kernel_type_name(vm->kernel_type));

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <hv/bridge.h>
 #include <hv/log.h>
 #include <hv/pcpu.h>
 #include <hv/vcpu.h>
@@ -110,8 +111,11 @@ void pcpu_run_loop(void)
 	for (;;) {
 		struct sched_entity *se;
 		unsigned runnable;
-		uint64_t now = timer_now();
+		uint64_t now;
 
+		if (p->deferred)
+			bridge_run_deferred(p);
+		now = timer_now();
 		spin_lock(&p->rq.lock);
 		/* Cleared before picking: a wake-up after the pick sets it again. */
 		p->need_resched = false;

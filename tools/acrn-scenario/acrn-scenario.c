@@ -235,6 +235,13 @@ static void print_summary(const char *file, const struct scenario *sc)
 	for (unsigned i = 0; i < sc->nr_vms; i++) {
 		const struct scenario_vm *vm = &sc->vms[i];
 
+		if (vm->kernel_type == KERNEL_BRIDGE) {
+			g_string_append_printf(
+			        s, "%s %s (%s, board bridge on pCPU %d, %" G_GUINT64_FORMAT " MiB)",
+			        i ? ";" : ":", vm->name, scenario_load_order_name(vm->load_order),
+			        scenario_vcpu_pcpu(vm, 0), vm->memory_size >> 20);
+			continue;
+		}
 		g_string_append_printf(s, "%s %s (%s, %u vCPU%s, %" G_GUINT64_FORMAT " MiB)",
 		                       i ? ";" : ":", vm->name,
 		                       scenario_load_order_name(vm->load_order), vm->nr_vcpus,

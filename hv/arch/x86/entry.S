@@ -52,6 +52,7 @@ trap_\vec:
 	TRAP_NOERR 240 /* timer */
 	TRAP_NOERR 241 /* kick IPI */
 	TRAP_NOERR 242 /* shutdown IPI */
+	TRAP_NOERR 248 /* board bridge doorbell */
 	TRAP_NOERR 255 /* spurious */
 
 /* Stray legacy-PIC vectors (spurious IRQ 7/15 even when masked): ignore. */
@@ -106,6 +107,7 @@ trap_stubs:
 	.quad trap_\n
 	.endr
 	.globl trap_stub_timer, trap_stub_kick, trap_stub_shutdown, trap_stub_spurious
+	.globl trap_stub_bridge
 trap_stub_timer:
 	.quad trap_240
 trap_stub_kick:
@@ -114,5 +116,7 @@ trap_stub_shutdown:
 	.quad trap_242
 trap_stub_spurious:
 	.quad trap_255
+trap_stub_bridge:
+	.quad trap_248
 
 	.section .note.GNU-stack, "", @progbits

@@ -32,6 +32,7 @@ struct idt_entry {
 extern const uint64_t trap_stubs[32];
 extern const uint8_t trap_ignore[];
 extern const uint64_t trap_stub_timer, trap_stub_kick, trap_stub_shutdown, trap_stub_spurious;
+extern const uint64_t trap_stub_bridge;
 
 static struct idt_entry idt[256] __aligned(16);
 static const char *const exc_names[32] = {
@@ -79,6 +80,7 @@ static void idt_build(void)
 	set_gate(VECTOR_KICK, trap_stub_kick, 0);
 	set_gate(VECTOR_SHUTDOWN, trap_stub_shutdown, 0);
 	set_gate(VECTOR_SPURIOUS, trap_stub_spurious, 0);
+	set_gate(VECTOR_BRIDGE, trap_stub_bridge, 0);
 }
 
 void trap_init_pcpu(struct pcpu *p)
@@ -181,6 +183,10 @@ void x86_trap(struct trap_frame *f)
 		lapic_eoi();
 		for (;;)
 			__asm__ volatile("cli; hlt");
+	case VECTOR_BRIDGE:
+		x86_bridge_irq();
+		lapic_eoi();
+		return;
 	case VECTOR_SPURIOUS:
 		return;
 	default:

@@ -19,6 +19,7 @@ struct pcpu {
 	uint32_t hw_id; /* APIC id on x86, hart id on RISC-V */
 	volatile bool online;
 	volatile bool need_resched; /* leave the current vCPU and pick again */
+	volatile uint32_t deferred; /* PCPU_WORK_*: interrupt handlers' work for the run loop */
 	struct sched_rq rq;
 	struct timer_queue timers;
 	uint8_t *stack_top;

@@ -42,6 +42,7 @@ enum sched_mode {
 enum kernel_type {
 	KERNEL_BZIMAGE = 0, /* Linux x86 boot protocol */
 	KERNEL_RAW,         /* flat binary loaded at load_addr, entered in 32-bit flat mode */
+	KERNEL_BRIDGE,      /* SERVICE only: the host plays it through the board bridge */
 };
 
 enum triple_fault_action {
@@ -59,7 +60,7 @@ struct scenario_vm {
 	char name[SCENARIO_NAME_LEN]; /* [a-zA-Z0-9_-]{1,31} */
 	enum vm_load_order load_order;
 	uint64_t cpu_affinity; /* bitmap of pCPUs; vCPU i runs on the i-th set bit */
-	uint8_t nr_vcpus;      /* equals popcount(cpu_affinity), 1..SCENARIO_MAX_VCPUS */
+	uint8_t nr_vcpus;      /* popcount(cpu_affinity), 1..SCENARIO_MAX_VCPUS; 0 for a bridge */
 	uint64_t memory_size;  /* bytes, multiple of 2 MiB, MIN..MAX_MEMORY */
 	enum kernel_type kernel_type;
 	char kernel_mod[SCENARIO_MODULE_LEN]; /* boot module name; empty for post-launched */

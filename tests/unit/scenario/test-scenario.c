@@ -104,6 +104,16 @@ static void assert_invariants(const struct scenario *sc)
 		                 sizeof(vm->initrd_mod));
 		g_assert_cmpuint(strnlen(vm->bootargs, sizeof(vm->bootargs)), <,
 		                 sizeof(vm->bootargs));
+		if (vm->kernel_type == KERNEL_BRIDGE) {
+			/* Played by the host: one pCPU for its doorbell, no vCPU, no kernel. */
+			g_assert_cmpuint(vm->load_order, ==, LOAD_SERVICE);
+			g_assert_cmpuint(vm->nr_vcpus, ==, 0);
+			g_assert_cmpuint(__builtin_popcountll(vm->cpu_affinity), ==, 1);
+			g_assert_false(vm->vuart.enabled);
+			g_assert_cmpstr(vm->kernel_mod, ==, "");
+			service++;
+			continue;
+		}
 		g_assert_cmpuint(vm->nr_vcpus, ==, __builtin_popcountll(vm->cpu_affinity));
 		g_assert_cmpuint(vm->nr_vcpus, >=, 1);
 		g_assert_cmpuint(vm->nr_vcpus, <=, SCENARIO_MAX_VCPUS);
@@ -395,6 +405,32 @@ static void test_samples(void)
 	}
 }
 
+/* A bridge Service VM next to a pre-launched and a post-launched VM. */
+static void test_bridge(void)
+{
+	static const char text[] = "[vm sos]\nload_order = SERVICE\nkernel_type = bridge\n"
+	                           "cpus = 1\nmemory = 64M\n"
+	                           "[vm pre]\nload_order = PRE_LAUNCHED\ncpus = 0\nmemory = 2M\n"
+	                           "kernel = k\n"
+	                           "[vm post]\nload_order = POST_LAUNCHED\ncpus = 2\nmemory = 8M\n";
+	struct scenario sc;
+	char *out;
+
+	parse_ok(text, 3, &sc);
+	g_assert_cmpuint(sc.nr_vms, ==, 3);
+	g_assert_cmpuint(sc.vms[0].kernel_type, ==, KERNEL_BRIDGE);
+	g_assert_cmpuint(sc.vms[0].nr_vcpus, ==, 0);
+	g_assert_cmpuint(sc.vms[0].cpu_affinity, ==, 2);
+	g_assert_cmpuint(sc.vms[0].memory_size, ==, MiB(64));
+	g_assert_cmpint(scenario_vcpu_pcpu(&sc.vms[0], 0), ==, 1);
+	g_assert_cmpstr(scenario_kernel_type_name(KERNEL_BRIDGE), ==, "bridge");
+	out = format_alloc(&sc);
+	g_assert_nonnull(strstr(out, "kernel_type = bridge\n"));
+	g_assert_null(strstr(out, "kernel = \n"));
+	g_free(out);
+	assert_round_trip(&sc);
+}
+
 static void test_format_truncation(void)
 {
 	struct scenario sc;
@@ -536,7 +572,8 @@ static const struct error_case error_cases[] = {
 	  "invalid shutdown_when_idle 'true': expected yes or no" },
 	{ VM_A "test_device = yse", 0, 0, 6,
 	  "invalid test_device 'yse': expected yes or no; did you mean 'yes'?" },
-	{ VM_A "kernel_type = elf", 0, 0, 6, "invalid kernel_type 'elf': expected bzimage or raw" },
+	{ VM_A "kernel_type = elf", 0, 0, 6,
+	  "invalid kernel_type 'elf': expected bzimage, raw or bridge" },
 	{ VM_A "on_triple_fault = reboot", 0, 0, 6,
 	  "invalid on_triple_fault 'reboot': expected poweroff or reset" },
 
@@ -634,6 +671,31 @@ static const struct error_case error_cases[] = {
 	  "invalid vuart '0x3f8': expected PORT,IRQ (e.g. 0x3f8,4) or none" },
 	{ VM_A "vuart = 0x3f8,", 0, 0, 6,
 	  "invalid vuart '0x3f8,': expected PORT,IRQ (e.g. 0x3f8,4) or none" },
+
+/* a bridge Service VM is played by the host */
+#define BRIDGE_HEAD "[vm sos]\nload_order = SERVICE\nkernel_type = bridge\n" /* lines 1-3 */
+	{ BRIDGE_HEAD "cpus = 1\nmemory = 64M\nkernel = k\n", 0, 0, 6,
+	  "vm sos: a bridge Service VM (played by the host) must not set 'kernel'" },
+	{ BRIDGE_HEAD "cpus = 1\nmemory = 64M\ninitrd = i\n", 0, 0, 6,
+	  "vm sos: a bridge Service VM (played by the host) must not set 'initrd'" },
+	{ BRIDGE_HEAD "cpus = 1\nmemory = 64M\nbootargs = x\n", 0, 0, 6,
+	  "vm sos: a bridge Service VM (played by the host) must not set 'bootargs'" },
+	{ BRIDGE_HEAD "cpus = 1\nmemory = 64M\nload_addr = 0x100000\n", 0, 0, 6,
+	  "vm sos: a bridge Service VM (played by the host) must not set 'load_addr'" },
+	{ BRIDGE_HEAD "cpus = 1\nmemory = 64M\nvuart = none\n", 0, 0, 6,
+	  "vm sos: a bridge Service VM (played by the host) must not set 'vuart'" },
+	{ BRIDGE_HEAD "cpus = 0-1\nmemory = 64M\n", 0, 0, 4,
+	  "vm sos: a bridge Service VM takes exactly one pCPU (for its doorbell), not 2" },
+	{ BRIDGE_HEAD "cpus = 1\nmemory = 2M\n", 0, 0, 5,
+	  "vm sos: a bridge Service VM needs at least 4M (2M for the bridge itself)" },
+	{ "[vm a]\nload_order = PRE_LAUNCHED\nkernel_type = bridge\ncpus = 0\nmemory = 4M\n", 0, 0,
+	  3, "vm a: kernel_type = bridge is only for the SERVICE VM" },
+	{ "[vm a]\nload_order = POST_LAUNCHED\nkernel_type = bridge\ncpus = 0\nmemory = 4M\n"
+	  "[vm s]\nload_order = SERVICE\nkernel_type = bridge\ncpus = 1\nmemory = 4M\n",
+	  0, 0, 3, "post-launched VM 'a' must not set 'kernel_type'" },
+	{ BRIDGE_HEAD "cpus = 1\nmemory = 64M\n[vm b]\nload_order = PRE_LAUNCHED\ncpus = 1\n"
+	              "memory = 2M\nkernel = k\n",
+	  0, 0, 8, "vm b: pCPU 1 already used by vm sos in partitioned mode" },
 
 	/* messages quote hostile input bounded and sanitized */
 	{ VM_HEAD "k\xc3\xa9yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy = 1", 0, 0, 4,
@@ -1195,6 +1257,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/scenario/parse/names", test_names);
 	g_test_add_func("/scenario/parse/shared-and-limits", test_shared_and_limits);
 	g_test_add_func("/scenario/parse/samples", test_samples);
+	g_test_add_func("/scenario/parse/bridge", test_bridge);
 	g_test_add_func("/scenario/format/truncation", test_format_truncation);
 	for (size_t i = 0; i < G_N_ELEMENTS(error_cases); i++) {
 		char *name = g_strdup_printf("/scenario/error/%03zu", i);
