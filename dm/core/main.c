@@ -35,22 +35,33 @@ struct dm_main {
 };
 
 /* Load the kernel and set the BSP's registers: at start and after every reset. */
-static int boot_vm(struct dm_vm *vm, void *opaque)
+static int load_kernel(struct dm_main *m, GError **error)
 {
-	struct dm_main *m = opaque;
+	struct dm_vm *vm = &m->vm;
 	struct acrn_vcpu_regs regs;
-	GError *err = NULL;
 	int ret;
 
-	ret = dm_bzimage_load(vm, &m->boot, &regs, &err);
+	ret = dm_bzimage_load(vm, &m->boot, &regs, error);
+	if (ret)
+		return ret;
+	ret = vm->t->ops->set_vcpu_regs(vm->t, &regs);
+	if (ret)
+		g_set_error(error, G_IO_ERROR, g_io_error_from_errno(-ret),
+		            "cannot set the boot CPU's registers: %s", g_strerror(-ret));
+	return ret;
+}
+
+/* The reset path's reload, on the ioreq thread. */
+static int reboot_vm(struct dm_vm *vm, void *opaque)
+{
+	GError *err = NULL;
+	int ret = load_kernel(opaque, &err);
+
+	(void)vm;
 	if (ret) {
 		dm_err("%s", err->message);
 		g_error_free(err);
-		return ret;
 	}
-	ret = vm->t->ops->set_vcpu_regs(vm->t, &regs);
-	if (ret)
-		dm_err("cannot set the boot CPU's registers: %s", g_strerror(-ret));
 	return ret;
 }
 
@@ -131,12 +142,10 @@ static int setup(struct dm_main *m, struct dm_monitor **mon, GError **error)
 	m->boot.initrd = c->initrd;
 	m->boot.cmdline = c->bootargs;
 	m->boot.rsdp_gpa = rsdp;
-	ret = boot_vm(vm, m);
-	if (ret) {
-		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot boot %s", c->kernel);
+	ret = load_kernel(m, error);
+	if (ret)
 		return ret;
-	}
-	dm_vm_set_boot(vm, boot_vm, m);
+	dm_vm_set_boot(vm, reboot_vm, m);
 
 	ret = dm_ioreq_start(vm, error);
 	if (ret)

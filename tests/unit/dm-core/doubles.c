@@ -47,9 +47,14 @@ struct pci_dev *pci_find(struct dm_vm *vm, unsigned slot, unsigned func)
 	return NULL;
 }
 
+bool doubles_print_events;
+
 void dm_event_emit(const char *name, JsonObject *data)
 {
 	JsonNode *n = json_node_new(JSON_NODE_OBJECT);
+
+	if (doubles_print_events)
+		g_printerr("event: %s\n", name);
 
 	json_node_take_object(n, data ? data : json_object_new());
 	g_mutex_lock(&ev_lock);

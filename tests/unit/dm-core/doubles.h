@@ -17,6 +17,9 @@ struct cfg_access {
 extern GArray *cfg_log;         /* struct cfg_access, from pci_cfg_access */
 extern uint32_t cfg_read_value; /* what pci_cfg_access reads return */
 
+/* dm_event_emit also prints "event: NAME" on stderr (acrn-dm run as a subprocess). */
+extern bool doubles_print_events;
+
 void doubles_reset(void);
 /* Emitted events so far, in order, joined by spaces ("reboot poweroff"). */
 char *events_joined(void);
