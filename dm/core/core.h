@@ -95,8 +95,6 @@ const char *dm_vm_state_name(enum dm_vm_state s);
 /* mem.c */
 /* Allocate @size bytes of guest RAM (2 MiB multiple) and map it with the x86 layout. */
 int dm_mem_setup(struct dm_vm *vm, uint64_t size, GError **error);
-/* Zero guest RAM (reset: the reloaded guest must not see the old one's data). */
-void dm_mem_clear(struct dm_vm *vm);
 
 /* io.c */
 void dm_io_init(struct dm_vm *vm);

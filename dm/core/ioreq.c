@@ -58,8 +58,12 @@ static gpointer ioreq_thread(gpointer data)
 		int ret = t->ops->wait_requests(t);
 		int what;
 
-		if (ret == -ESHUTDOWN)
+		if (ret == -ESHUTDOWN) {
+			/* Our own power-off ends the loop before this: someone else destroyed the VM. */
+			dm_err("the VM was destroyed outside acrn-dm");
+			status = ret;
 			break;
+		}
 		if (ret && ret != -EINTR) {
 			dm_err("waiting for I/O requests: %s", g_strerror(-ret));
 			status = ret;

@@ -86,11 +86,3 @@ void *dm_gpa2hva(struct dm_vm *vm, uint64_t gpa, size_t len)
 		return vm->ram_high + (gpa - DM_HIGHMEM_BASE);
 	return NULL;
 }
-
-void dm_mem_clear(struct dm_vm *vm)
-{
-	if (vm->ram_low)
-		memset(vm->ram_low, 0, vm->lowmem);
-	if (vm->ram_high)
-		memset(vm->ram_high, 0, vm->highmem);
-}

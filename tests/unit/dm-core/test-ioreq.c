@@ -290,6 +290,20 @@ static void test_poweroff_from_main(struct fixture *fx, gconstpointer data)
 	g_assert_cmpint(fx->stopped_status, ==, 0);
 }
 
+static void test_destroyed_outside(struct fixture *fx, gconstpointer data)
+{
+	(void)data;
+	/* The transport reports the VM gone without acrn-dm asking: an error exit. */
+	g_mutex_lock(&fx->f->lock);
+	fx->f->shutdown = true;
+	g_cond_broadcast(&fx->f->cond);
+	g_mutex_unlock(&fx->f->lock);
+	while (!g_atomic_int_get(&fx->stopped_calls))
+		g_usleep(1000);
+	g_assert_cmpint(fx->stopped_status, ==, -ESHUTDOWN);
+	g_assert_cmpint(dm_ioreq_stop(&fx->vm), ==, -ESHUTDOWN);
+}
+
 static void test_triple_fault(struct fixture *fx, gconstpointer data)
 {
 	char *ev;
@@ -419,6 +433,7 @@ int main(int argc, char **argv)
 	T("reset", test_reset);
 	T("poweroff", test_poweroff);
 	T("poweroff-from-main", test_poweroff_from_main);
+	T("destroyed-outside", test_destroyed_outside);
 	T("triple-fault", test_triple_fault);
 	T("suspend-resume", test_suspend_resume);
 	T("suspend-no-vector", test_suspend_no_vector);
