@@ -62,9 +62,10 @@ struct dm_vm_core {
 	GArray *evfds;         /* struct dm_io_evfd */
 	GHashTable *unclaimed; /* "p"/"m" + address, logged once */
 
-	int power_req; /* enum dm_power, atomic */
-	int stop;      /* atomic: the ioreq thread ends */
-	int done;      /* atomic: the ioreq thread has ended */
+	int power_req;            /* enum dm_power; written under lock, read atomically */
+	const char *power_reason; /* why, for the events (api/monitor.md), under lock */
+	int stop;                 /* atomic: the ioreq thread ends */
+	int done;                 /* atomic: the ioreq thread has ended */
 	GThread *thread;
 	int loop_status;
 
@@ -88,8 +89,16 @@ void dm_vm_set_boot(struct dm_vm *vm, dm_vm_boot_fn fn, void *opaque);
 void dm_vm_set_stopped(struct dm_vm *vm, dm_vm_stopped_fn fn, void *opaque);
 int dm_vm_start(struct dm_vm *vm);
 enum dm_vm_state dm_vm_state(struct dm_vm *vm);
+/*
+ * dm_vm_request_power with the reason the events carry ("signal",
+ * "destroy", ...). Without one: "guest" from the ioreq thread (a device
+ * acting for the guest), else "destroy" (the monitor).
+ */
+void dm_vm_request_power_why(struct dm_vm *vm, enum dm_power what, const char *reason);
+/* Take the pending power request (NONE if there is none) and its reason. */
+enum dm_power dm_vm_take_power(struct dm_vm *vm, const char **reason);
 /* Act on a power request now (ioreq thread). Returns true if the loop must end. */
-bool dm_vm_handle_power(struct dm_vm *vm, enum dm_power what);
+bool dm_vm_handle_power(struct dm_vm *vm, enum dm_power what, const char *reason);
 const char *dm_vm_state_name(enum dm_vm_state s);
 
 /* mem.c */

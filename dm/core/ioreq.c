@@ -56,7 +56,8 @@ static gpointer ioreq_thread(gpointer data)
 
 	while (!g_atomic_int_get(&core->stop)) {
 		int ret = t->ops->wait_requests(t);
-		int what;
+		const char *reason;
+		enum dm_power what;
 
 		if (ret == -ESHUTDOWN) {
 			/* Our own power-off ends the loop before this: someone else destroyed the VM. */
@@ -70,8 +71,8 @@ static gpointer ioreq_thread(gpointer data)
 			break;
 		}
 		dm_ioreq_scan(vm);
-		what = g_atomic_int_and(&core->power_req, 0);
-		if (what != DM_POWER_NONE && dm_vm_handle_power(vm, (enum dm_power)what)) {
+		what = dm_vm_take_power(vm, &reason);
+		if (what != DM_POWER_NONE && dm_vm_handle_power(vm, what, reason)) {
 			status = core->loop_status;
 			break;
 		}

@@ -86,7 +86,7 @@ static gboolean on_signal(gpointer data)
 	struct dm_main *m = data;
 
 	dm_info("signal received: powering off");
-	dm_vm_request_power(&m->vm, DM_POWER_OFF);
+	dm_vm_request_power_why(&m->vm, DM_POWER_OFF, "signal");
 	return G_SOURCE_CONTINUE;
 }
 

@@ -43,26 +43,9 @@ static void wake_loop(struct dm_vm *vm)
 		vm->t->ops->wake_requests(vm->t);
 }
 
-void dm_vm_request_power(struct dm_vm *vm, enum dm_power what)
+static bool on_ioreq_thread(struct dm_vm *vm)
 {
-	struct dm_vm_core *core = vm->core;
-	int cur;
-
-	if (power_rank(what) == 0)
-		return;
-	do {
-		cur = g_atomic_int_get(&core->power_req);
-		if (power_rank(cur) >= power_rank(what))
-			break;
-	} while (!g_atomic_int_compare_and_exchange(&core->power_req, cur, (int)what));
-	wake_loop(vm);
-}
-
-static void set_state(struct dm_vm *vm, enum dm_vm_state s)
-{
-	g_mutex_lock(&vm->core->lock);
-	vm->core->state = s;
-	g_mutex_unlock(&vm->core->lock);
+	return vm->core->thread && g_thread_self() == vm->core->thread;
 }
 
 static void emit(const char *name, const char *key, const char *val)
@@ -74,6 +57,58 @@ static void emit(const char *name, const char *key, const char *val)
 		json_object_set_string_member(data, key, val);
 	}
 	dm_event_emit(name, data);
+}
+
+void dm_vm_request_power_why(struct dm_vm *vm, enum dm_power what, const char *reason)
+{
+	static const char *const guest_reason[] = {
+		[DM_POWER_OFF] = "guest-poweroff",
+		[DM_POWER_RESET] = "guest-reset",
+		[DM_POWER_SUSPEND] = "guest-suspend",
+	};
+	struct dm_vm_core *core = vm->core;
+	bool guest = on_ioreq_thread(vm);
+
+	if (power_rank(what) == 0)
+		return;
+	if (!reason)
+		reason = guest ? "guest" : "destroy";
+	/* The guest asked for it: say so before acting (a triple fault is not a request). */
+	if (guest && (unsigned)what < G_N_ELEMENTS(guest_reason) && guest_reason[what])
+		emit("shutdown", "reason", guest_reason[what]);
+	g_mutex_lock(&core->lock);
+	if (power_rank(what) > power_rank(core->power_req)) {
+		g_atomic_int_set(&core->power_req, (int)what);
+		core->power_reason = reason;
+	}
+	g_mutex_unlock(&core->lock);
+	wake_loop(vm);
+}
+
+void dm_vm_request_power(struct dm_vm *vm, enum dm_power what)
+{
+	dm_vm_request_power_why(vm, what, NULL);
+}
+
+enum dm_power dm_vm_take_power(struct dm_vm *vm, const char **reason)
+{
+	struct dm_vm_core *core = vm->core;
+	enum dm_power what;
+
+	g_mutex_lock(&core->lock);
+	what = (enum dm_power)core->power_req;
+	*reason = core->power_reason;
+	g_atomic_int_set(&core->power_req, DM_POWER_NONE);
+	core->power_reason = NULL;
+	g_mutex_unlock(&core->lock);
+	return what;
+}
+
+static void set_state(struct dm_vm *vm, enum dm_vm_state s)
+{
+	g_mutex_lock(&vm->core->lock);
+	vm->core->state = s;
+	g_mutex_unlock(&vm->core->lock);
 }
 
 static bool power_off(struct dm_vm *vm, const char *reason)
@@ -97,6 +132,7 @@ static bool fail(struct dm_vm *vm, const char *what, int ret)
 	dm_err("%s failed: %s; destroying the VM", what, g_strerror(-ret));
 	vm->t->ops->destroy_vm(vm->t);
 	set_state(vm, DM_VM_STOPPED);
+	emit("poweroff", "reason", "error");
 	vm->core->loop_status = ret;
 	return true;
 }
@@ -128,7 +164,7 @@ static int quiesce_and_reset(struct dm_vm *vm)
 	return t->ops->reset_vm(t);
 }
 
-static bool reset(struct dm_vm *vm)
+static bool reset(struct dm_vm *vm, const char *reason)
 {
 	struct dm_vm_core *core = vm->core;
 	int ret;
@@ -145,8 +181,8 @@ static bool reset(struct dm_vm *vm)
 	if (ret)
 		return fail(vm, "restarting the VM", ret);
 	set_state(vm, DM_VM_RUNNING);
-	dm_info("rebooted");
-	emit("reboot", NULL, NULL);
+	dm_info("rebooted (%s)", reason);
+	emit("reboot", "reason", reason);
 	return false;
 }
 
@@ -223,7 +259,7 @@ static uint32_t s3_waking_vector(struct dm_vm *vm)
 	return rd32(facs + 12);
 }
 
-static bool wakeup(struct dm_vm *vm)
+static bool wakeup(struct dm_vm *vm, const char *reason)
 {
 	struct acrn_vcpu_regs regs;
 	uint32_t vec = s3_waking_vector(vm);
@@ -231,7 +267,7 @@ static bool wakeup(struct dm_vm *vm)
 
 	if (!vec || vec >= 0x100000) {
 		dm_err("S3 wakeup: the guest left no real-mode waking vector in its FACS");
-		return power_off(vm, "no S3 waking vector");
+		return power_off(vm, "error");
 	}
 	ret = quiesce_and_reset(vm);
 	if (ret)
@@ -253,25 +289,27 @@ static bool wakeup(struct dm_vm *vm)
 		return fail(vm, "S3 wakeup: starting the VM", ret);
 	set_state(vm, DM_VM_RUNNING);
 	dm_info("woke up from S3 at 0x%x", vec);
-	emit("wakeup", NULL, NULL);
+	emit("wakeup", "reason", reason);
 	return false;
 }
 
-bool dm_vm_handle_power(struct dm_vm *vm, enum dm_power what)
+bool dm_vm_handle_power(struct dm_vm *vm, enum dm_power what, const char *reason)
 {
+	if (!reason)
+		reason = "guest";
 	switch ((int)what) {
 	case DM_POWER_OFF:
-		return power_off(vm, "power-off");
+		return power_off(vm, reason);
 	case DM_POWER_TRIPLE_FAULT:
 		/* Policy: a triple-faulting guest is off, as on a board without a reset circuit. */
 		emit("triple_fault", NULL, NULL);
-		return power_off(vm, "triple fault");
+		return power_off(vm, "triple_fault");
 	case DM_POWER_RESET:
-		return reset(vm);
+		return reset(vm, reason);
 	case DM_POWER_SUSPEND:
 		return suspend(vm);
 	case DM_POWER_WAKEUP:
-		return wakeup(vm);
+		return wakeup(vm, reason);
 	default:
 		return false;
 	}
@@ -289,8 +327,8 @@ int dm_vm_pause(struct dm_vm *vm)
 	ret = vm->t->ops->pause_vm(vm->t);
 	if (ret)
 		return ret;
+	/* The monitor, our only caller, emits "paused" and "resumed". */
 	set_state(vm, DM_VM_PAUSED);
-	emit("paused", NULL, NULL);
 	return 0;
 }
 
@@ -301,8 +339,16 @@ int dm_vm_resume(struct dm_vm *vm)
 
 	if (s == DM_VM_SUSPENDED) {
 		/* The ioreq thread does the wakeup, like every other power transition. */
-		if (!g_atomic_int_compare_and_exchange(&vm->core->power_req, DM_POWER_NONE,
-		                                       DM_POWER_WAKEUP))
+		bool busy;
+
+		g_mutex_lock(&vm->core->lock);
+		busy = vm->core->power_req != DM_POWER_NONE;
+		if (!busy) {
+			g_atomic_int_set(&vm->core->power_req, DM_POWER_WAKEUP);
+			vm->core->power_reason = "monitor";
+		}
+		g_mutex_unlock(&vm->core->lock);
+		if (busy)
 			return -EBUSY; /* a power-off or reset is already on its way */
 		wake_loop(vm);
 		return 0;
@@ -315,7 +361,6 @@ int dm_vm_resume(struct dm_vm *vm)
 	if (ret)
 		return ret;
 	set_state(vm, DM_VM_RUNNING);
-	emit("resumed", NULL, NULL);
 	return 0;
 }
 

@@ -52,14 +52,15 @@ bool doubles_print_events;
 void dm_event_emit(const char *name, JsonObject *data)
 {
 	JsonNode *n = json_node_new(JSON_NODE_OBJECT);
-
-	if (doubles_print_events)
-		g_printerr("event: %s\n", name);
+	char *text;
 
 	json_node_take_object(n, data ? data : json_object_new());
+	text = json_to_string(n, FALSE);
+	if (doubles_print_events)
+		g_printerr("event: %s %s\n", name, text);
 	g_mutex_lock(&ev_lock);
 	g_ptr_array_add(ev_names, g_strdup(name));
-	g_ptr_array_add(ev_data, json_to_string(n, FALSE));
+	g_ptr_array_add(ev_data, text);
 	g_mutex_unlock(&ev_lock);
 	json_node_unref(n);
 }

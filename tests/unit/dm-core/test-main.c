@@ -130,7 +130,8 @@ static void test_poweroff(void)
 
 	/* Guest power-off: the event, then exit 0. */
 	g_assert_cmpint(r.status, ==, 0);
-	g_assert_nonnull(strstr(r.err, "event: poweroff"));
+	g_assert_nonnull(strstr(r.err, "event: shutdown {\"reason\":\"guest-poweroff\"}"));
+	g_assert_nonnull(strstr(r.err, "event: poweroff {\"reason\":\"guest\"}"));
 	g_assert_nonnull(strstr(r.err, "acrn-dm: vm1: "));
 	g_assert_cmpuint(count(r.err, "Linux boot protocol"), ==, 1);
 	run_free(&r);
@@ -143,7 +144,7 @@ static void test_reboot(void)
 	const char *reboot, *off;
 
 	g_assert_cmpint(r.status, ==, 0);
-	reboot = strstr(r.err, "event: reboot");
+	reboot = strstr(r.err, "event: reboot {\"reason\":\"guest\"}");
 	off = strstr(r.err, "event: poweroff");
 	g_assert_nonnull(reboot);
 	g_assert_nonnull(off);
@@ -161,7 +162,8 @@ static void test_sigterm(void)
 	/* SIGTERM is a graceful power-off. */
 	g_assert_cmpint(r.status, ==, 0);
 	g_assert_nonnull(strstr(r.err, "signal received"));
-	g_assert_nonnull(strstr(r.err, "event: poweroff"));
+	g_assert_nonnull(strstr(r.err, "event: poweroff {\"reason\":\"signal\"}"));
+	g_assert_null(strstr(r.err, "event: shutdown"));
 	run_free(&r);
 }
 
