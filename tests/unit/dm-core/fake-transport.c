@@ -164,6 +164,8 @@ static void f_close(struct dm_transport *t)
 	g_ptr_array_set_size(f->ram, 0);
 	f->closed = true;
 	record(f, "close", 0, 0, 0);
+	if (f->refs)
+		fake_transport_unref(f);
 }
 
 static const struct dm_transport_ops fake_ops = {
@@ -325,6 +327,17 @@ void fake_vm_free(struct dm_vm *vm, struct fake_transport *f)
 {
 	dm_vm_destroy(vm);
 	g_assert_true(f->closed);
+	fake_transport_free(f);
+}
+
+void fake_transport_unref(struct fake_transport *f)
+{
+	if (g_atomic_int_dec_and_test(&f->refs))
+		fake_transport_free(f);
+}
+
+void fake_transport_free(struct fake_transport *f)
+{
 	g_array_free(f->calls, TRUE);
 	g_ptr_array_free(f->ram, TRUE);
 	g_aligned_free(f->page);

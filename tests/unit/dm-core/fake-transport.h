@@ -34,6 +34,7 @@ struct fake_transport {
 	struct acrn_vcpu_regs regs;   /* the last set_vcpu_regs */
 	GPtrArray *ram;               /* allocations, freed on close */
 	bool closed;
+	int refs; /* non-zero: close() drops a reference and the last one frees the fake */
 };
 
 struct fake_transport *fake_transport_new(uint16_t vcpus);
@@ -63,4 +64,6 @@ struct dm_vm;
 struct fake_transport *fake_vm_new(struct dm_vm *vm, uint16_t vcpus, uint64_t mem);
 /* dm_vm_destroy, then free the fake. */
 void fake_vm_free(struct dm_vm *vm, struct fake_transport *f);
+void fake_transport_free(struct fake_transport *f);
+void fake_transport_unref(struct fake_transport *f);
 #endif

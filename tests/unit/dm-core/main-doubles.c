@@ -38,17 +38,19 @@ static gpointer guest(gpointer data)
 	struct acrn_io_request r;
 
 	if (!fake_wait_calls(f, "start_vm", 1) || !what)
-		return NULL;
+		goto out;
 	if (!strcmp(what, "reboot")) {
 		r = power_write(DM_POWER_RESET);
 		fake_hv_post(f, 0, &r);
 		if (!fake_wait_calls(f, "start_vm", 2))
-			return NULL;
+			goto out;
 	}
 	if (!strcmp(what, "poweroff") || !strcmp(what, "reboot")) {
 		r = power_write(DM_POWER_OFF);
 		fake_hv_post(f, 1, &r);
 	}
+out:
+	fake_transport_unref(f);
 	return NULL;
 }
 
@@ -64,6 +66,7 @@ struct dm_transport *dm_transport_open(const char *name, GError **error)
 	doubles_print_events = true;
 	doubles_reset();
 	f = fake_transport_new(2);
+	f->refs = 2; /* acrn-dm's close() and the guest thread */
 	g_thread_unref(g_thread_new("guest", guest, f));
 	return &f->t;
 }

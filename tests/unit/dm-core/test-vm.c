@@ -37,10 +37,15 @@ static void test_create(void)
 	        strstr(err->message, "cannot create VM \"vm1\" through the fake transport"));
 	g_clear_error(&err);
 	fake_vm_free(&vm, f);
-	/* A failed create destroys nothing in the hypervisor. */
-	g_assert_cmpint(dm_vm_create(&vm, &fake_transport_new(1)->t, "", 1, 0, &err), ==, -EINVAL);
+	/* A bad name is refused before the hypervisor is asked. */
+	f = fake_transport_new(1);
+	g_assert_cmpint(dm_vm_create(&vm, &f->t, "", 1, 0, &err), ==, -EINVAL);
 	g_assert_nonnull(strstr(err->message, "1 to 15 characters"));
+	g_assert_cmpuint(fake_count(f, "create_vm"), ==, 0);
 	g_clear_error(&err);
+	f->t.ops->close(&f->t);
+	vm.core = NULL;
+	fake_vm_free(&vm, f);
 }
 
 static void test_layout_small(void)
