@@ -59,6 +59,12 @@ static gpointer ioreq_thread(gpointer data)
 		const char *reason;
 		enum dm_power what;
 
+		if (ret == -EPIPE) {
+			/* The hypervisor stopped the guest: a triple fault. */
+			dm_vm_handle_power(vm, DM_POWER_TRIPLE_FAULT, NULL);
+			status = core->loop_status;
+			break;
+		}
 		if (ret == -ESHUTDOWN) {
 			/* Our own power-off ends the loop before this: someone else destroyed the VM. */
 			dm_err("the VM was destroyed outside acrn-dm");

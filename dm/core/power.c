@@ -265,10 +265,9 @@ static bool wakeup(struct dm_vm *vm, const char *reason)
 	uint32_t vec = s3_waking_vector(vm);
 	int ret;
 
-	if (!vec || vec >= 0x100000) {
-		dm_err("S3 wakeup: the guest left no real-mode waking vector in its FACS");
-		return power_off(vm, "error");
-	}
+	if (!vec || vec >= 0x100000)
+		return fail(vm, "S3 wakeup (the guest left no real-mode waking vector in its FACS)",
+		            -ENOENT);
 	ret = quiesce_and_reset(vm);
 	if (ret)
 		return fail(vm, "S3 wakeup", ret);

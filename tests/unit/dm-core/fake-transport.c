@@ -107,10 +107,12 @@ static int f_wait_requests(struct dm_transport *t)
 	int ret = 0;
 
 	g_mutex_lock(&f->lock);
-	while (!f->kick && !f->shutdown)
+	while (!f->kick && !f->shutdown && !f->triple_fault)
 		g_cond_wait(&f->cond, &f->lock);
 	if (f->shutdown)
 		ret = -ESHUTDOWN;
+	else if (f->triple_fault)
+		ret = -EPIPE;
 	f->kick = false;
 	g_mutex_unlock(&f->lock);
 	return ret;

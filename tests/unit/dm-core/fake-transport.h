@@ -29,6 +29,7 @@ struct fake_transport {
 	int fail_create;              /* errno create_vm returns */
 	bool no_ioeventfd;            /* ioeventfd says -EOPNOTSUPP */
 	bool kick, shutdown;          /* wait_requests wakes */
+	bool triple_fault;            /* wait_requests reports the guest's triple fault */
 	uint32_t notified;            /* bitmap of vCPUs notified since the last request */
 	uint32_t state_at_notify[16]; /* `processed` when notify_request_finish came */
 	struct acrn_vcpu_regs regs;   /* the last set_vcpu_regs */

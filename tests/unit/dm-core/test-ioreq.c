@@ -333,6 +333,26 @@ static void test_triple_fault(struct fixture *fx, gconstpointer data)
 	g_assert_cmpuint(fake_count(fx->f, "reset_vm"), ==, 0);
 }
 
+static void test_triple_fault_from_hv(struct fixture *fx, gconstpointer data)
+{
+	char *ev;
+
+	(void)data;
+	/* The hypervisor reports it through the transport: events, power-off, exit 0. */
+	g_mutex_lock(&fx->f->lock);
+	fx->f->triple_fault = true;
+	g_cond_broadcast(&fx->f->cond);
+	g_mutex_unlock(&fx->f->lock);
+	g_assert_true(events_wait(2));
+	ev = events_joined();
+	g_assert_cmpstr(ev, ==, "triple_fault poweroff");
+	g_free(ev);
+	while (!g_atomic_int_get(&fx->stopped_calls))
+		g_usleep(1000);
+	g_assert_cmpint(fx->stopped_status, ==, 0);
+	g_assert_cmpuint(fake_count(fx->f, "destroy_vm"), ==, 1);
+}
+
 /* A minimal ACPI chain RSDP → XSDT → FADT → FACS with the guest's waking vector. */
 static void put_acpi(struct dm_vm *vm, uint32_t waking_vector)
 {
@@ -409,6 +429,9 @@ static void test_suspend_no_vector(struct fixture *fx, gconstpointer data)
 	ev = event_string("poweroff", "reason");
 	g_assert_cmpstr(ev, ==, "error");
 	g_free(ev);
+	while (!g_atomic_int_get(&fx->stopped_calls))
+		g_usleep(1000);
+	g_assert_cmpint(fx->stopped_status, ==, -ENOENT); /* acrn-dm exits with an error */
 }
 
 static void test_pause_resume(struct fixture *fx, gconstpointer data)
@@ -453,6 +476,7 @@ int main(int argc, char **argv)
 	T("poweroff-from-main", test_poweroff_from_main);
 	T("destroyed-outside", test_destroyed_outside);
 	T("triple-fault", test_triple_fault);
+	T("triple-fault-from-hv", test_triple_fault_from_hv);
 	T("suspend-resume", test_suspend_resume);
 	T("suspend-no-vector", test_suspend_no_vector);
 	T("pause-resume", test_pause_resume);
