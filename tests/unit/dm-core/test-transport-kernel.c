@@ -5,6 +5,7 @@
  * ioctl(2) replaced by a recorder.
  */
 #include <errno.h>
+#include <gio/gio.h>
 #include <linux/ioctl.h>
 #include <poll.h>
 #include <string.h>
@@ -300,6 +301,53 @@ static void test_ioreq_ops(void)
 	t->ops->close(t);
 }
 
+/* The board transport's double: remembers what it was asked for. */
+static char *board_socket;
+static int board_opens;
+
+struct dm_transport *dm_transport_board_open(const char *socket_path, GError **error)
+{
+	board_opens++;
+	g_free(board_socket);
+	board_socket = g_strdup(socket_path);
+	g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "no bridge (test double)");
+	return NULL;
+}
+
+static void test_open_by_name(void)
+{
+	GError *err = NULL;
+
+	g_assert_null(dm_transport_open("vmm", &err));
+	g_assert_nonnull(strstr(err->message, "unknown transport \"vmm\" (kernel or board)"));
+	g_clear_error(&err);
+
+	/* By name: board gets $ACRN_BRIDGE (NULL: its default socket). */
+	g_setenv("ACRN_BRIDGE", "/tmp/bridge.sock", TRUE);
+	g_assert_null(dm_transport_open("board", &err));
+	g_assert_cmpint(board_opens, ==, 1);
+	g_assert_cmpstr(board_socket, ==, "/tmp/bridge.sock");
+	g_clear_error(&err);
+	g_unsetenv("ACRN_BRIDGE");
+
+	/* Auto: the kernel HSM when /dev/acrn_hsm exists, else the board. */
+	g_assert_null(dm_transport_open(NULL, &err));
+	g_assert_nonnull(err);
+	if (g_file_test("/dev/acrn_hsm", G_FILE_TEST_EXISTS)) {
+		g_assert_cmpint(board_opens, ==, 1);
+	} else {
+		g_assert_cmpint(board_opens, ==, 2);
+		g_assert_null(board_socket);
+	}
+	g_clear_error(&err);
+	if (!g_file_test("/dev/acrn_hsm", G_FILE_TEST_EXISTS)) {
+		g_assert_null(dm_transport_open("kernel", &err));
+		g_assert_nonnull(strstr(err->message, "/dev/acrn_hsm"));
+		g_clear_error(&err);
+	}
+	g_free(board_socket);
+}
+
 static gpointer waiter(gpointer data)
 {
 	struct dm_transport *t = data;
@@ -338,6 +386,7 @@ int main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	dm_hsm_ioctl = recorder;
 	g_test_add_func("/dm-core/transport-kernel/numbers", test_numbers);
+	g_test_add_func("/dm-core/transport-kernel/open-by-name", test_open_by_name);
 	g_test_add_func("/dm-core/transport-kernel/open-fails", test_open_fails);
 	g_test_add_func("/dm-core/transport-kernel/create", test_create);
 	g_test_add_func("/dm-core/transport-kernel/lifecycle", test_lifecycle);
