@@ -198,71 +198,10 @@ static bool suspend(struct dm_vm *vm)
 	return false;
 }
 
-static uint32_t rd32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static uint64_t rd64(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-/* An ACPI table's header in guest RAM, or NULL if @gpa holds no table with @sig. */
-static const uint8_t *acpi_table(struct dm_vm *vm, uint64_t gpa, const char *sig, uint32_t *len)
-{
-	const uint8_t *h = dm_gpa2hva(vm, gpa, 36);
-
-	if (!h || (sig && memcmp(h, sig, 4) != 0))
-		return NULL;
-	*len = rd32(h + 4);
-	if (*len < 36 || !dm_gpa2hva(vm, gpa, *len))
-		return NULL;
-	return h;
-}
-
-/*
- * The real-mode waking vector the guest left in the FACS, found as an OS
- * finds it (RSDP in the BIOS area → XSDT → FADT → FACS): the guest wrote
- * it, so every pointer is bounds-checked. 0 if there is none.
- */
-static uint32_t s3_waking_vector(struct dm_vm *vm)
-{
-	const uint8_t *rsdp = NULL, *xsdt, *fadt = NULL, *facs;
-	uint32_t len, flen;
-	uint64_t facs_gpa;
-
-	for (uint64_t a = DM_ACPI_BASE; a < DM_ACPI_END; a += 16) {
-		const uint8_t *p = dm_gpa2hva(vm, a, 36);
-
-		if (p && memcmp(p, "RSD PTR ", 8) == 0) {
-			rsdp = p;
-			break;
-		}
-	}
-	if (!rsdp || !(xsdt = acpi_table(vm, rd64(rsdp + 24), "XSDT", &len)))
-		return 0;
-	for (uint32_t off = 36; off + 8 <= len && !fadt; off += 8)
-		fadt = acpi_table(vm, rd64(xsdt + off), "FACP", &flen);
-	if (!fadt)
-		return 0;
-	facs_gpa = flen >= 140 && rd64(fadt + 132) ? rd64(fadt + 132) : rd32(fadt + 36);
-	facs = dm_gpa2hva(vm, facs_gpa, 64);
-	if (!facs || memcmp(facs, "FACS", 4) != 0)
-		return 0;
-	return rd32(facs + 12);
-}
-
 static bool wakeup(struct dm_vm *vm, const char *reason)
 {
 	struct acrn_vcpu_regs regs;
-	uint32_t vec = s3_waking_vector(vm);
+	uint32_t vec = dm_acpi_waking_vector(vm);
 	int ret;
 
 	if (!vec || vec >= 0x100000)

@@ -4,11 +4,13 @@
 
 #include <dm/monitor.h>
 #include <dm/pci.h>
+#include <dm/platform.h>
 
 #include "doubles.h"
 
 GArray *cfg_log;
 uint32_t cfg_read_value;
+uint32_t acpi_waking_vector;
 static GMutex ev_lock;
 static GPtrArray *ev_names;
 static GPtrArray *ev_data;
@@ -18,6 +20,7 @@ void doubles_reset(void)
 	if (cfg_log)
 		g_array_free(cfg_log, TRUE);
 	cfg_log = g_array_new(FALSE, TRUE, sizeof(struct cfg_access));
+	acpi_waking_vector = 0;
 	g_mutex_lock(&ev_lock);
 	if (ev_names)
 		g_ptr_array_free(ev_names, TRUE);
@@ -37,6 +40,12 @@ void pci_cfg_access(struct dm_vm *vm, unsigned bus, unsigned slot, unsigned func
 	g_array_append_val(cfg_log, a);
 	if (!write)
 		*val = cfg_read_value;
+}
+
+uint32_t dm_acpi_waking_vector(struct dm_vm *vm)
+{
+	(void)vm;
+	return acpi_waking_vector;
 }
 
 struct pci_dev *pci_find(struct dm_vm *vm, unsigned slot, unsigned func)

@@ -14,8 +14,9 @@ struct cfg_access {
 	uint32_t val;
 };
 
-extern GArray *cfg_log;         /* struct cfg_access, from pci_cfg_access */
-extern uint32_t cfg_read_value; /* what pci_cfg_access reads return */
+extern GArray *cfg_log;             /* struct cfg_access, from pci_cfg_access */
+extern uint32_t cfg_read_value;     /* what pci_cfg_access reads return */
+extern uint32_t acpi_waking_vector; /* what dm_acpi_waking_vector returns */
 
 /* dm_event_emit also prints "event: NAME" on stderr (acrn-dm run as a subprocess). */
 extern bool doubles_print_events;

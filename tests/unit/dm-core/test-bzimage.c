@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The bzImage loader: crafted images good and broken, and Debian's real kernel. */
 #include <errno.h>
-#include <stdint.h> /* before dm/platform.h, which uses uint64_t without it */
 #include <string.h>
 #include <unistd.h>
 
