@@ -47,7 +47,8 @@ struct dm_transport_ops {
 	/*
 	 * Block until some ioreq slot may be PROCESSING for us (ATTACH_IOREQ_CLIENT),
 	 * or until wake_requests() is called; then the caller scans the page.
-	 * Returns -ESHUTDOWN once the client is destroyed.
+	 * Returns -ESHUTDOWN once the client is destroyed, -EPIPE when the
+	 * hypervisor reports that the guest triple-faulted (its VM is off).
 	 */
 	int (*wait_requests)(struct dm_transport *t);
 	void (*wake_requests)(struct dm_transport *t);
