@@ -237,7 +237,7 @@ static uint64_t access_range(struct dm_vm *vm, bool pio, uint64_t addr, unsigned
 	if (write && evfd_signal(vm, pio, addr, size, v))
 		return 0;
 	r = dm_io_find(t, addr);
-	if (!r || addr - r->base + size > r->len) {
+	if (!r || (addr - r->base + size > r->len && !(pio && r->by_first_port))) {
 		log_unclaimed(vm, pio, addr, write, size);
 		return size_mask(size);
 	}

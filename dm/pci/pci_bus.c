@@ -406,7 +406,8 @@ int pci_bus_realize(struct dm_vm *vm, GError **error)
 		                  .base = CONF1_ADDR_PORT,
 		                  .len = 1,
 		                  .fn = conf1_addr,
-		                  .opaque = bus };
+		                  .opaque = bus,
+		                  .by_first_port = true };
 	ret = dm_io_register_pio(vm, &r);
 	if (!ret) {
 		r = (struct dm_io_range){ .name = "pci config data",

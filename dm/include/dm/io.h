@@ -28,6 +28,12 @@ struct dm_io_range {
 	uint64_t base, len;
 	dm_io_fn fn;
 	void *opaque;
+	/*
+	 * Port I/O only: claim every access that starts in the range, whatever
+	 * its width. A PC decodes a dword at 0xCF8 as CONFIG_ADDRESS although
+	 * the byte at 0xCF9 is the reset register, another device's.
+	 */
+	bool by_first_port;
 };
 
 /* -EEXIST if the range overlaps one already registered. */

@@ -221,6 +221,16 @@ static void test_dispatch(void)
 	dm_io_dispatch(&vm, &q);
 	g_assert_cmpuint(q.reqs.pio_request.value, ==, 0xFFFFFFFF);
 	g_assert_cmpuint(d.accesses, ==, 0);
+	/* Unless the range decodes by its first port, as 0xCF8 does. */
+	r = range("cf8", 0xCF8, 1, &d);
+	r.by_first_port = true;
+	g_assert_cmpint(dm_io_register_pio(&vm, &r), ==, 0);
+	q = pio(true, 0xCF8, 4, 0x80000000);
+	dm_io_dispatch(&vm, &q);
+	g_assert_cmpuint(d.accesses, ==, 1);
+	g_assert_cmpuint(d.last_off, ==, 0);
+	g_assert_cmpuint(d.last_size, ==, 4);
+	d.accesses = 0;
 	/* Each unclaimed address is remembered (and logged) once. */
 	g_assert_cmpuint(g_hash_table_size(vm.core->unclaimed), ==, 3);
 
