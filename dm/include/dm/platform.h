@@ -9,6 +9,7 @@
 #define DM_PLATFORM_H
 
 #include <glib.h>
+#include <stdint.h>
 
 struct dm_vm;
 
