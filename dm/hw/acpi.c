@@ -340,12 +340,12 @@ static void dsdt_misc(struct aml_builder *b)
 	struct aml_res r;
 	size_t dev;
 
-	/* The RTC: no IRQ, its interrupts are not wired (rtc.c). */
 	dev = aml_device_begin(b, "RTC");
 	aml_name(b, "_HID");
 	aml_eisaid(b, "PNP0B00");
 	aml_res_init(&r, crs, sizeof(crs));
 	aml_res_io(&r, HW_RTC_PORT, 2);
+	aml_res_interrupt(&r, HW_RTC_GSI, true, false);
 	dsdt_crs(b, &r);
 	aml_end(b, dev);
 

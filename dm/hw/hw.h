@@ -20,6 +20,7 @@ struct dm_vm;
 #define HW_COM2_GSI  3
 
 #define HW_RTC_PORT  0x70 /* index; data at 0x71 */
+#define HW_RTC_GSI   8    /* ISA IRQ 8, edge, active high */
 
 /* ACPI PM1a blocks: status/enable (4 bytes) and control (2 bytes). */
 #define HW_PM1A_EVT_PORT 0x600
@@ -52,6 +53,8 @@ int hw_uart_init(struct dm_vm *vm, GError **error);
 
 /* rtc.c and pm.c: register the devices' ports and reset hooks. */
 int hw_rtc_init(struct dm_vm *vm, GError **error);
+/* The host clock the RTC reads (UTC, microseconds): g_get_real_time; tests replace it. */
+extern gint64 (*hw_rtc_clock)(void);
 int hw_pm_init(struct dm_vm *vm, GError **error);
 
 #endif

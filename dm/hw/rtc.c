@@ -7,8 +7,11 @@
  *
  * Registers A-D: divider and rate (A, with update-in-progress during the
  * last 244 us of every second), SET/DM/24h and interrupt enables (B), the
- * flags (C, read-to-clear, computed when read) and VRT (D). The flags are
- * polled: no interrupt is raised (the DSDT gives the RTC no IRQ).
+ * flags (C, read-to-clear) and VRT (D). Update-ended and alarm flags are
+ * set at each second boundary and periodic ones at the rate in A, by
+ * timers in the main loop; an enabled flag raises GSI 8 (ISA IRQ 8, edge,
+ * active high) until the guest reads C. A guest that polls C without the
+ * main loop's help still sees the flags: they are also worked out on read.
  */
 #include <errno.h>
 #include <gio/gio.h>
@@ -64,11 +67,18 @@ static struct rtc {
 	struct tm frozen;           /* the time while SET is on */
 	bool frozen_dirty;          /* a time register was written while SET was on */
 	int64_t last_flag_sec;      /* guest second when register C was last read */
+	uint8_t flags;              /* register C flags set by the timers since the last read */
+	bool irq;
+	guint tick_src;    /* one-shot, re-armed for each second boundary */
+	GSource *pie_src;  /* periodic interrupt timer while PIE is on */
+	unsigned pie_rate; /* rate select of the running periodic timer */
 } rtc;
+
+gint64 (*hw_rtc_clock)(void) = g_get_real_time;
 
 static int64_t host_now_us(void)
 {
-	return g_get_real_time();
+	return hw_rtc_clock();
 }
 
 static int64_t guest_now(void)
@@ -185,30 +195,124 @@ static void rtc_commit(struct tm *tm)
 	dm_event_emit("rtc_change", o);
 }
 
+static bool alarm_matches(const struct tm *tm)
+{
+	/* Alarm bytes with the two top bits set match anything. */
+	static const uint8_t alarm[3] = { RTC_SEC_ALARM, RTC_MIN_ALARM, RTC_HOUR_ALARM };
+	static const uint8_t field[3] = { RTC_SEC, RTC_MIN, RTC_HOUR };
+
+	for (unsigned i = 0; i < 3; i++) {
+		uint8_t a = rtc.ram[alarm[i]];
+
+		if (a < 0xC0 && a != time_reg_read(tm, field[i]))
+			return false;
+	}
+	return true;
+}
+
+static uint8_t with_irqf(uint8_t c)
+{
+	uint8_t b = rtc.ram[RTC_REG_B];
+
+	if ((c & RTC_C_UF && b & RTC_B_UIE) || (c & RTC_C_AF && b & RTC_B_AIE) ||
+	    (c & RTC_C_PF && b & RTC_B_PIE))
+		c |= RTC_C_IRQF;
+	return c;
+}
+
+/* The IRQ output follows IRQF of the timer-set flags; called with the lock held. */
+static void rtc_irq_update(void)
+{
+	bool level = with_irqf(rtc.flags) & RTC_C_IRQF;
+
+	if (level != rtc.irq) {
+		rtc.irq = level;
+		dm_vm_set_gsi(rtc.vm, HW_RTC_GSI, level);
+	}
+}
+
 static uint8_t reg_c_read(void)
 {
 	int64_t now = guest_now();
-	uint8_t b = rtc.ram[RTC_REG_B], c = 0;
+	uint8_t c = rtc.flags;
 	struct tm tm;
 
 	if (now != rtc.last_flag_sec)
 		c |= RTC_C_UF;
 	guest_tm(&tm);
-	/* Alarm bytes with the two top bits set match anything. */
-	if ((rtc.ram[RTC_SEC_ALARM] >= 0xC0 ||
-	     rtc.ram[RTC_SEC_ALARM] == time_reg_read(&tm, RTC_SEC)) &&
-	    (rtc.ram[RTC_MIN_ALARM] >= 0xC0 ||
-	     rtc.ram[RTC_MIN_ALARM] == time_reg_read(&tm, RTC_MIN)) &&
-	    (rtc.ram[RTC_HOUR_ALARM] >= 0xC0 ||
-	     rtc.ram[RTC_HOUR_ALARM] == time_reg_read(&tm, RTC_HOUR)))
+	if (alarm_matches(&tm))
 		c |= RTC_C_AF;
-	if ((rtc.ram[RTC_REG_A] & 0x0F) != 0)
+	if ((rtc.ram[RTC_REG_A] & 0x0F) != 0 && !rtc.pie_src)
 		c |= RTC_C_PF; /* a periodic rate is set: at least one period passed */
-	if ((c & RTC_C_UF && b & RTC_B_UIE) || (c & RTC_C_AF && b & RTC_B_AIE) ||
-	    (c & RTC_C_PF && b & RTC_B_PIE))
-		c |= RTC_C_IRQF;
 	rtc.last_flag_sec = now;
-	return c;
+	rtc.flags = 0;
+	rtc_irq_update();
+	return with_irqf(c);
+}
+
+static gboolean rtc_tick(gpointer data);
+
+static void rtc_arm_tick(void)
+{
+	int64_t us = G_USEC_PER_SEC - host_now_us() % G_USEC_PER_SEC;
+
+	/* Just past the next second boundary, so the new second is visible. */
+	rtc.tick_src = g_timeout_add((guint)(us / 1000 + 1), rtc_tick, NULL);
+}
+
+static gboolean rtc_tick(gpointer data)
+{
+	struct tm tm;
+
+	(void)data;
+	g_mutex_lock(&rtc.lock);
+	if (!(rtc.ram[RTC_REG_B] & RTC_B_SET)) {
+		rtc.flags |= RTC_C_UF;
+		guest_tm(&tm);
+		if (alarm_matches(&tm))
+			rtc.flags |= RTC_C_AF;
+		rtc_irq_update();
+	}
+	rtc_arm_tick();
+	g_mutex_unlock(&rtc.lock);
+	return G_SOURCE_REMOVE;
+}
+
+static gboolean rtc_periodic(gpointer data)
+{
+	(void)data;
+	g_mutex_lock(&rtc.lock);
+	rtc.flags |= RTC_C_PF;
+	rtc_irq_update();
+	g_mutex_unlock(&rtc.lock);
+	return G_SOURCE_CONTINUE;
+}
+
+/* Start, stop or retune the periodic timer after A or B changed; lock held. */
+static void rtc_periodic_update(void)
+{
+	unsigned rate = rtc.ram[RTC_REG_A] & 0x0F;
+	uint64_t period_us;
+
+	if (!(rtc.ram[RTC_REG_B] & RTC_B_PIE))
+		rate = 0;
+	if (rate == rtc.pie_rate && (rate == 0) == (rtc.pie_src == NULL))
+		return;
+	if (rtc.pie_src) {
+		g_source_destroy(rtc.pie_src);
+		g_source_unref(rtc.pie_src);
+		rtc.pie_src = NULL;
+	}
+	rtc.pie_rate = rate;
+	if (!rate)
+		return;
+	/* 32768 Hz >> (rate - 1); rates 1 and 2 behave as 8 and 9. Main-loop timers stop at 1 ms. */
+	if (rate < 3)
+		rate += 7;
+	period_us = ((uint64_t)G_USEC_PER_SEC << (rate - 1)) / 32768;
+	rtc.pie_src = g_timeout_source_new((guint)MAX(period_us / 1000, 1));
+	g_source_set_callback(rtc.pie_src, rtc_periodic, NULL, NULL);
+	g_source_attach(rtc.pie_src, NULL);
 }
 
 static uint8_t rtc_read(unsigned reg)
@@ -257,6 +361,7 @@ static void rtc_write(unsigned reg, uint8_t v)
 	switch (reg) {
 	case RTC_REG_A:
 		rtc.ram[RTC_REG_A] = v & 0x7F;
+		rtc_periodic_update();
 		break;
 	case RTC_REG_B:
 		if ((v & RTC_B_SET) && !(rtc.ram[RTC_REG_B] & RTC_B_SET)) {
@@ -270,6 +375,8 @@ static void rtc_write(unsigned reg, uint8_t v)
 			rtc.frozen_dirty = false;
 		}
 		rtc.ram[RTC_REG_B] = v;
+		rtc_periodic_update();
+		rtc_irq_update();
 		break;
 	case RTC_REG_C:
 	case RTC_REG_D:
@@ -319,6 +426,22 @@ static void rtc_reset(struct dm_vm *vm, void *opaque)
 	g_mutex_lock(&rtc.lock);
 	rtc.ram[RTC_REG_B] &= (uint8_t) ~(RTC_B_PIE | RTC_B_AIE | RTC_B_UIE | RTC_B_SQWE);
 	rtc.index = 0;
+	rtc.flags = 0;
+	rtc_periodic_update();
+	rtc_irq_update();
+	g_mutex_unlock(&rtc.lock);
+}
+
+static void rtc_teardown(struct dm_vm *vm, void *opaque)
+{
+	(void)vm;
+	(void)opaque;
+	g_mutex_lock(&rtc.lock);
+	if (rtc.tick_src)
+		g_source_remove(rtc.tick_src);
+	rtc.tick_src = 0;
+	rtc.ram[RTC_REG_B] &= (uint8_t)~RTC_B_PIE;
+	rtc_periodic_update();
 	g_mutex_unlock(&rtc.lock);
 }
 
@@ -340,6 +463,10 @@ int hw_rtc_init(struct dm_vm *vm, GError **error)
 	rtc.ram[RTC_REG_A] = 0x26; /* 32.768 kHz divider, 1024 Hz periodic rate */
 	rtc.ram[RTC_REG_B] = RTC_B_24H;
 	rtc.last_flag_sec = guest_now();
+	rtc.flags = 0;
+	rtc.irq = false;
+	rtc.pie_src = NULL;
+	rtc.pie_rate = 0;
 	ret = dm_io_register_pio(vm, &r);
 	if (ret) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_EXISTS,
@@ -347,5 +474,7 @@ int hw_rtc_init(struct dm_vm *vm, GError **error)
 		return ret;
 	}
 	dm_vm_add_reset_hook(vm, rtc_reset, NULL);
+	dm_vm_add_teardown_hook(vm, rtc_teardown, NULL);
+	rtc_arm_tick();
 	return 0;
 }

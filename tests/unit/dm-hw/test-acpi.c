@@ -318,6 +318,7 @@ static void test_iasl(void)
 	g_assert_nonnull(strstr(dsl, "Device (COM2)"));
 	g_assert_nonnull(strstr(dsl, "0x02F8"));
 	g_assert_nonnull(strstr(dsl, "EisaId (\"PNP0B00\")"));
+	g_assert_nonnull(strstr(dsl, "0x00000008,")); /* the RTC's IRQ */
 	g_assert_nonnull(strstr(dsl, "EisaId (\"PNP0C02\")"));
 	g_assert_nonnull(strstr(dsl, "WordBusNumber (ResourceProducer"));
 	g_assert_nonnull(strstr(dsl, "0x0CF7"));

@@ -2,7 +2,8 @@
 /*
  * The platform devices through their I/O ports, as the ioreq thread sees
  * them: ACPI PM1 (S5, S3, power button and SCI), the 0xCF9 reset register,
- * the CMOS RTC (time, modes, SET, UIP, NVRAM, rtc_change), the COM ports
+ * the CMOS RTC (time, modes, SET, UIP, NVRAM, rtc_change, update, alarm and
+ * periodic interrupts through the main loop's timers), the COM ports
  * and -l parsing, and the host and ISA bridge emulations.
  */
 #include <errno.h>
@@ -14,6 +15,7 @@
 #include <dm/pci.h>
 #include <dm/platform.h>
 
+#include "../../../dm/hw/hw.h"
 #include "doubles.h"
 
 #define PM1_STS 0x600
@@ -316,45 +318,138 @@ static void test_rtc_set_time_emits_delta(void)
 	teardown();
 }
 
+static gint64 fake_now;
+
+static gint64 fake_clock(void)
+{
+	return fake_now;
+}
+
 static void test_rtc_uip_and_flags(void)
 {
-	/* One 244 us window a second: allow for a loaded machine descheduling us. */
-	gint64 end = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
-	bool saw_uip = false;
-	uint8_t sec0, c;
+	const gint64 t0 = (gint64)1906539330 * G_USEC_PER_SEC; /* 2030-06-01 10:15:30 */
+	uint8_t c;
 
+	hw_rtc_clock = fake_clock;
+	fake_now = t0;
 	setup(1);
-	/* The update-in-progress bit shows up, then clears as the second ticks. */
-	while (g_get_monotonic_time() < end && !saw_uip)
-		saw_uip = cmos(0x0A) & 0x80;
-	g_assert_true(saw_uip);
-	while (g_get_monotonic_time() < end && saw_uip)
-		saw_uip = cmos(0x0A) & 0x80;
-	g_assert_false(saw_uip);
+	/* The update-in-progress bit is set for the last 244 us of each second only. */
+	g_assert_cmpuint(cmos(0x0A) & 0x80, ==, 0);
+	fake_now = t0 + G_USEC_PER_SEC - 245;
+	g_assert_cmpuint(cmos(0x0A) & 0x80, ==, 0);
+	fake_now = t0 + G_USEC_PER_SEC - 244;
+	g_assert_cmpuint(cmos(0x0A) & 0x80, ==, 0x80);
+	fake_now = t0 + G_USEC_PER_SEC - 1;
+	g_assert_cmpuint(cmos(0x0A) & 0x80, ==, 0x80);
+	g_assert_cmpuint(bcd(cmos(0)), ==, 30);
+	fake_now = t0 + G_USEC_PER_SEC;
+	g_assert_cmpuint(cmos(0x0A) & 0x80, ==, 0);
+	g_assert_cmpuint(bcd(cmos(0)), ==, 31);
+	/* Under SET there is no update cycle. */
+	fake_now = t0 + 2 * G_USEC_PER_SEC - 100;
+	cmos_set(0x0B, 0x82);
+	g_assert_cmpuint(cmos(0x0A) & 0x80, ==, 0);
+	cmos_set(0x0B, 0x02);
+	g_assert_cmpuint(cmos(0x0A) & 0x80, ==, 0x80);
 	/* Register A's UIP is read-only; the rest is the guest's. */
+	fake_now = t0;
 	cmos_set(0x0A, 0xA6);
-	g_assert_cmpuint(cmos(0x0A) & 0x7F, ==, 0x26);
+	g_assert_cmpuint(cmos(0x0A), ==, 0x26);
 
 	/* Register C: the update flag appears once a second has passed, read clears it. */
 	cmos_set(0x0A, 0x20); /* no periodic rate */
 	cmos(0x0C);
-	sec0 = cmos(0);
+	fake_now = t0 + 999999;
+	g_assert_cmpuint(cmos(0x0C), ==, 0);
+	fake_now = t0 + G_USEC_PER_SEC;
 	c = cmos(0x0C);
-	if (cmos(0) == sec0)
-		g_assert_cmpuint(c & 0x10, ==, 0);
-	g_usleep(1100 * 1000);
-	c = cmos(0x0C);
-	g_assert_cmpuint(c & 0x10, ==, 0x10);
-	g_assert_cmpuint(c & 0x80, ==, 0); /* UIE off: no IRQF */
+	g_assert_cmpuint(c, ==, 0x10); /* UF, and no IRQF: UIE is off */
+	g_assert_cmpuint(cmos(0x0C), ==, 0);
 	cmos_set(0x0B, 0x02 | 0x10);
-	g_usleep(1100 * 1000);
-	g_assert_cmpuint(cmos(0x0C) & 0x90, ==, 0x90);
+	fake_now += G_USEC_PER_SEC;
+	g_assert_cmpuint(cmos(0x0C), ==, 0x90);
+	/* Alarm at 10:15:33 (BCD), checked when C is read. */
+	cmos_set(0x01, 0x33);
+	cmos_set(0x03, 0x15);
+	cmos_set(0x05, 0x10);
+	cmos_set(0x0B, 0x02 | 0x20);
+	g_assert_cmpuint(cmos(0x0C), ==, 0);
+	fake_now = t0 + 3 * G_USEC_PER_SEC;
+	g_assert_cmpuint(cmos(0x0C), ==, 0xB0); /* UF, AF, IRQF from AIE */
+	/* The periodic flag while a rate is set (polled: PIE off, no timer). */
+	cmos_set(0x0A, 0x26);
+	g_assert_cmpuint(cmos(0x0C) & 0x40, ==, 0x40);
+	cmos_set(0x0B, 0x02);
+	hw_rtc_clock = g_get_real_time;
 	/* Registers C and D ignore writes. */
 	cmos_set(0x0D, 0);
 	g_assert_cmpuint(cmos(0x0D), ==, 0x80);
 	/* The index port reads back; bit 7 (NMI mask) is dropped. */
 	out(0x70, 1, 0x8E);
 	g_assert_cmpuint(in(0x70, 1), ==, 0x0E);
+	teardown();
+}
+
+/* Run the main loop (the RTC's timers) until GSI @gsi rises or @ms pass. */
+static bool pump_until_rise(unsigned gsi, unsigned ms)
+{
+	gint64 end = g_get_monotonic_time() + (gint64)ms * 1000;
+	unsigned rises = dbl_gsi_rises[gsi];
+
+	while (g_get_monotonic_time() < end && dbl_gsi_rises[gsi] == rises) {
+		while (g_main_context_iteration(NULL, FALSE))
+			;
+		g_usleep(1000);
+	}
+	return dbl_gsi_rises[gsi] != rises;
+}
+
+static void test_rtc_interrupts(void)
+{
+	uint8_t c;
+
+	setup(1);
+	/* Nothing enabled: no interrupt however long we wait. */
+	g_assert_false(pump_until_rise(8, 1200));
+	/* Update-ended interrupt: GSI 8 rises at the next second, C read lowers it. */
+	cmos(0x0C);
+	cmos_set(0x0B, 0x02 | 0x10);
+	g_assert_true(pump_until_rise(8, 2500));
+	g_assert_true(dbl_gsi_level[8]);
+	c = cmos(0x0C);
+	g_assert_cmpuint(c & 0x90, ==, 0x90);
+	g_assert_false(dbl_gsi_level[8]);
+	/* While SET holds the clock there are no updates. */
+	cmos_set(0x0B, 0x80 | 0x02 | 0x10);
+	g_assert_false(pump_until_rise(8, 1500));
+	cmos_set(0x0B, 0x02);
+	cmos(0x0C);
+
+	/* Alarm interrupt, alarm bytes all "don't care": every second. */
+	cmos_set(0x01, 0xC0);
+	cmos_set(0x03, 0xC0);
+	cmos_set(0x05, 0xC0);
+	cmos_set(0x0B, 0x02 | 0x20);
+	g_assert_true(pump_until_rise(8, 2500));
+	g_assert_cmpuint(cmos(0x0C) & 0xA0, ==, 0xA0);
+	/* An alarm for a time that is not now does not fire. */
+	cmos_set(0x05,
+	         (uint8_t)((bcd(cmos(4)) + 12) % 24 / 10 << 4 | (bcd(cmos(4)) + 12) % 24 % 10));
+	cmos(0x0C);
+	g_assert_false(pump_until_rise(8, 1500));
+	cmos_set(0x0B, 0x02);
+
+	/* Periodic interrupt at rate 15 (2 Hz). */
+	cmos_set(0x0A, 0x2F);
+	cmos_set(0x0B, 0x02 | 0x40);
+	g_assert_true(pump_until_rise(8, 1500));
+	g_assert_cmpuint(cmos(0x0C) & 0xC0, ==, 0xC0);
+	g_assert_true(pump_until_rise(8, 1500));
+	cmos(0x0C);
+	/* A guest reset turns it off. */
+	dbl_run_reset_hooks();
+	g_assert_false(dbl_gsi_level[8]);
+	g_assert_false(pump_until_rise(8, 1200));
 	teardown();
 }
 
@@ -444,6 +539,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/dm-hw/rtc/modes", test_rtc_modes);
 	g_test_add_func("/dm-hw/rtc/set-time-delta", test_rtc_set_time_emits_delta);
 	g_test_add_func("/dm-hw/rtc/uip-flags", test_rtc_uip_and_flags);
+	g_test_add_func("/dm-hw/rtc/interrupts", test_rtc_interrupts);
 	g_test_add_func("/dm-hw/uart/com-ports", test_com_ports);
 	g_test_add_func("/dm-hw/pci/bridges", test_bridges);
 	return g_test_run();
