@@ -100,6 +100,9 @@ static void gas_io(uint8_t *p, uint16_t port, uint8_t bits, uint8_t access)
 	put64(p + 4, port);
 }
 
+/* Where dm_acpi_build put the FACS, for dm_acpi_waking_vector. */
+static uint64_t facs_gpa;
+
 struct area {
 	uint8_t *base;
 	uint64_t gpa;
@@ -467,6 +470,18 @@ int dm_acpi_build(struct dm_vm *vm, uint64_t *rsdp_gpa, GError **error)
 	rsdp[8] = (uint8_t)(0x100 - sum8(rsdp, ACPI_RSDP_V1_LEN));
 	rsdp[32] = (uint8_t)(0x100 - sum8(rsdp, ACPI_RSDP_LEN));
 
+	facs_gpa = facs_a;
 	*rsdp_gpa = rsdp_a;
 	return 0;
+}
+
+uint32_t dm_acpi_waking_vector(struct dm_vm *vm)
+{
+	const uint8_t *facs = facs_gpa ? dm_gpa2hva(vm, facs_gpa, FACS_LEN) : NULL;
+
+	if (!facs || memcmp(facs, "FACS", 4))
+		return 0;
+	/* The 32-bit field (offset 12); we offer no 64-bit wake (flags stay 0). */
+	return (uint32_t)facs[12] | (uint32_t)facs[13] << 8 | (uint32_t)facs[14] << 16 |
+	       (uint32_t)facs[15] << 24;
 }

@@ -37,6 +37,7 @@ struct uart_backend {
 	struct uart16550 *uart;
 	guint64 dropped;
 	bool raw_tty;
+	int stdin_flags; /* stdin's file status flags before we made it non-blocking */
 };
 
 /* The terminal's state before we made it raw; restored by exit or teardown. */
@@ -184,6 +185,7 @@ struct uart_backend *uart_backend_new(const char *spec, GError **error)
 
 	be->spec = g_strdup(spec ? spec : "");
 	be->in_fd = be->out_fd = be->pty_slave = be->listen_fd = -1;
+	be->stdin_flags = -1;
 	g_mutex_init(&be->lock);
 
 	if (!strcmp(be->spec, "stdio")) {
@@ -292,8 +294,11 @@ void uart_backend_attach(struct uart_backend *be, struct uart16550 *u)
 	if (be->kind == BE_SOCKET) {
 		be->listen_src = g_unix_fd_add(be->listen_fd, G_IO_IN, on_accept, be);
 	} else if (be->in_fd >= 0 && !be->in_src) {
-		if (be->kind == BE_STDIO)
+		if (be->kind == BE_STDIO) {
+			/* The file description is shared with the shell: put it back on exit. */
+			be->stdin_flags = fcntl(be->in_fd, F_GETFL);
 			set_nonblock(be->in_fd);
+		}
 		be->in_src = g_unix_fd_add(be->in_fd, G_IO_IN | G_IO_HUP | G_IO_ERR, on_input, be);
 	}
 }
@@ -330,6 +335,8 @@ void uart_backend_free(struct uart_backend *be)
 		g_source_remove(be->listen_src);
 	if (be->raw_tty)
 		restore_tty();
+	if (be->kind == BE_STDIO && be->stdin_flags >= 0)
+		fcntl(be->in_fd, F_SETFL, be->stdin_flags);
 	if (be->kind != BE_STDIO) {
 		if (be->in_fd >= 0)
 			close(be->in_fd);

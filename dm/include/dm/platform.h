@@ -30,5 +30,11 @@ int dm_uart_add_from_arg(struct dm_vm *vm, const char *arg, GError **error);
 int dm_platform_init(struct dm_vm *vm, GError **error);
 /* Write the ACPI tables into guest RAM (after pci_bus_realize); returns the RSDP address. */
 int dm_acpi_build(struct dm_vm *vm, uint64_t *rsdp_gpa, GError **error);
+/*
+ * After an S3 suspend (DM_POWER_SUSPEND): the FACS firmware waking vector,
+ * the real-mode address (CS = vector >> 4, IP = vector & 0xF) where the
+ * guest wants to resume; 0 if it set none or the tables were not built.
+ */
+uint32_t dm_acpi_waking_vector(struct dm_vm *vm);
 
 #endif

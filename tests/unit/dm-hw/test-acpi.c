@@ -136,6 +136,12 @@ static void test_tables(void)
 	g_assert_cmpuint(rd64(fadt + 132) % 64, ==, 0);
 	g_assert_cmpmem(facs, 4, "FACS", 4);
 	g_assert_cmpuint(rd32(facs + 4), ==, 64);
+	/* The guest's waking vector, as the core reads it after S3. */
+	g_assert_cmpuint(dm_acpi_waking_vector(&dbl_vm), ==, 0);
+	dbl_vm.ram_low[rd64(fadt + 132) + 12] = 0x00;
+	dbl_vm.ram_low[rd64(fadt + 132) + 13] = 0x9A;
+	dbl_vm.ram_low[rd64(fadt + 132) + 14] = 0x01;
+	g_assert_cmpuint(dm_acpi_waking_vector(&dbl_vm), ==, 0x19A00);
 	g_assert_cmpuint(rd16(fadt + 46), ==, 9);     /* SCI_INT */
 	g_assert_cmpuint(rd32(fadt + 48), ==, 0);     /* no SMI_CMD: always ACPI mode */
 	g_assert_cmpuint(rd32(fadt + 56), ==, 0x600); /* PM1a_EVT_BLK */

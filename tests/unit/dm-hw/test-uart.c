@@ -3,13 +3,16 @@
  * The 16550 model (registers, FIFOs, interrupts, loopback) and its
  * backends over a real pseudo-terminal, a unix socket and a file.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <gio/gio.h>
 #include <glib/gstdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "../../../dm/hw/uart.h"
@@ -491,6 +494,70 @@ static void test_backend_file_and_errors(void)
 	g_free(dir);
 }
 
+/* stdio: fds 0 and 1 replaced by a terminal (a pty slave) and a pipe for the test's duration. */
+static void test_backend_stdio(void)
+{
+	int saved_in = dup(STDIN_FILENO), saved_out = dup(STDOUT_FILENO), out_pipe[2];
+	int m = posix_openpt(O_RDWR | O_NOCTTY), slave, fl;
+	struct termios tio;
+	struct sink s;
+	struct uart16550 *u = new_uart(&s);
+	struct uart_backend *be;
+	GError *err = NULL;
+	GString *got, *in = g_string_new(NULL);
+
+	g_assert_cmpint(m, >=, 0);
+	g_assert_cmpint(grantpt(m), ==, 0);
+	g_assert_cmpint(unlockpt(m), ==, 0);
+	slave = open(ptsname(m), O_RDWR | O_NOCTTY);
+	g_assert_cmpint(slave, >=, 0);
+	g_assert_cmpint(pipe(out_pipe), ==, 0);
+	fcntl(out_pipe[0], F_SETFL, O_NONBLOCK);
+	g_assert_cmpint(dup2(slave, STDIN_FILENO), ==, STDIN_FILENO);
+	g_assert_cmpint(dup2(out_pipe[1], STDOUT_FILENO), ==, STDOUT_FILENO);
+	tcgetattr(STDIN_FILENO, &tio);
+	g_assert_true(tio.c_lflag & ICANON); /* a cooked terminal to start with */
+	fl = fcntl(STDIN_FILENO, F_GETFL);
+
+	be = uart_backend_new("stdio", &err);
+	g_assert_no_error(err);
+	uart_backend_attach(be, u);
+	/* Raw while acrn-dm runs: no line editing, no echo, no signals from keys. */
+	tcgetattr(STDIN_FILENO, &tio);
+	g_assert_false(tio.c_lflag & (ICANON | ECHO | ISIG));
+	g_assert_true(fcntl(STDIN_FILENO, F_GETFL) & O_NONBLOCK);
+
+	/* Keys go to the guest unbuffered, Ctrl-C included. */
+	wr(u, UART_IIR, UART_FCR_ENABLE);
+	g_assert_cmpint(write(m, "a\003", 2), ==, 2);
+	for (unsigned i = 0; i < 200 && in->len < 2; i++) {
+		pump(5);
+		drain_rx(u, in);
+	}
+	g_assert_cmpmem(in->str, in->len, "a\003", 2);
+	uart_backend_write(be, 'Z');
+	got = read_all(out_pipe[0], 1, 2000);
+	g_assert_cmpstr(got->str, ==, "Z");
+	g_string_free(got, TRUE);
+
+	/* Gone: the terminal is cooked again and stdin blocking as before. */
+	uart_backend_free(be);
+	tcgetattr(STDIN_FILENO, &tio);
+	g_assert_true(tio.c_lflag & ICANON);
+	g_assert_cmpint(fcntl(STDIN_FILENO, F_GETFL), ==, fl);
+
+	dup2(saved_in, STDIN_FILENO);
+	dup2(saved_out, STDOUT_FILENO);
+	close(saved_in);
+	close(saved_out);
+	close(out_pipe[0]);
+	close(out_pipe[1]);
+	close(slave);
+	close(m);
+	g_string_free(in, TRUE);
+	free_uart(u, &s);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -504,5 +571,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/dm-hw/uart/backend-pty", test_backend_pty);
 	g_test_add_func("/dm-hw/uart/backend-socket", test_backend_socket);
 	g_test_add_func("/dm-hw/uart/backend-file-errors", test_backend_file_and_errors);
+	g_test_add_func("/dm-hw/uart/backend-stdio", test_backend_stdio);
 	return g_test_run();
 }
