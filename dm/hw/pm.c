@@ -86,10 +86,18 @@ static void pm_sleep(unsigned typ)
 		dm_info("guest entered ACPI S3: suspend");
 		dm_vm_request_power(pm.vm, DM_POWER_SUSPEND);
 		break;
-	default:
-		dm_warn("guest asked for sleep type %u, which the DSDT does not offer; ignored",
-		        typ);
+	default: {
+		static unsigned warned;
+
+		/* A guest can repeat this at will: say it a few times only. */
+		if (warned < 5) {
+			warned++;
+			dm_warn("guest asked for sleep type %u, which the DSDT does not offer; "
+			        "ignored",
+			        typ);
+		}
 		break;
+	}
 	}
 }
 

@@ -186,7 +186,10 @@ static void rtc_commit(struct tm *tm)
 	JsonObject *o;
 
 	if (t == (time_t)-1) {
-		dm_warn("rtc: guest wrote an invalid date; clock unchanged");
+		static unsigned warned;
+
+		if (warned++ < 5)
+			dm_warn("rtc: guest wrote a date out of range; clock unchanged");
 		return;
 	}
 	rtc.offset = (int64_t)t - host_now_us() / G_USEC_PER_SEC;

@@ -296,6 +296,13 @@ static void test_iasl(void)
 		}
 		g_free(dsl);
 	}
+	{
+		const uint8_t *rsdt = table(rd32(gpa(DM_ACPI_BASE) + 16), "RSDT");
+
+		dsl = disassemble(dir, "RSDT", rsdt, rd32(rsdt + 4));
+		g_assert_nonnull(strstr(dsl, "ACPI Table Address   2"));
+		g_free(dsl);
+	}
 	fadt = xsdt_find(xsdt, "FACP");
 	dsl = disassemble(dir, "FACS", gpa(rd64(fadt + 132)), 64);
 	g_assert_nonnull(strstr(dsl, "Signature : \"FACS\""));
