@@ -2,8 +2,9 @@
 /*
  * acrn-dm's ACPI tables: placement, lengths and checksums, the fields the
  * guest depends on (FADT PM1 blocks, SCI, reset register, FACS; MADT
- * entries; MCFG), and ACPICA's disassembler (`iasl -d`) on every table,
- * with the DSDT recompiled and searched for what Linux needs.
+ * entries; MCFG), ACPICA's disassembler (`iasl -d`) on every table, with
+ * the DSDT recompiled and searched for what Linux needs, and ACPICA's
+ * interpreter (`acpiexec`) loading the tables and evaluating that.
  */
 #include <errno.h>
 #include <gio/gio.h>
@@ -362,11 +363,78 @@ static void test_iasl(void)
 	dbl_run_teardown_hooks();
 }
 
+/*
+ * ACPICA's interpreter (acpiexec) loads the tables as an OS would and
+ * evaluates the objects Linux uses: sleep packages, _PRT, resources.
+ */
+static void test_acpiexec(void)
+{
+	static const char *const sigs[] = { "DSDT", "FACP", "APIC", "MCFG" };
+	char *argv[] = { "acpiexec",
+		         "-b",
+		         "evaluate \\_S5;evaluate \\_S3;evaluate \\_SB.PCI0._PRT;"
+		         "resources \\_SB.PCI0;resources \\_SB.COM1;resources \\_SB.RTC;"
+		         "evaluate \\_SB.COM1._STA",
+		         "DSDT.dat",
+		         "FACP.dat",
+		         "APIC.dat",
+		         "MCFG.dat",
+		         NULL };
+	char *tool = g_find_program_in_path("acpiexec"), *dir, *out;
+	const uint8_t *xsdt, *fadt;
+
+	if (!tool) {
+		g_test_skip("acpiexec (acpica-tools) is not installed");
+		return;
+	}
+	g_free(tool);
+	dir = g_dir_make_tmp("dm-acpi-XXXXXX", NULL);
+	build(3, false);
+	xsdt = rsdp_xsdt();
+	fadt = xsdt_find(xsdt, "FACP");
+	for (unsigned i = 0; i < G_N_ELEMENTS(sigs); i++) {
+		const uint8_t *t = i ? xsdt_find(xsdt, sigs[i]) : table(rd64(fadt + 140), "DSDT");
+		char *path = g_strdup_printf("%s/%s.dat", dir, sigs[i]);
+
+		g_assert_true(g_file_set_contents(path, (const char *)t, rd32(t + 4), NULL));
+		g_free(path);
+	}
+	out = run(dir, argv);
+	g_assert_null(strstr(out, "ACPI Error"));
+	g_assert_null(strstr(out, "ACPI Exception"));
+	g_assert_null(strstr(out, "Evaluation of \\_S5 failed"));
+	g_assert_nonnull(strstr(out, "Table [DSDT: ACRNDM  ]"));
+	/* \_S5 is {5, 5, 0, 0}, \_S3 {1, 1, 0, 0}. */
+	g_assert_nonnull(
+	        strstr(out, "[Integer] = 0000000000000005\n    [Integer] = 0000000000000005"));
+	g_assert_nonnull(
+	        strstr(out, "[Integer] = 0000000000000001\n    [Integer] = 0000000000000001"));
+	/* _PRT and the root bridge's windows as ACPICA decodes them. */
+	g_assert_nonnull(strstr(out, "Address : 000000000003FFFF"));
+	g_assert_nonnull(strstr(out, "Source Index : 00000010"));
+	g_assert_nonnull(strstr(out, "Resource Type : Bus Number Range"));
+	g_assert_nonnull(strstr(out, "Address Maximum : DFFFFFFF"));
+	g_assert_nonnull(strstr(out, "Address Minimum : 0000004000000000"));
+	g_assert_nonnull(strstr(out, "Dword00 : 00000004")); /* COM1's GSI */
+	g_assert_nonnull(strstr(out, "Dword00 : 00000008")); /* the RTC's */
+	g_free(out);
+	for (unsigned i = 0; i < G_N_ELEMENTS(sigs); i++) {
+		char *path = g_strdup_printf("%s/%s.dat", dir, sigs[i]);
+
+		g_unlink(path);
+		g_free(path);
+	}
+	g_assert_cmpint(g_rmdir(dir), ==, 0);
+	g_free(dir);
+	dbl_run_teardown_hooks();
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/dm-hw/acpi/tables", test_tables);
 	g_test_add_func("/dm-hw/acpi/vcpu-counts", test_vcpu_counts);
 	g_test_add_func("/dm-hw/acpi/iasl", test_iasl);
+	g_test_add_func("/dm-hw/acpi/acpiexec", test_acpiexec);
 	return g_test_run();
 }
