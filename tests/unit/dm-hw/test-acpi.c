@@ -402,6 +402,7 @@ static void test_acpiexec(void)
 	out = run(dir, argv);
 	g_assert_null(strstr(out, "ACPI Error"));
 	g_assert_null(strstr(out, "ACPI Exception"));
+	g_assert_null(strstr(out, "ACPI Warning"));
 	g_assert_null(strstr(out, "Evaluation of \\_S5 failed"));
 	g_assert_nonnull(strstr(out, "Table [DSDT: ACRNDM  ]"));
 	/* \_S5 is {5, 5, 0, 0}, \_S3 {1, 1, 0, 0}. */
