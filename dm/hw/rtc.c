@@ -2,8 +2,9 @@
 /*
  * MC146818 CMOS RTC at 0x70 (index) / 0x71 (data). The guest's time is the
  * host's UTC plus an offset in whole seconds; setting the time changes only
- * the offset, reports it as the "rtc_change" event (delta = guest - host)
- * and survives guest reboots, as do the NVRAM bytes.
+ * the offset, reports it as the "rtc_change" event (delta = guest - host,
+ * once the guest's writes have settled for RTC_CHANGE_SETTLE_MS) and
+ * survives guest reboots, as do the NVRAM bytes.
  *
  * Registers A-D: divider and rate (A, with update-in-progress during the
  * last 244 us of every second), SET/DM/24h and interrupt enables (B), the
@@ -26,37 +27,38 @@
 
 #include "hw.h"
 
-#define RTC_SEC        0x00
-#define RTC_SEC_ALARM  0x01
-#define RTC_MIN        0x02
-#define RTC_MIN_ALARM  0x03
-#define RTC_HOUR       0x04
-#define RTC_HOUR_ALARM 0x05
-#define RTC_WDAY       0x06
-#define RTC_MDAY       0x07
-#define RTC_MONTH      0x08
-#define RTC_YEAR       0x09
-#define RTC_REG_A      0x0A
-#define RTC_REG_B      0x0B
-#define RTC_REG_C      0x0C
-#define RTC_REG_D      0x0D
-#define RTC_CENTURY    0x32 /* FADT CENTURY */
-#define RTC_NVRAM_LEN  128
+#define RTC_SEC              0x00
+#define RTC_SEC_ALARM        0x01
+#define RTC_MIN              0x02
+#define RTC_MIN_ALARM        0x03
+#define RTC_HOUR             0x04
+#define RTC_HOUR_ALARM       0x05
+#define RTC_WDAY             0x06
+#define RTC_MDAY             0x07
+#define RTC_MONTH            0x08
+#define RTC_YEAR             0x09
+#define RTC_REG_A            0x0A
+#define RTC_REG_B            0x0B
+#define RTC_REG_C            0x0C
+#define RTC_REG_D            0x0D
+#define RTC_CENTURY          0x32 /* FADT CENTURY */
+#define RTC_NVRAM_LEN        128
 
-#define RTC_A_UIP      0x80
-#define RTC_B_SET      0x80
-#define RTC_B_PIE      0x40
-#define RTC_B_AIE      0x20
-#define RTC_B_UIE      0x10
-#define RTC_B_SQWE     0x08
-#define RTC_B_DM       0x04 /* binary, not BCD */
-#define RTC_B_24H      0x02
-#define RTC_C_IRQF     0x80
-#define RTC_C_PF       0x40
-#define RTC_C_AF       0x20
-#define RTC_C_UF       0x10
-#define RTC_D_VRT      0x80
-#define RTC_UIP_US     244 /* update cycle length in microseconds (32.768 kHz divider) */
+#define RTC_A_UIP            0x80
+#define RTC_B_SET            0x80
+#define RTC_B_PIE            0x40
+#define RTC_B_AIE            0x20
+#define RTC_B_UIE            0x10
+#define RTC_B_SQWE           0x08
+#define RTC_B_DM             0x04 /* binary, not BCD */
+#define RTC_B_24H            0x02
+#define RTC_C_IRQF           0x80
+#define RTC_C_PF             0x40
+#define RTC_C_AF             0x20
+#define RTC_C_UF             0x10
+#define RTC_D_VRT            0x80
+#define RTC_CHANGE_SETTLE_MS 100 /* rtc_change waits this long after the last time write */
+#define RTC_UIP_US           244 /* update cycle length in microseconds (32.768 kHz divider) */
 
 static struct rtc {
 	GMutex lock;
@@ -69,9 +71,10 @@ static struct rtc {
 	int64_t last_flag_sec;      /* guest second when register C was last read */
 	uint8_t flags;              /* register C flags set by the timers since the last read */
 	bool irq;
-	guint tick_src;    /* one-shot, re-armed for each second boundary */
-	GSource *pie_src;  /* periodic interrupt timer while PIE is on */
-	unsigned pie_rate; /* rate select of the running periodic timer */
+	guint tick_src;      /* one-shot, re-armed for each second boundary */
+	GSource *pie_src;    /* periodic interrupt timer while PIE is on */
+	GSource *change_src; /* pending rtc_change event */
+	unsigned pie_rate;   /* rate select of the running periodic timer */
 } rtc;
 
 gint64 (*hw_rtc_clock)(void) = g_get_real_time;
@@ -178,12 +181,33 @@ static bool is_time_reg(unsigned reg)
 	       (reg >= RTC_WDAY && reg <= RTC_YEAR) || reg == RTC_CENTURY;
 }
 
-/* The guest set its clock to @tm: move the offset and tell the monitor. */
+/* Report the offset once a burst of time writes has settled (main thread). */
+static gboolean rtc_change_emit(gpointer data)
+{
+	JsonObject *o;
+	int64_t delta;
+
+	g_mutex_lock(&rtc.lock);
+	if (rtc.change_src != data) {
+		/* Superseded by a later write while we waited for the lock. */
+		g_mutex_unlock(&rtc.lock);
+		return G_SOURCE_REMOVE;
+	}
+	g_source_unref(rtc.change_src);
+	rtc.change_src = NULL;
+	delta = rtc.offset;
+	g_mutex_unlock(&rtc.lock);
+	o = json_object_new();
+	json_object_set_int_member(o, "delta", delta);
+	dm_event_emit("rtc_change", o);
+	return G_SOURCE_REMOVE;
+}
+
+/* The guest set its clock to @tm: move the offset and, soon, tell the monitor. */
 static void rtc_commit(struct tm *tm)
 {
 	struct tm copy = *tm;
 	time_t t = timegm(&copy);
-	JsonObject *o;
 
 	if (t == (time_t)-1) {
 		static unsigned warned;
@@ -193,9 +217,17 @@ static void rtc_commit(struct tm *tm)
 		return;
 	}
 	rtc.offset = (int64_t)t - host_now_us() / G_USEC_PER_SEC;
-	o = json_object_new();
-	json_object_set_int_member(o, "delta", rtc.offset);
-	dm_event_emit("rtc_change", o);
+	/*
+	 * A guest that sets the time without SET writes one field at a time:
+	 * each write restarts the wait, so the monitor hears only the result.
+	 */
+	if (rtc.change_src) {
+		g_source_destroy(rtc.change_src);
+		g_source_unref(rtc.change_src);
+	}
+	rtc.change_src = g_timeout_source_new(RTC_CHANGE_SETTLE_MS);
+	g_source_set_callback(rtc.change_src, rtc_change_emit, rtc.change_src, NULL);
+	g_source_attach(rtc.change_src, NULL);
 }
 
 static bool alarm_matches(const struct tm *tm)
@@ -439,7 +471,16 @@ static void rtc_teardown(struct dm_vm *vm, void *opaque)
 {
 	(void)vm;
 	(void)opaque;
+	/* A change not yet reported is reported now, before acrn-dm goes. */
 	g_mutex_lock(&rtc.lock);
+	if (rtc.change_src) {
+		GSource *pending = rtc.change_src;
+
+		g_source_destroy(pending);
+		g_mutex_unlock(&rtc.lock);
+		rtc_change_emit(pending);
+		g_mutex_lock(&rtc.lock);
+	}
 	if (rtc.tick_src)
 		g_source_remove(rtc.tick_src);
 	rtc.tick_src = 0;
@@ -470,6 +511,7 @@ int hw_rtc_init(struct dm_vm *vm, GError **error)
 	rtc.irq = false;
 	rtc.pie_src = NULL;
 	rtc.pie_rate = 0;
+	rtc.change_src = NULL;
 	ret = dm_io_register_pio(vm, &r);
 	if (ret) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_EXISTS,
