@@ -241,13 +241,20 @@ static void dsdt_crs(struct aml_builder *b, struct aml_res *r)
 	aml_buffer(b, r->buf, (size_t)len);
 }
 
-static void dsdt_prt(struct aml_builder *b, struct dm_vm *vm)
-{
-	unsigned n = 0, slot_of[PCI_SLOTS * 4], pin_of[PCI_SLOTS * 4], gsi_of[PCI_SLOTS * 4];
-	bool seen[PCI_SLOTS][4] = { { false } };
-	size_t prt, pkg;
+/* The INTx routes in use: one per (slot, pin) with a device behind it. */
+struct prt {
+	unsigned n;
+	struct {
+		uint8_t slot, pin;
+		unsigned gsi;
+	} e[PCI_SLOTS * 4];
+};
 
-	/* One entry per (slot, pin) in use: Source 0 means "GSI in the last field". */
+static void prt_collect(struct dm_vm *vm, struct prt *p)
+{
+	bool seen[PCI_SLOTS][4] = { { false } };
+
+	p->n = 0;
 	for (unsigned s = 0; s < PCI_SLOTS; s++) {
 		for (unsigned f = 0; f < PCI_FUNCS; f++) {
 			struct pci_dev *d = pci_find(vm, s, f);
@@ -256,26 +263,96 @@ static void dsdt_prt(struct aml_builder *b, struct dm_vm *vm)
 			if (pin < 1 || pin > 4 || seen[s][pin - 1])
 				continue;
 			seen[s][pin - 1] = true;
-			slot_of[n] = s;
-			pin_of[n] = pin - 1;
-			gsi_of[n] = pci_intx_gsi(d);
-			n++;
+			p->e[p->n].slot = (uint8_t)s;
+			p->e[p->n].pin = (uint8_t)(pin - 1);
+			p->e[p->n].gsi = pci_intx_gsi(d);
+			p->n++;
 		}
 	}
+}
+
+/* \_SB.GSxx, the interrupt link of GSI 0xXX. */
+static void link_name(char name[16], unsigned gsi)
+{
+	snprintf(name, 16, "\\_SB.GS%02X", gsi & 0xFF);
+}
+
+/*
+ * One PCI interrupt link (PNP0C0F) per GSI in use, fixed to that GSI and
+ * level-triggered active high: the PCI core asserts INTx by driving the
+ * line high. A _PRT entry naming a GSI directly would make the guest
+ * program the pin active low (ACPI's rule for such entries).
+ */
+static void dsdt_links(struct aml_builder *b, const struct prt *p)
+{
+	bool done[256] = { false };
+
+	for (unsigned i = 0; i < p->n; i++) {
+		unsigned gsi = p->e[i].gsi;
+		uint8_t crs[32];
+		struct aml_res r;
+		char name[16];
+		size_t dev, m;
+
+		if (gsi > 0xFF || done[gsi]) {
+			if (gsi > 0xFF && !b->err)
+				b->err = -EINVAL;
+			continue;
+		}
+		done[gsi] = true;
+		link_name(name, gsi);
+		dev = aml_device_begin(b, name + 5);
+		aml_name(b, "_HID");
+		aml_eisaid(b, "PNP0C0F");
+		aml_name(b, "_UID");
+		aml_integer(b, gsi);
+		aml_res_init(&r, crs, sizeof(crs));
+		aml_res_interrupt_shared(&r, gsi, false, false);
+		dsdt_crs(b, &r);
+		aml_res_init(&r, crs, sizeof(crs));
+		aml_res_interrupt_shared(&r, gsi, false, false);
+		{
+			long len = aml_res_finish(&r);
+
+			if (len < 0) {
+				if (!b->err)
+					b->err = (int)len;
+			} else {
+				aml_name(b, "_PRS");
+				aml_buffer(b, crs, (size_t)len);
+			}
+		}
+		/* The routing is fixed: setting or disabling the link changes nothing. */
+		m = aml_method_begin(b, "_SRS", 1);
+		aml_end(b, m);
+		m = aml_method_begin(b, "_DIS", 0);
+		aml_end(b, m);
+		aml_end(b, dev);
+	}
+}
+
+static void dsdt_prt(struct aml_builder *b, const struct prt *p)
+{
+	size_t prt, pkg;
+
+	/* Each entry names the link of its GSI (source index 0). */
 	aml_name(b, "_PRT");
-	prt = aml_package_begin(b, n);
-	for (unsigned i = 0; i < n; i++) {
+	prt = aml_package_begin(b, p->n);
+	for (unsigned i = 0; i < p->n; i++) {
+		char name[16];
+
+		link_name(name, p->e[i].gsi);
 		pkg = aml_package_begin(b, 4);
-		aml_integer(b, (uint64_t)slot_of[i] << 16 | 0xFFFF);
-		aml_integer(b, pin_of[i]);
+		aml_integer(b, (uint64_t)p->e[i].slot << 16 | 0xFFFF);
+		aml_integer(b, p->e[i].pin);
+		aml_name_string(b, name);
 		aml_integer(b, 0);
-		aml_integer(b, gsi_of[i]);
 		aml_end(b, pkg);
 	}
 	aml_end(b, prt);
 }
 
-static void dsdt_pci0(struct aml_builder *b, struct dm_vm *vm)
+static void dsdt_pci0(struct aml_builder *b, const struct prt *prt)
 {
 	uint8_t crs[256];
 	struct aml_res r;
@@ -301,7 +378,7 @@ static void dsdt_pci0(struct aml_builder *b, struct dm_vm *vm)
 	aml_res_mem32_window(&r, (uint32_t)DM_PCI_MMIO32, (uint32_t)(DM_PCI_MMIO32_END - 1));
 	aml_res_mem64_window(&r, DM_PCI_MMIO64, DM_PCI_MMIO64 + PCI_MMIO64_SIZE - 1);
 	dsdt_crs(b, &r);
-	dsdt_prt(b, vm);
+	dsdt_prt(b, prt);
 	aml_end(b, dev);
 }
 
@@ -371,14 +448,17 @@ static void dsdt_misc(struct aml_builder *b)
 static long build_dsdt_aml(uint8_t *buf, size_t cap, struct dm_vm *vm)
 {
 	struct aml_builder b;
+	struct prt prt;
 	size_t sb, dev;
 
 	aml_init(&b, buf, cap);
 	dsdt_sleep_state(&b, "\\_S3", HW_SLP_TYP_S3);
 	dsdt_sleep_state(&b, "\\_S5", HW_SLP_TYP_S5);
 
+	prt_collect(vm, &prt);
 	sb = aml_scope_begin(&b, "\\_SB");
-	dsdt_pci0(&b, vm);
+	dsdt_links(&b, &prt); /* before the _PRT that names them */
+	dsdt_pci0(&b, &prt);
 	for (unsigned i = 0; i < HW_NR_COMS; i++)
 		if (hw_com_present(i))
 			dsdt_com(&b, i);

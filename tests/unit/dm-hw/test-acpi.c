@@ -325,6 +325,11 @@ static void test_iasl(void)
 	g_assert_nonnull(strstr(dsl, "Name (_PRT, Package (0x03)"));
 	g_assert_nonnull(strstr(dsl, "0x0003FFFF"));
 	g_assert_nonnull(strstr(dsl, "0x0004FFFF"));
+	/* INTx goes through one interrupt link per GSI, level and active high. */
+	g_assert_nonnull(strstr(dsl, "\\_SB.GS10"));
+	g_assert_nonnull(strstr(dsl, "EisaId (\"PNP0C0F\")"));
+	g_assert_nonnull(strstr(dsl, "Interrupt (ResourceConsumer, Level, ActiveHigh, Shared"));
+	g_assert_nonnull(strstr(dsl, "Method (_SRS, 1"));
 	g_assert_null(strstr(dsl, "0x001FFFFF")); /* the LPC bridge has no interrupt */
 	g_assert_nonnull(strstr(dsl, "EisaId (\"PNP0A08\")"));
 	g_assert_nonnull(strstr(dsl, "EisaId (\"PNP0A03\")"));
@@ -374,6 +379,7 @@ static void test_acpiexec(void)
 		         "-b",
 		         "evaluate \\_S5;evaluate \\_S3;evaluate \\_SB.PCI0._PRT;"
 		         "resources \\_SB.PCI0;resources \\_SB.COM1;resources \\_SB.RTC;"
+		         "resources \\_SB.GS10;"
 		         "evaluate \\_SB.COM1._STA",
 		         "DSDT.dat",
 		         "FACP.dat",
@@ -412,7 +418,13 @@ static void test_acpiexec(void)
 	        strstr(out, "[Integer] = 0000000000000001\n    [Integer] = 0000000000000001"));
 	/* _PRT and the root bridge's windows as ACPICA decodes them. */
 	g_assert_nonnull(strstr(out, "Address : 000000000003FFFF"));
-	g_assert_nonnull(strstr(out, "Source Index : 00000010"));
+	g_assert_nonnull(strstr(out, "Source : \\_SB_.GS10"));
+	g_assert_nonnull(strstr(out, "Source : \\_SB_.GS12"));
+	/* The links: level-triggered, active high (the PCI core drives INTx high). */
+	g_assert_nonnull(strstr(out,
+	                        "Triggering : Level\n                   Polarity : ActiveHigh\n"
+	                        "                    Sharing : Shared"));
+	g_assert_nonnull(strstr(out, "Dword00 : 00000010"));
 	g_assert_nonnull(strstr(out, "Resource Type : Bus Number Range"));
 	g_assert_nonnull(strstr(out, "Address Maximum : DFFFFFFF"));
 	g_assert_nonnull(strstr(out, "Address Minimum : 0000004000000000"));

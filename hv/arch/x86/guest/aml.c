@@ -405,13 +405,13 @@ void aml_res_io(struct aml_res *r, uint16_t base, uint8_t len)
 	aml_res_put(r, d, sizeof(d));
 }
 
-void aml_res_interrupt(struct aml_res *r, uint32_t gsi, bool edge, bool active_low)
+static void aml_res_irq(struct aml_res *r, uint32_t gsi, bool edge, bool active_low, bool shared)
 {
 	/*
 	 * Large item 0x09 (extended interrupt), one GSI. Flags: bit 0 consumer,
-	 * bit 1 edge, bit 2 active low; shared and wake bits stay clear.
+	 * bit 1 edge, bit 2 active low, bit 3 shared; the wake bit stays clear.
 	 */
-	uint8_t flags = 0x01 | (edge ? 0x02 : 0) | (active_low ? 0x04 : 0);
+	uint8_t flags = 0x01 | (edge ? 0x02 : 0) | (active_low ? 0x04 : 0) | (shared ? 0x08 : 0);
 	const uint8_t d[9] = {
 		0x89,
 		0x06,
@@ -425,6 +425,16 @@ void aml_res_interrupt(struct aml_res *r, uint32_t gsi, bool edge, bool active_l
 	};
 
 	aml_res_put(r, d, sizeof(d));
+}
+
+void aml_res_interrupt(struct aml_res *r, uint32_t gsi, bool edge, bool active_low)
+{
+	aml_res_irq(r, gsi, edge, active_low, false);
+}
+
+void aml_res_interrupt_shared(struct aml_res *r, uint32_t gsi, bool edge, bool active_low)
+{
+	aml_res_irq(r, gsi, edge, active_low, true);
 }
 
 /* Address space resource types and the general flags of a bridge window. */

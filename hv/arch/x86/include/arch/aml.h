@@ -82,6 +82,8 @@ void aml_res_init(struct aml_res *r, uint8_t *buf, size_t cap);
 void aml_res_io(struct aml_res *r, uint16_t base, uint8_t len);
 /* Interrupt (ResourceConsumer, edge/level, high/low, Exclusive) {gsi} */
 void aml_res_interrupt(struct aml_res *r, uint32_t gsi, bool edge, bool active_low);
+/* The same, Shared (PCI interrupt links, whose GSI several slots share). */
+void aml_res_interrupt_shared(struct aml_res *r, uint32_t gsi, bool edge, bool active_low);
 /*
  * A bridge's decoding windows (ResourceProducer, MinFixed, MaxFixed,
  * PosDecode, granularity 0, no translation): bus numbers and I/O ports as
