@@ -405,13 +405,13 @@ void aml_res_io(struct aml_res *r, uint16_t base, uint8_t len)
 	aml_res_put(r, d, sizeof(d));
 }
 
-void aml_res_interrupt(struct aml_res *r, uint32_t gsi, bool edge, bool active_low)
+static void aml_res_irq(struct aml_res *r, uint32_t gsi, bool edge, bool active_low, bool shared)
 {
 	/*
 	 * Large item 0x09 (extended interrupt), one GSI. Flags: bit 0 consumer,
-	 * bit 1 edge, bit 2 active low; shared and wake bits stay clear.
+	 * bit 1 edge, bit 2 active low, bit 3 shared; the wake bit stays clear.
 	 */
-	uint8_t flags = 0x01 | (edge ? 0x02 : 0) | (active_low ? 0x04 : 0);
+	uint8_t flags = 0x01 | (edge ? 0x02 : 0) | (active_low ? 0x04 : 0) | (shared ? 0x08 : 0);
 	const uint8_t d[9] = {
 		0x89,
 		0x06,
@@ -422,6 +422,95 @@ void aml_res_interrupt(struct aml_res *r, uint32_t gsi, bool edge, bool active_l
 		(uint8_t)(gsi >> 8),
 		(uint8_t)(gsi >> 16),
 		(uint8_t)(gsi >> 24),
+	};
+
+	aml_res_put(r, d, sizeof(d));
+}
+
+void aml_res_interrupt(struct aml_res *r, uint32_t gsi, bool edge, bool active_low)
+{
+	aml_res_irq(r, gsi, edge, active_low, false);
+}
+
+void aml_res_interrupt_shared(struct aml_res *r, uint32_t gsi, bool edge, bool active_low)
+{
+	aml_res_irq(r, gsi, edge, active_low, true);
+}
+
+/* Address space resource types and the general flags of a bridge window. */
+#define AML_RES_TYPE_MEM     0
+#define AML_RES_TYPE_IO      1
+#define AML_RES_TYPE_BUS     2
+#define AML_RES_WINDOW_FLAGS 0x0C /* MaxFixed | MinFixed, producer, positive decode */
+
+/*
+ * Large items 0x88 (Word), 0x87 (DWord) and 0x8A (QWord) address space
+ * descriptors: type, flags, then granularity, min, max, translation offset
+ * and length, each @width bytes.
+ */
+static void aml_res_window(struct aml_res *r, uint8_t tag, unsigned width, uint8_t type,
+                           uint8_t type_flags, uint64_t min, uint64_t max)
+{
+	const uint64_t fields[5] = { 0, min, max, 0, max - min + 1 };
+	uint8_t d[3 + 3 + 5 * 8];
+	size_t n = 0;
+
+	if (max < min) {
+		if (!r->err)
+			r->err = -EINVAL;
+		return;
+	}
+	d[n++] = tag;
+	d[n++] = (uint8_t)(3 + 5 * width);
+	d[n++] = 0;
+	d[n++] = type;
+	d[n++] = AML_RES_WINDOW_FLAGS;
+	d[n++] = type_flags;
+	for (unsigned f = 0; f < 5; f++)
+		for (unsigned i = 0; i < width; i++)
+			d[n++] = (uint8_t)(fields[f] >> (8 * i));
+	aml_res_put(r, d, n);
+}
+
+void aml_res_bus_window(struct aml_res *r, uint16_t min, uint16_t max)
+{
+	aml_res_window(r, 0x88, 2, AML_RES_TYPE_BUS, 0, min, max);
+}
+
+void aml_res_io_window(struct aml_res *r, uint16_t min, uint16_t max)
+{
+	/* Type flags 3: the window decodes both ISA and non-ISA ranges. */
+	aml_res_window(r, 0x88, 2, AML_RES_TYPE_IO, 0x03, min, max);
+}
+
+void aml_res_mem32_window(struct aml_res *r, uint32_t min, uint32_t max)
+{
+	/* Type flags: read-write, non-cacheable. */
+	aml_res_window(r, 0x87, 4, AML_RES_TYPE_MEM, 0x01, min, max);
+}
+
+void aml_res_mem64_window(struct aml_res *r, uint64_t min, uint64_t max)
+{
+	/* Type flags: read-write, prefetchable (64-bit BARs usually are). */
+	aml_res_window(r, 0x8A, 8, AML_RES_TYPE_MEM, 0x07, min, max);
+}
+
+void aml_res_mem32_fixed(struct aml_res *r, uint32_t base, uint32_t len)
+{
+	/* Large item 0x06, 9 bytes: info (bit 0 read-write), base, length. */
+	const uint8_t d[12] = {
+		0x86,
+		0x09,
+		0x00,
+		0x01,
+		(uint8_t)base,
+		(uint8_t)(base >> 8),
+		(uint8_t)(base >> 16),
+		(uint8_t)(base >> 24),
+		(uint8_t)len,
+		(uint8_t)(len >> 8),
+		(uint8_t)(len >> 16),
+		(uint8_t)(len >> 24),
 	};
 
 	aml_res_put(r, d, sizeof(d));

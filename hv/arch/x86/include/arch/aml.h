@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * A tiny AML (ACPI Machine Language) byte emitter, just enough to write the
- * DSDT of a pre-launched VM: names, integers, strings, EISA ids, packages,
- * buffers, scopes, devices and methods returning a constant.
+ * DSDT of a VM: names, integers, strings, EISA ids, packages, buffers,
+ * scopes, devices, methods returning a constant and resource templates.
+ * Shared with acrn-dm, which builds this file hosted (dm/hw/meson.build).
  *
  * The builder writes into a caller-provided buffer (no allocation). Any
  * overflow or malformed name makes the builder sticky-failed: later calls do
@@ -81,6 +82,20 @@ void aml_res_init(struct aml_res *r, uint8_t *buf, size_t cap);
 void aml_res_io(struct aml_res *r, uint16_t base, uint8_t len);
 /* Interrupt (ResourceConsumer, edge/level, high/low, Exclusive) {gsi} */
 void aml_res_interrupt(struct aml_res *r, uint32_t gsi, bool edge, bool active_low);
+/* The same, Shared (PCI interrupt links, whose GSI several slots share). */
+void aml_res_interrupt_shared(struct aml_res *r, uint32_t gsi, bool edge, bool active_low);
+/*
+ * A bridge's decoding windows (ResourceProducer, MinFixed, MaxFixed,
+ * PosDecode, granularity 0, no translation): bus numbers and I/O ports as
+ * Word descriptors, memory as DWord (non-cacheable) or QWord (prefetchable),
+ * each covering [min, max].
+ */
+void aml_res_bus_window(struct aml_res *r, uint16_t min, uint16_t max);
+void aml_res_io_window(struct aml_res *r, uint16_t min, uint16_t max);
+void aml_res_mem32_window(struct aml_res *r, uint32_t min, uint32_t max);
+void aml_res_mem64_window(struct aml_res *r, uint64_t min, uint64_t max);
+/* Memory32Fixed (ReadWrite, base, len) */
+void aml_res_mem32_fixed(struct aml_res *r, uint32_t base, uint32_t len);
 /* EndTag; returns the template length or a negative errno. */
 long aml_res_finish(struct aml_res *r);
 
