@@ -218,7 +218,7 @@ static int refblock_get(struct qcow2 *q, uint64_t cluster, uint8_t **rb, uint64_
 int qcow2_refcount_get(struct qcow2 *q, uint64_t cluster, uint64_t *refcount)
 {
 	uint8_t *rb;
-	uint64_t rb_off;
+	uint64_t rb_off = 0;
 	int ret = refblock_get(q, cluster, &rb, &rb_off);
 
 	if (ret < 0)
@@ -230,7 +230,7 @@ int qcow2_refcount_get(struct qcow2 *q, uint64_t cluster, uint64_t *refcount)
 int qcow2_refcount_update(struct qcow2 *q, uint64_t cluster, int delta)
 {
 	uint8_t *rb;
-	uint64_t rb_off, off, len, idx = cluster % q->rb_entries;
+	uint64_t rb_off = 0, off, len, idx = cluster % q->rb_entries;
 	int ret;
 
 	if (q->read_only)
@@ -292,6 +292,9 @@ int qcow2_alloc_clusters(struct qcow2 *q, uint64_t n, uint64_t *host)
 
 	if (q->read_only)
 		return -EROFS;
+	/* Each range starts with its own refcount block, so a run never spans a whole range. */
+	if (n >= q->rb_entries)
+		return -ENOSPC;
 	while (c - start < n) {
 		uint64_t idx = c / q->rb_entries;
 
@@ -326,7 +329,7 @@ int qcow2_alloc_clusters(struct qcow2 *q, uint64_t n, uint64_t *host)
 int qcow2_alloc_cluster(struct qcow2 *q, uint64_t *host)
 {
 	if (q->pool_next == q->pool_end) {
-		uint64_t n = MAX(1, POOL_BYTES >> q->cluster_bits), first;
+		uint64_t n = MAX(1, MIN(POOL_BYTES >> q->cluster_bits, q->rb_entries / 4)), first;
 		int ret = qcow2_alloc_clusters(q, n, &first);
 
 		if (ret < 0)
