@@ -303,16 +303,16 @@ int qcow2_snapshots_load(struct qcow2 *q, GError **error)
 		s->vm_clock_nsec = qcow2_be64(h + 24);
 		s->vm_state_size = qcow2_be32(h + 32);
 		s->extra_size = qcow2_be32(h + 36);
-		uint64_t len = 40 + (uint64_t)s->extra_size + id_len + name_len;
-		len = (len + 7) & ~7ull;
+		uint64_t body = (uint64_t)s->extra_size + id_len + name_len;
+		uint64_t len = (40 + body + 7) & ~7ull; /* the last entry's padding may be missing */
 		total += len;
 		if (s->extra_size > 1024 || total > QCOW2_MAX_SNAPTABLE)
 			return bad(error, q->path, "snapshot %" PRIu64 " entry too large", (uint64_t)i);
 		if ((s->l1_offset & (q->cluster_size - 1)) || (uint64_t)s->l1_size * 8 > QCOW2_MAX_L1_BYTES ||
 		    (s->l1_size && !s->l1_offset))
 			return bad(error, q->path, "snapshot %" PRIu64 " has a bad L1 table", (uint64_t)i);
-		g_autofree uint8_t *rest = g_malloc0(len - 40 + 1);
-		ret = qcow2_pread_full(q->fd, rest, len - 40, off + 40);
+		g_autofree uint8_t *rest = g_malloc0(body + 1);
+		ret = qcow2_pread_full(q->fd, rest, body, off + 40);
 		if (ret < 0)
 			return bad(error, q->path, "snapshot %" PRIu64 " entry truncated", (uint64_t)i);
 		s->extra = g_memdup2(rest, s->extra_size);
