@@ -44,11 +44,28 @@ static bool parse_size(const char *s, uint64_t *out)
 	int shift = 0;
 
 	switch (*end) {
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
-	case 't': case 'T': shift = 40; end++; break;
-	default: break;
+	case 'k':
+	case 'K':
+		shift = 10;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		shift = 20;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		shift = 30;
+		end++;
+		break;
+	case 't':
+	case 'T':
+		shift = 40;
+		end++;
+		break;
+	default:
+		break;
 	}
 	if (*end || end == s || (shift && v > (UINT64_MAX >> shift)))
 		return false;
@@ -260,7 +277,8 @@ static int cmd_bench(int argc, char **argv)
 			write = true;
 		else if (c == 'r')
 			rnd = true;
-		else if ((c == 's' && parse_size(optarg, &bs)) || (c == 'c' && parse_size(optarg, &count)) ||
+		else if ((c == 's' && parse_size(optarg, &bs)) ||
+		         (c == 'c' && parse_size(optarg, &count)) ||
 		         (c == 'd' && parse_size(optarg, &depth)))
 			continue;
 		else

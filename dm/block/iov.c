@@ -40,27 +40,30 @@ int blk_iov_slice(const struct iovec *iov, int iovcnt, uint64_t off, uint64_t le
 }
 
 /* Walk [off, off+len) of @iov calling @fn on each piece. */
-#define IOV_WALK(iov, iovcnt, off, len, body)                                                      \
-	do {                                                                                       \
-		uint64_t _off = (off), _len = (len), _done = 0;                                    \
-		for (int _i = 0; _i < (iovcnt) && _len > 0; _i++) {                               \
-			if (_off >= (iov)[_i].iov_len) {                                          \
-				_off -= (iov)[_i].iov_len;                                        \
-				continue;                                                         \
-			}                                                                         \
-			uint64_t piece = MIN((iov)[_i].iov_len - _off, _len);                     \
-			uint8_t *base = (uint8_t *)(iov)[_i].iov_base + _off;                     \
-			uint64_t done = _done;                                                    \
-			body;                                                                     \
-			_done += piece;                                                           \
-			_len -= piece;                                                            \
-			_off = 0;                                                                 \
-		}                                                                                 \
+#define IOV_WALK(iov, iovcnt, off, len, body)                                 \
+	do {                                                                  \
+		uint64_t _off = (off), _len = (len), _done = 0;               \
+		for (int _i = 0; _i < (iovcnt) && _len > 0; _i++) {           \
+			if (_off >= (iov)[_i].iov_len) {                      \
+				_off -= (iov)[_i].iov_len;                    \
+				continue;                                     \
+			}                                                     \
+			uint64_t piece = MIN((iov)[_i].iov_len - _off, _len); \
+			uint8_t *base = (uint8_t *)(iov)[_i].iov_base + _off; \
+			uint64_t done = _done;                                \
+			body;                                                 \
+			_done += piece;                                       \
+			_len -= piece;                                        \
+			_off = 0;                                             \
+		}                                                             \
 	} while (0)
 
 void blk_iov_memset(const struct iovec *iov, int iovcnt, uint64_t off, int c, uint64_t len)
 {
-	IOV_WALK(iov, iovcnt, off, len, { (void)done; memset(base, c, piece); });
+	IOV_WALK(iov, iovcnt, off, len, {
+		(void)done;
+		memset(base, c, piece);
+	});
 }
 
 void blk_iov_to_buf(const struct iovec *iov, int iovcnt, uint64_t off, void *buf, uint64_t len)

@@ -16,11 +16,11 @@
 /* Depth of the backing chain being opened by this thread (a chain may loop). */
 static __thread unsigned open_depth;
 
-#define SWAP(a, b)                                                                                 \
-	do {                                                                                       \
-		__typeof__(a) _t = (a);                                                            \
-		(a) = (b);                                                                         \
-		(b) = _t;                                                                          \
+#define SWAP(a, b)                      \
+	do {                            \
+		__typeof__(a) _t = (a); \
+		(a) = (b);              \
+		(b) = _t;               \
 	} while (0)
 
 /* The L2 cache covers the whole disk up to this many bytes of tables. */
@@ -72,8 +72,8 @@ static int open_backing(struct qcow2 *q, GError **error)
 	q->backing = blk_open(bpath, q->backing_format, true, &err);
 	open_depth--;
 	if (!q->backing) {
-		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOENT, "%s: backing file: %s", q->path,
-		            err ? err->message : "cannot open");
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOENT, "%s: backing file: %s",
+		            q->path, err ? err->message : "cannot open");
 		return -ENOENT;
 	}
 	return 0;
@@ -225,7 +225,7 @@ static int qcow2_refresh(struct blk_image *img)
 		img->size = q->size;
 		pthread_rwlock_unlock(&q->io_lock);
 	} else if (err) {
-		g_warning("refresh: %s", err->message);
+		g_message("refresh: %s", err->message);
 	}
 	pthread_mutex_unlock(&q->lock);
 	qcow2_snapshots_free(n->snapshots, n->nb_snapshots);

@@ -35,9 +35,9 @@
 #define QCOW2_INCOMPAT_EXT_L2    (1ull << 4)
 #define QCOW2_COMPAT_LAZY_REFCNT (1ull << 0)
 
-#define QCOW2_EXT_END          0x00000000u
-#define QCOW2_EXT_BACKING_FMT  0xe2792acau
-#define QCOW2_EXT_FEATURE_NAME 0x6803f857u
+#define QCOW2_EXT_END            0x00000000u
+#define QCOW2_EXT_BACKING_FMT    0xe2792acau
+#define QCOW2_EXT_FEATURE_NAME   0x6803f857u
 
 /* Header field offsets we patch in place. */
 #define QCOW2_OFF_SIZE       24
@@ -77,7 +77,7 @@ struct qcow2_snapshot {
 
 struct qcow2_cached_table {
 	uint64_t offset; /* host offset; 0: slot empty */
-	uint8_t *data; /* as on disk */
+	uint8_t *data;   /* as on disk */
 	uint64_t last_use;
 };
 
@@ -113,8 +113,8 @@ struct qcow2 {
 	char *backing_format; /* from the extension, or NULL */
 
 	/* Derived. */
-	uint64_t l2_entries;  /* per L2 table */
-	uint64_t rb_entries;  /* refcounts per refcount block */
+	uint64_t l2_entries; /* per L2 table */
+	uint64_t rb_entries; /* refcounts per refcount block */
 	uint64_t refcount_max;
 	uint64_t file_clusters; /* clusters up to the file end when opened, grows as we allocate */
 
@@ -133,6 +133,8 @@ struct qcow2 {
 	struct blk_image *backing;
 	unsigned depth; /* backing chain depth of this image */
 
+	bool complained; /* a malformed table was logged once already */
+
 	pthread_mutex_t lock;
 	pthread_rwlock_t io_lock;
 	uint8_t *zero_cluster; /* cluster_size zero bytes */
@@ -146,6 +148,8 @@ void qcow2_snapshots_free(struct qcow2_snapshot *sn, uint32_t n);
 uint8_t *qcow2_snapshots_encode(const struct qcow2_snapshot *sn, uint32_t n, size_t *len);
 int qcow2_header_patch(struct qcow2 *q, uint64_t off, const void *buf, size_t len);
 int qcow2_mark_corrupt(struct qcow2 *q, const char *why);
+/* Log a malformed table entry, once per image (the I/O fails with -EIO each time). */
+void qcow2_complain(struct qcow2 *q, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 bool qcow2_ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen);
 
 /* qcow2_refcount.c */

@@ -16,8 +16,8 @@
 #include <dm/block.h>
 
 struct qcow2_create_opts {
-	uint64_t size;            /* virtual bytes; 0 with a backing file: the backing file's size */
-	unsigned cluster_bits;    /* 0: 16 (64 KiB) */
+	uint64_t size;         /* virtual bytes; 0 with a backing file: the backing file's size */
+	unsigned cluster_bits; /* 0: 16 (64 KiB) */
 	const char *backing_file; /* NULL: none */
 	const char *backing_format;
 };

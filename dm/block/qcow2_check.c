@@ -165,7 +165,7 @@ int qcow2_check(struct blk_image *img, struct qcow2_check_result *res, GError **
 	res->corruptions = e.corruptions;
 	g_free(e.count);
 	if (ret < 0)
-		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(-ret), "%s: check: %s", q->path,
-		            g_strerror(-ret));
+		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(-ret), "%s: check: %s",
+		            q->path, g_strerror(-ret));
 	return ret;
 }

@@ -153,8 +153,9 @@ static int l2_lookup(struct qcow2 *q, uint64_t gc, uint8_t **tbl, uint64_t *l2_o
 	if (!*l2_off)
 		return 0;
 	if ((*l2_off & (q->cluster_size - 1)) || *l2_off < q->cluster_size) {
-		g_warning("%s: L1 entry %" PRIu64 " (0x%" PRIx64 ") is not a valid L2 table offset",
-		          q->path, l1_idx, l1e);
+		qcow2_complain(
+		        q, "L1 entry %" PRIu64 " (0x%" PRIx64 ") is not a valid L2 table offset",
+		        l1_idx, l1e);
 		return -EIO;
 	}
 	return qcow2_table_get(q, &q->l2_cache, *l2_off, tbl, false);
@@ -171,8 +172,8 @@ static int decode(struct qcow2 *q, uint64_t e, struct mapping *m)
 	}
 	m->host = e & QCOW2_L2_OFFSET_MASK;
 	if (m->host & (q->cluster_size - 1) || (m->host && m->host < q->cluster_size)) {
-		g_warning("%s: L2 entry 0x%" PRIx64 " points to an unaligned or header cluster", q->path,
-		          e);
+		qcow2_complain(q, "L2 entry 0x%" PRIx64 " points to an unaligned or header cluster",
+		               e);
 		return -EIO;
 	}
 	if (q->version >= 3 && (e & QCOW2_OFLAG_ZERO))
@@ -224,8 +225,9 @@ static int read_compressed(struct qcow2 *q, uint64_t entry, uint8_t *out)
 	int zr = inflate(&zs, Z_FINISH);
 	inflateEnd(&zs);
 	if ((zr != Z_STREAM_END && zr != Z_BUF_ERROR) || zs.avail_out != 0) {
-		g_warning("%s: compressed cluster at 0x%" PRIx64 " does not inflate to a cluster",
-		          q->path, host);
+		qcow2_complain(q,
+		               "compressed cluster at 0x%" PRIx64 " does not inflate to a cluster",
+		               host);
 		return -EIO;
 	}
 	return 0;
@@ -271,8 +273,8 @@ int qcow2_read(struct qcow2 *q, const struct iovec *iov, int iovcnt, uint64_t of
 			break;
 		}
 		/* Coalesce clusters that are contiguous on the host into one preadv. */
-		while (m.kind == CL_NORMAL && pos + n < len &&
-		       map_cluster(q, gc + 1, &next) == 0 && next.kind == CL_NORMAL &&
+		while (m.kind == CL_NORMAL && pos + n < len && map_cluster(q, gc + 1, &next) == 0 &&
+		       next.kind == CL_NORMAL &&
 		       next.host == m.host + (n + in + cs - 1) / cs * cs) {
 			gc++;
 			n += MIN(len - pos - n, cs);
@@ -414,6 +416,8 @@ static int write_allocating(struct qcow2 *q, uint64_t gc, uint64_t in, const str
 		ret = qcow2_alloc_cluster(q, &host);
 		if (ret < 0)
 			return ret;
+		if (host == m.host || host == l2_off)
+			return qcow2_mark_corrupt(q, "a cluster in use has refcount 0");
 	}
 	if (n == cs) {
 		ret = blk_pwritev_full(q->fd, sl, cnt, host);
@@ -478,8 +482,8 @@ int qcow2_write(struct qcow2 *q, const struct iovec *iov, int iovcnt, uint64_t o
 			pos += n;
 			continue;
 		}
-		while (pos + n < len && map_cluster(q, gc + 1, &next) == 0 && next.kind == CL_NORMAL &&
-		       next.copied && (gc + 1) % q->l2_entries != 0 &&
+		while (pos + n < len && map_cluster(q, gc + 1, &next) == 0 &&
+		       next.kind == CL_NORMAL && next.copied && (gc + 1) % q->l2_entries != 0 &&
 		       next.host == m.host + (n + in + cs - 1) / cs * cs) {
 			gc++;
 			n += MIN(len - pos - n, cs);
@@ -516,8 +520,8 @@ static int discard_cluster(struct qcow2 *q, uint64_t gc, bool zero, bool may_unm
 		memset(&m, 0, sizeof(m));
 		m.kind = CL_UNALLOCATED;
 	}
-	bool allocated = m.kind == CL_NORMAL || m.kind == CL_COMPRESSED ||
-	                 (m.kind == CL_ZERO && m.host);
+	bool allocated =
+	        m.kind == CL_NORMAL || m.kind == CL_COMPRESSED || (m.kind == CL_ZERO && m.host);
 	if (!zero) {
 		/* Discard drops allocations only; without the zero flag (v2) a backing file would show. */
 		if (!allocated || (q->backing && q->version < 3))

@@ -59,8 +59,8 @@ bool qcow2_ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 	return alen && blen && a < b + blen && b < a + alen;
 }
 
-static int __attribute__((format(printf, 3, 4))) bad(GError **error, const char *path,
-                                                      const char *fmt, ...)
+static int __attribute__((format(printf, 3, 4)))
+bad(GError **error, const char *path, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -85,10 +85,13 @@ static int parse_extensions(struct qcow2 *q, const uint8_t *hdr, uint64_t end, G
 		if (type == QCOW2_EXT_END)
 			return 0;
 		if (len > end - off)
-			return bad(error, q->path, "header extension 0x%08x of %u bytes runs past the header", type, len);
+			return bad(error, q->path,
+			           "header extension 0x%08x of %u bytes runs past the header", type,
+			           len);
 		if (type == QCOW2_EXT_BACKING_FMT) {
 			if (len == 0 || len > 16)
-				return bad(error, q->path, "backing format extension of %u bytes", len);
+				return bad(error, q->path, "backing format extension of %u bytes",
+				           len);
 			g_free(q->backing_format);
 			q->backing_format = g_strndup((const char *)hdr + off, len);
 		}
@@ -110,8 +113,8 @@ static int check_features(struct qcow2 *q, GError **error)
 	else if (q->incompat & QCOW2_INCOMPAT_EXT_L2)
 		what = "extended L2 entries (incompatible bit 4)";
 	if (what) {
-		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "%s: qcow2 image uses %s, not supported",
-		            q->path, what);
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+		            "%s: qcow2 image uses %s, not supported", q->path, what);
 		return -ENOTSUP;
 	}
 	if (q->incompat & ~known) {
@@ -128,10 +131,11 @@ static int check_features(struct qcow2 *q, GError **error)
 		return -EROFS;
 	}
 	if (!q->read_only && (q->incompat & QCOW2_INCOMPAT_DIRTY)) {
-		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_PERM,
-		            "%s: qcow2 image is dirty (lazy refcounts after a crash); repair it first "
-		            "(qemu-img check -r all)",
-		            q->path);
+		g_set_error(
+		        error, G_FILE_ERROR, G_FILE_ERROR_PERM,
+		        "%s: qcow2 image is dirty (lazy refcounts after a crash); repair it first "
+		        "(qemu-img check -r all)",
+		        q->path);
 		return -EROFS;
 	}
 	return 0;
@@ -150,7 +154,8 @@ int qcow2_header_load(struct qcow2 *q, GError **error)
 		return ret;
 	}
 	if ((uint64_t)st.st_size < 72)
-		return bad(error, q->path, "file is %" PRIu64 " bytes, shorter than a header", (uint64_t)st.st_size);
+		return bad(error, q->path, "file is %" PRIu64 " bytes, shorter than a header",
+		           (uint64_t)st.st_size);
 	memset(fixed, 0, sizeof(fixed));
 	ret = qcow2_pread_full(q->fd, fixed, MIN(sizeof(fixed), (size_t)st.st_size), 0);
 	if (ret < 0)
@@ -159,18 +164,20 @@ int qcow2_header_load(struct qcow2 *q, GError **error)
 		return bad(error, q->path, "no QFI magic (0x%08x)", qcow2_be32(fixed));
 	q->version = qcow2_be32(fixed + 4);
 	if (q->version != 2 && q->version != 3)
-		return bad(error, q->path, "version %" PRIu64 " (2 and 3 are known)", (uint64_t)q->version);
+		return bad(error, q->path, "version %" PRIu64 " (2 and 3 are known)",
+		           (uint64_t)q->version);
 	q->cluster_bits = qcow2_be32(fixed + 20);
 	if (q->cluster_bits < 9 || q->cluster_bits > 21)
-		return bad(error, q->path, "cluster_bits %" PRIu64 " (9..21)", (uint64_t)q->cluster_bits);
+		return bad(error, q->path, "cluster_bits %" PRIu64 " (9..21)",
+		           (uint64_t)q->cluster_bits);
 	q->cluster_size = 1ull << q->cluster_bits;
 	q->size = qcow2_be64(fixed + 24);
 	if (q->size > QCOW2_MAX_VIRTUAL_SIZE)
 		return bad(error, q->path, "virtual size %" PRIu64 " too large", q->size);
 	if (qcow2_be32(fixed + 32) != 0) {
 		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-		            "%s: encrypted qcow2 images are not supported (crypt_method %u)", q->path,
-		            qcow2_be32(fixed + 32));
+		            "%s: encrypted qcow2 images are not supported (crypt_method %u)",
+		            q->path, qcow2_be32(fixed + 32));
 		return -ENOTSUP;
 	}
 	q->l1_size = qcow2_be32(fixed + 36);
@@ -185,7 +192,8 @@ int qcow2_header_load(struct qcow2 *q, GError **error)
 		q->header_length = 72;
 	} else {
 		if ((uint64_t)st.st_size < QCOW2_V3_HEADER_MIN)
-			return bad(error, q->path, "v3 file is %" PRIu64 " bytes", (uint64_t)st.st_size);
+			return bad(error, q->path, "v3 file is %" PRIu64 " bytes",
+			           (uint64_t)st.st_size);
 		q->incompat = qcow2_be64(fixed + 72);
 		q->compat = qcow2_be64(fixed + 80);
 		q->autoclear = qcow2_be64(fixed + 88);
@@ -193,9 +201,11 @@ int qcow2_header_load(struct qcow2 *q, GError **error)
 		q->header_length = qcow2_be32(fixed + 100);
 		if (q->header_length < QCOW2_V3_HEADER_MIN || q->header_length > q->cluster_size ||
 		    (q->header_length & 7))
-			return bad(error, q->path, "header_length %" PRIu64, (uint64_t)q->header_length);
+			return bad(error, q->path, "header_length %" PRIu64,
+			           (uint64_t)q->header_length);
 		if (q->refcount_order > 6)
-			return bad(error, q->path, "refcount_order %" PRIu64 " (0..6)", (uint64_t)q->refcount_order);
+			return bad(error, q->path, "refcount_order %" PRIu64 " (0..6)",
+			           (uint64_t)q->refcount_order);
 	}
 	ret = check_features(q, error);
 	if (ret < 0)
@@ -203,36 +213,47 @@ int qcow2_header_load(struct qcow2 *q, GError **error)
 
 	q->l2_entries = q->cluster_size / 8;
 	q->rb_entries = q->cluster_size * 8 >> q->refcount_order;
-	q->refcount_max = q->refcount_order == 6 ? UINT64_MAX : (1ull << (1u << q->refcount_order)) - 1;
+	q->refcount_max =
+	        q->refcount_order == 6 ? UINT64_MAX : (1ull << (1u << q->refcount_order)) - 1;
 
-	uint64_t l1_needed = (q->size + q->cluster_size * q->l2_entries - 1) /
-	                     (q->cluster_size * q->l2_entries);
+	uint64_t l1_needed =
+	        (q->size + q->cluster_size * q->l2_entries - 1) / (q->cluster_size * q->l2_entries);
 	if ((uint64_t)q->l1_size * 8 > QCOW2_MAX_L1_BYTES)
 		return bad(error, q->path, "l1_size %" PRIu64 " too large", (uint64_t)q->l1_size);
 	if (q->l1_size < l1_needed)
-		return bad(error, q->path, "l1_size %" PRIu64 " does not cover the virtual size", (uint64_t)q->l1_size);
+		return bad(error, q->path, "l1_size %" PRIu64 " does not cover the virtual size",
+		           (uint64_t)q->l1_size);
 	if ((q->l1_offset & (q->cluster_size - 1)) || (q->l1_size && !q->l1_offset))
-		return bad(error, q->path, "l1_table_offset 0x%" PRIx64 " unaligned or zero", q->l1_offset);
+		return bad(error, q->path, "l1_table_offset 0x%" PRIx64 " unaligned or zero",
+		           q->l1_offset);
 	if (!q->rt_offset || (q->rt_offset & (q->cluster_size - 1)))
-		return bad(error, q->path, "refcount_table_offset 0x%" PRIx64 " unaligned or zero", q->rt_offset);
-	if (q->rt_clusters == 0 || (uint64_t)q->rt_clusters * q->cluster_size > QCOW2_MAX_REFTABLE_BYTES)
-		return bad(error, q->path, "refcount_table_clusters %" PRIu64, (uint64_t)q->rt_clusters);
+		return bad(error, q->path, "refcount_table_offset 0x%" PRIx64 " unaligned or zero",
+		           q->rt_offset);
+	if (q->rt_clusters == 0 ||
+	    (uint64_t)q->rt_clusters * q->cluster_size > QCOW2_MAX_REFTABLE_BYTES)
+		return bad(error, q->path, "refcount_table_clusters %" PRIu64,
+		           (uint64_t)q->rt_clusters);
 	if (q->nb_snapshots > QCOW2_MAX_SNAPSHOTS)
-		return bad(error, q->path, "nb_snapshots %" PRIu64 " too many", (uint64_t)q->nb_snapshots);
-	if (q->nb_snapshots && (!q->snapshots_offset || (q->snapshots_offset & (q->cluster_size - 1))))
-		return bad(error, q->path, "snapshots_offset 0x%" PRIx64 " unaligned or zero", q->snapshots_offset);
+		return bad(error, q->path, "nb_snapshots %" PRIu64 " too many",
+		           (uint64_t)q->nb_snapshots);
+	if (q->nb_snapshots &&
+	    (!q->snapshots_offset || (q->snapshots_offset & (q->cluster_size - 1))))
+		return bad(error, q->path, "snapshots_offset 0x%" PRIx64 " unaligned or zero",
+		           q->snapshots_offset);
 	uint64_t cs = q->cluster_size, l1_bytes = (uint64_t)q->l1_size * 8,
 	         rt_bytes = (uint64_t)q->rt_clusters * cs;
 	if (qcow2_ranges_overlap(0, cs, q->l1_offset, l1_bytes) ||
 	    qcow2_ranges_overlap(0, cs, q->rt_offset, rt_bytes) ||
 	    qcow2_ranges_overlap(q->l1_offset, l1_bytes, q->rt_offset, rt_bytes) ||
 	    (q->nb_snapshots && qcow2_ranges_overlap(0, cs, q->snapshots_offset, 1)))
-		return bad(error, q->path, "overlapping header, L1 or refcount tables (L1 at 0x%" PRIx64
-		                           ")", q->l1_offset);
+		return bad(error, q->path,
+		           "overlapping header, L1 or refcount tables (L1 at 0x%" PRIx64 ")",
+		           q->l1_offset);
 	if (q->l1_offset + l1_bytes > (uint64_t)st.st_size ||
 	    q->rt_offset + rt_bytes > (uint64_t)st.st_size)
-		return bad(error, q->path, "L1 or refcount table past the end of the file (%" PRIu64
-		                           " bytes)", (uint64_t)st.st_size);
+		return bad(error, q->path,
+		           "L1 or refcount table past the end of the file (%" PRIu64 " bytes)",
+		           (uint64_t)st.st_size);
 
 	/* Header extensions and the backing file name live in cluster 0. */
 	uint64_t hdr_len = MIN(cs, (uint64_t)st.st_size);
@@ -249,11 +270,14 @@ int qcow2_header_load(struct qcow2 *q, GError **error)
 			return ret;
 	}
 	if (bf_off) {
-		if (bf_len == 0 || bf_len > 1023 || bf_off < q->header_length || bf_off + bf_len > hdr_len)
-			return bad(error, q->path, "backing file name at 0x%" PRIx64 " out of cluster 0", bf_off);
+		if (bf_len == 0 || bf_len > 1023 || bf_off < q->header_length ||
+		    bf_off + bf_len > hdr_len)
+			return bad(error, q->path,
+			           "backing file name at 0x%" PRIx64 " out of cluster 0", bf_off);
 		q->backing_file = g_strndup((const char *)hdr + bf_off, (uint64_t)bf_len);
 		if (strlen(q->backing_file) != bf_len)
-			return bad(error, q->path, "backing file name contains NUL (%" PRIu64 ")", (uint64_t)bf_len);
+			return bad(error, q->path, "backing file name contains NUL (%" PRIu64 ")",
+			           (uint64_t)bf_len);
 	}
 	q->file_clusters = ((uint64_t)st.st_size + cs - 1) >> q->cluster_bits;
 
@@ -262,7 +286,8 @@ int qcow2_header_load(struct qcow2 *q, GError **error)
 	if (q->l1_size) {
 		ret = qcow2_pread_full(q->fd, q->l1, l1_bytes, q->l1_offset);
 		if (ret < 0)
-			return bad(error, q->path, "L1 table unreadable (%" PRIu64 ")", (uint64_t)-ret);
+			return bad(error, q->path, "L1 table unreadable (%" PRIu64 ")",
+			           (uint64_t)-ret);
 		for (uint32_t i = 0; i < q->l1_size; i++)
 			q->l1[i] = GUINT64_FROM_BE(q->l1[i]);
 	}
@@ -294,7 +319,8 @@ int qcow2_snapshots_load(struct qcow2 *q, GError **error)
 
 		ret = qcow2_pread_full(q->fd, h, sizeof(h), off);
 		if (ret < 0)
-			return bad(error, q->path, "snapshot table entry at 0x%" PRIx64 " unreadable", off);
+			return bad(error, q->path,
+			           "snapshot table entry at 0x%" PRIx64 " unreadable", off);
 		s->l1_offset = qcow2_be64(h);
 		s->l1_size = qcow2_be32(h + 8);
 		uint16_t id_len = qcow2_be16(h + 12), name_len = qcow2_be16(h + 14);
@@ -304,28 +330,34 @@ int qcow2_snapshots_load(struct qcow2 *q, GError **error)
 		s->vm_state_size = qcow2_be32(h + 32);
 		s->extra_size = qcow2_be32(h + 36);
 		uint64_t body = (uint64_t)s->extra_size + id_len + name_len;
-		uint64_t len = (40 + body + 7) & ~7ull; /* the last entry's padding may be missing */
+		uint64_t len =
+		        (40 + body + 7) & ~7ull; /* the last entry's padding may be missing */
 		total += len;
 		if (s->extra_size > 1024 || total > QCOW2_MAX_SNAPTABLE)
-			return bad(error, q->path, "snapshot %" PRIu64 " entry too large", (uint64_t)i);
-		if ((s->l1_offset & (q->cluster_size - 1)) || (uint64_t)s->l1_size * 8 > QCOW2_MAX_L1_BYTES ||
-		    (s->l1_size && !s->l1_offset))
-			return bad(error, q->path, "snapshot %" PRIu64 " has a bad L1 table", (uint64_t)i);
+			return bad(error, q->path, "snapshot %" PRIu64 " entry too large",
+			           (uint64_t)i);
+		if ((s->l1_offset & (q->cluster_size - 1)) ||
+		    (uint64_t)s->l1_size * 8 > QCOW2_MAX_L1_BYTES || (s->l1_size && !s->l1_offset))
+			return bad(error, q->path, "snapshot %" PRIu64 " has a bad L1 table",
+			           (uint64_t)i);
 		g_autofree uint8_t *rest = g_malloc0(body + 1);
 		ret = qcow2_pread_full(q->fd, rest, body, off + 40);
 		if (ret < 0)
-			return bad(error, q->path, "snapshot %" PRIu64 " entry truncated", (uint64_t)i);
+			return bad(error, q->path, "snapshot %" PRIu64 " entry truncated",
+			           (uint64_t)i);
 		s->extra = g_memdup2(rest, s->extra_size);
 		s->id = g_strndup((const char *)rest + s->extra_size, id_len);
 		s->name = g_strndup((const char *)rest + s->extra_size + id_len, name_len);
 		off += len;
 	}
 	q->snapshots_size = total;
-	if (q->nb_snapshots &&
-	    (qcow2_ranges_overlap(q->snapshots_offset, total, q->l1_offset, (uint64_t)q->l1_size * 8) ||
-	     qcow2_ranges_overlap(q->snapshots_offset, total, q->rt_offset,
-	                          (uint64_t)q->rt_clusters * q->cluster_size)))
-		return bad(error, q->path, "snapshot table at 0x%" PRIx64 " overlaps the L1 or refcount table", q->snapshots_offset);
+	if (q->nb_snapshots && (qcow2_ranges_overlap(q->snapshots_offset, total, q->l1_offset,
+	                                             (uint64_t)q->l1_size * 8) ||
+	                        qcow2_ranges_overlap(q->snapshots_offset, total, q->rt_offset,
+	                                             (uint64_t)q->rt_clusters * q->cluster_size)))
+		return bad(error, q->path,
+		           "snapshot table at 0x%" PRIx64 " overlaps the L1 or refcount table",
+		           q->snapshots_offset);
 	return 0;
 }
 
@@ -363,11 +395,24 @@ int qcow2_header_patch(struct qcow2 *q, uint64_t off, const void *buf, size_t le
 	return qcow2_pwrite_full(q->fd, buf, len, off);
 }
 
+void qcow2_complain(struct qcow2 *q, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (q->complained)
+		return;
+	q->complained = true;
+	va_start(ap, fmt);
+	g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	g_message("%s: %s", q->path, msg);
+}
+
 int qcow2_mark_corrupt(struct qcow2 *q, const char *why)
 {
 	uint8_t b[8];
 
-	g_warning("%s: qcow2 metadata inconsistent (%s); marking the image corrupt", q->path, why);
+	g_message("%s: qcow2 metadata inconsistent (%s); marking the image corrupt", q->path, why);
 	if (q->version < 3 || q->read_only)
 		return -EIO;
 	q->incompat |= QCOW2_INCOMPAT_CORRUPT;
@@ -386,7 +431,8 @@ int qcow2_create(const char *path, const struct qcow2_create_opts *opts, GError 
 	int ret;
 
 	if (cb < 9 || cb > 21) {
-		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "cluster_bits %u out of 9..21", cb);
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "cluster_bits %u out of 9..21",
+		            cb);
 		return -EINVAL;
 	}
 	if (opts->backing_file && strlen(opts->backing_file) > 1023) {
@@ -406,7 +452,8 @@ int qcow2_create(const char *path, const struct qcow2_create_opts *opts, GError 
 		blk_close(b);
 	}
 	if (size > QCOW2_MAX_VIRTUAL_SIZE) {
-		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "size %" PRIu64 " too large", size);
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "size %" PRIu64 " too large",
+		            size);
 		return -EINVAL;
 	}
 	uint64_t cs = 1ull << cb, l2e = cs / 8, rbe = cs * 8 / 16;
@@ -437,7 +484,8 @@ int qcow2_create(const char *path, const struct qcow2_create_opts *opts, GError 
 		size_t flen = fmt ? strlen(fmt) : 0;
 
 		if (flen > 16) {
-			g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "backing format too long");
+			g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+			            "backing format too long");
 			return -EINVAL;
 		}
 		if (flen) {

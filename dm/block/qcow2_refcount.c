@@ -247,10 +247,12 @@ int qcow2_refcount_update(struct qcow2 *q, uint64_t cluster, int delta)
 		if (ret < 0)
 			return ret;
 		if (!rb || idx == 0)
-			return qcow2_mark_corrupt(q, "a new refcount block took the allocated cluster");
+			return qcow2_mark_corrupt(
+			        q, "a new refcount block took the allocated cluster");
 	}
 	uint64_t v = rb_get(q, rb, idx);
-	if ((delta < 0 && v < (uint64_t)-delta) || (delta > 0 && q->refcount_max - v < (uint64_t)delta)) {
+	if ((delta < 0 && v < (uint64_t)-delta) ||
+	    (delta > 0 && q->refcount_max - v < (uint64_t)delta)) {
 		g_autofree char *why = g_strdup_printf("refcount of cluster %" PRIu64 " is %" PRIu64
 		                                       ", cannot add %d",
 		                                       cluster, v, delta);
@@ -274,13 +276,15 @@ bool qcow2_overlaps_metadata(struct qcow2 *q, uint64_t host, uint64_t len)
 {
 	if (qcow2_ranges_overlap(host, len, 0, q->cluster_size) ||
 	    qcow2_ranges_overlap(host, len, q->l1_offset, (uint64_t)q->l1_size * 8) ||
-	    qcow2_ranges_overlap(host, len, q->rt_offset, (uint64_t)q->rt_clusters * q->cluster_size) ||
+	    qcow2_ranges_overlap(host, len, q->rt_offset,
+	                         (uint64_t)q->rt_clusters * q->cluster_size) ||
 	    (q->nb_snapshots &&
 	     qcow2_ranges_overlap(host, len, q->snapshots_offset, q->snapshots_size)))
 		return true;
 	for (uint64_t i = 0; i < q->rt_entries; i++)
 		if (q->reftable[i] &&
-		    qcow2_ranges_overlap(host, len, q->reftable[i] & QCOW2_RT_OFFSET_MASK, q->cluster_size))
+		    qcow2_ranges_overlap(host, len, q->reftable[i] & QCOW2_RT_OFFSET_MASK,
+		                         q->cluster_size))
 			return true;
 	return false;
 }

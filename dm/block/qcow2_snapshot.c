@@ -60,7 +60,8 @@ static int write_l1_copy(struct qcow2 *q, const uint64_t *l1, uint32_t n, uint64
 /* Replace the snapshot table with @sn[@n]: write, sync, switch the header, free the old one. */
 static int table_replace(struct qcow2 *q, struct qcow2_snapshot *sn, uint32_t n)
 {
-	uint64_t old_off = q->snapshots_offset, old_size = q->snapshots_size, off = 0, cs = q->cluster_size;
+	uint64_t old_off = q->snapshots_offset, old_size = q->snapshots_size, off = 0,
+	         cs = q->cluster_size;
 	size_t len = 0;
 	int ret;
 
@@ -94,7 +95,8 @@ static int table_replace(struct qcow2 *q, struct qcow2_snapshot *sn, uint32_t n)
 static int read_l1(struct qcow2 *q, const struct qcow2_snapshot *s, uint64_t **out)
 {
 	uint64_t *l1 = g_malloc0_n(MAX(s->l1_size, 1), 8);
-	int ret = s->l1_size ? qcow2_pread_full(q->fd, l1, (uint64_t)s->l1_size * 8, s->l1_offset) : 0;
+	int ret = s->l1_size ? qcow2_pread_full(q->fd, l1, (uint64_t)s->l1_size * 8, s->l1_offset)
+	                     : 0;
 
 	if (ret < 0) {
 		g_free(l1);
@@ -115,7 +117,8 @@ static struct qcow2 *writable(struct blk_image *img, GError **error)
 	}
 	struct qcow2 *q = img->priv;
 	if (q->read_only) {
-		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_PERM, "%s: image is read-only", q->path);
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_PERM, "%s: image is read-only",
+		            q->path);
 		return NULL;
 	}
 	return q;
@@ -127,14 +130,16 @@ int qcow2_snapshot_list(struct blk_image *img, struct qcow2_snapshot_info **out,
 		return -EINVAL;
 	struct qcow2 *q = img->priv;
 	pthread_mutex_lock(&q->lock);
-	struct qcow2_snapshot_info *info = g_new0(struct qcow2_snapshot_info, MAX(q->nb_snapshots, 1));
+	struct qcow2_snapshot_info *info =
+	        g_new0(struct qcow2_snapshot_info, MAX(q->nb_snapshots, 1));
 	for (uint32_t i = 0; i < q->nb_snapshots; i++) {
 		const struct qcow2_snapshot *s = &q->snapshots[i];
 
 		g_strlcpy(info[i].id, s->id, sizeof(info[i].id));
 		g_strlcpy(info[i].name, s->name, sizeof(info[i].name));
 		info[i].date_sec = s->date_sec;
-		info[i].vm_state_size = s->extra_size >= 8 ? qcow2_be64(s->extra) : s->vm_state_size;
+		info[i].vm_state_size =
+		        s->extra_size >= 8 ? qcow2_be64(s->extra) : s->vm_state_size;
 		info[i].disk_size = s->extra_size >= 16 ? qcow2_be64(s->extra + 8) : q->size;
 	}
 	*n = q->nb_snapshots;
@@ -149,12 +154,13 @@ static int snapshot_create_locked(struct qcow2 *q, const char *name, GError **er
 	int ret;
 
 	if (snap_find(q, name) >= 0) {
-		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_EXIST, "%s: snapshot '%s' exists", q->path,
-		            name);
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_EXIST, "%s: snapshot '%s' exists",
+		            q->path, name);
 		return -EEXIST;
 	}
 	if (strlen(name) > 255 || !*name) {
-		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "snapshot name must be 1-255 bytes");
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+		            "snapshot name must be 1-255 bytes");
 		return -EINVAL;
 	}
 	ret = qcow2_pool_release(q);
@@ -223,15 +229,16 @@ static int snapshot_apply_locked(struct qcow2 *q, const char *name, GError **err
 	int ret;
 
 	if (k < 0) {
-		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOENT, "%s: no snapshot '%s'", q->path,
-		            name);
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOENT, "%s: no snapshot '%s'",
+		            q->path, name);
 		return -ENOENT;
 	}
 	struct qcow2_snapshot *s = &q->snapshots[k];
-	if (s->l1_size > q->l1_size || (s->extra_size >= 16 && qcow2_be64(s->extra + 8) != q->size)) {
+	if (s->l1_size > q->l1_size ||
+	    (s->extra_size >= 16 && qcow2_be64(s->extra + 8) != q->size)) {
 		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-		            "%s: snapshot '%s' has another disk size; resizing is not supported", q->path,
-		            name);
+		            "%s: snapshot '%s' has another disk size; resizing is not supported",
+		            q->path, name);
 		return -ENOTSUP;
 	}
 	g_autofree uint64_t *sl1 = NULL;
@@ -290,8 +297,8 @@ static int snapshot_delete_locked(struct qcow2 *q, const char *name, GError **er
 	int ret;
 
 	if (k < 0) {
-		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOENT, "%s: no snapshot '%s'", q->path,
-		            name);
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOENT, "%s: no snapshot '%s'",
+		            q->path, name);
 		return -ENOENT;
 	}
 	struct qcow2_snapshot gone = q->snapshots[k];

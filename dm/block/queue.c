@@ -119,10 +119,11 @@ static bool uring_prep(struct blk_queue *q, struct blk_req *r)
 		                        (off_t)r->offset, (off_t)r->len);
 		break;
 	case BLK_WRITE_ZEROES:
-		io_uring_prep_fallocate(sqe, fd,
-		                        (r->may_unmap ? FALLOC_FL_PUNCH_HOLE : FALLOC_FL_ZERO_RANGE) |
-		                                FALLOC_FL_KEEP_SIZE,
-		                        (off_t)r->offset, (off_t)r->len);
+		io_uring_prep_fallocate(
+		        sqe, fd,
+		        (r->may_unmap ? FALLOC_FL_PUNCH_HOLE : FALLOC_FL_ZERO_RANGE) |
+		                FALLOC_FL_KEEP_SIZE,
+		        (off_t)r->offset, (off_t)r->len);
 		break;
 	}
 	io_uring_sqe_set_data(sqe, r);
@@ -138,10 +139,12 @@ static int uring_result(struct blk_queue *q, struct blk_req *r, int res)
 			return res;
 		if ((uint64_t)res == r->len)
 			return 0;
-		struct iovec small[8], *sl = r->iovcnt <= 8 ? small : g_new(struct iovec, r->iovcnt);
+		struct iovec small[8],
+		        *sl = r->iovcnt <= 8 ? small : g_new(struct iovec, r->iovcnt);
 		int n = blk_iov_slice(r->iov, r->iovcnt, (uint64_t)res, r->len - (uint64_t)res, sl);
-		int ret = r->op == BLK_READ ? blk_preadv_full(q->img->direct_fd, sl, n, r->offset + res)
-		                            : blk_pwritev_full(q->img->direct_fd, sl, n, r->offset + res);
+		int ret = r->op == BLK_READ
+		                  ? blk_preadv_full(q->img->direct_fd, sl, n, r->offset + res)
+		                  : blk_pwritev_full(q->img->direct_fd, sl, n, r->offset + res);
 		if (sl != small)
 			g_free(sl);
 		return ret;
@@ -255,8 +258,8 @@ struct blk_queue *blk_queue_new(struct blk_image *img, unsigned depth, GError **
 		}
 	} else {
 		q->batch = g_ptr_array_new();
-		q->pool = g_thread_pool_new(pool_run, q, (gint)MIN(q->depth, POOL_THREADS_MAX), FALSE,
-		                            error);
+		q->pool = g_thread_pool_new(pool_run, q, (gint)MIN(q->depth, POOL_THREADS_MAX),
+		                            FALSE, error);
 		if (!q->pool)
 			goto fail;
 	}

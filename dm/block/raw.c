@@ -47,8 +47,8 @@ static int raw_open(struct blk_image *img, const char *path, bool read_only, GEr
 	}
 	ret = raw_size(fd, &img->size);
 	if (ret < 0) {
-		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(-ret), "%s: size: %s", path,
-		            g_strerror(-ret));
+		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(-ret), "%s: size: %s",
+		            path, g_strerror(-ret));
 		close(fd);
 		return ret;
 	}

@@ -43,8 +43,8 @@ static int run(const char *cmd, char **out)
 	int status = 0;
 	const char *argv[] = { "/bin/sh", "-c", cmd, NULL };
 
-	if (!g_spawn_sync(tmp_dir(), (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, out, &err_text,
-	                  &status, &err))
+	if (!g_spawn_sync(tmp_dir(), (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, out,
+	                  &err_text, &status, &err))
 		g_error("spawn %s: %s", cmd, err->message);
 	if (err_text && *err_text)
 		g_test_message("%s: %s", cmd, err_text);
@@ -145,7 +145,8 @@ void assert_same_as_qemu(const char *path)
 	g_autofree uint8_t *got = blk_read_all(img);
 	for (size_t i = 0; i < len; i++)
 		if (got[i] != want[i])
-			g_error("%s: byte %zu is 0x%02x, qemu reads 0x%02x", path, i, got[i], want[i]);
+			g_error("%s: byte %zu is 0x%02x, qemu reads 0x%02x", path, i, got[i],
+			        want[i]);
 	blk_close(img);
 	unlink(raw);
 }

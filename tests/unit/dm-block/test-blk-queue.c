@@ -70,8 +70,13 @@ static void exercise(const char *path, bool expect_uring)
 		memcpy(ref + off, rq[i].buf, BS);
 		rq[i].iov[0] = (struct iovec){ rq[i].buf, 1000 };
 		rq[i].iov[1] = (struct iovec){ rq[i].buf + 1000, BS - 1000 };
-		rq[i].r = (struct blk_req){ .op = BLK_WRITE, .offset = off, .len = BS, .iov = rq[i].iov,
-			                    .iovcnt = 2, .done = done, .result = 1 };
+		rq[i].r = (struct blk_req){ .op = BLK_WRITE,
+			                    .offset = off,
+			                    .len = BS,
+			                    .iov = rq[i].iov,
+			                    .iovcnt = 2,
+			                    .done = done,
+			                    .result = 1 };
 		pending++;
 		blk_queue_submit(q, &rq[i].r);
 	}
@@ -110,7 +115,10 @@ static void exercise(const char *path, bool expect_uring)
 	}
 
 	/* Out of range and inconsistent lengths fail without touching the image. */
-	struct req bad = { .r = { .op = BLK_READ, .offset = SIZE - 512, .len = BS, .iov = rq[0].iov,
+	struct req bad = { .r = { .op = BLK_READ,
+		                  .offset = SIZE - 512,
+		                  .len = BS,
+		                  .iov = rq[0].iov,
 		                  .iovcnt = 2 } };
 	run_one(q, &bad, &pending);
 	g_assert_cmpint(bad.r.result, ==, -EINVAL);
@@ -131,7 +139,9 @@ static void exercise(const char *path, bool expect_uring)
 	g_assert_no_error(err);
 	uint8_t b[BS];
 	struct iovec v = { b, BS };
-	struct req ro = { .r = { .op = BLK_WRITE, .offset = 0, .len = BS, .iov = &v, .iovcnt = 1 } };
+	struct req ro = {
+		.r = { .op = BLK_WRITE, .offset = 0, .len = BS, .iov = &v, .iovcnt = 1 }
+	};
 	run_one(q, &ro, &pending);
 	g_assert_cmpint(ro.r.result, ==, -EROFS);
 	ro.r.op = BLK_READ;
@@ -166,8 +176,8 @@ static void test_format_choice(void)
 	g_autofree char *qc = tmp_path("f.qcow2");
 	g_autoptr(GError) err = NULL;
 
-	g_assert_cmpint(sh("truncate -s 1M '%s' && qemu-img create -q -f qcow2 '%s' 1M", raw, qc), ==,
-	                0);
+	g_assert_cmpint(sh("truncate -s 1M '%s' && qemu-img create -q -f qcow2 '%s' 1M", raw, qc),
+	                ==, 0);
 	struct blk_image *img = open_img(qc, NULL, true);
 	g_assert_cmpstr(img->drv->name, ==, "qcow2");
 	blk_close(img);

@@ -11,9 +11,9 @@
 
 /* Writes that hit cluster boundaries, zero clusters (allocated and not) and discards. */
 static const char *const qemu_io_script =
-	"-c 'write -P 0x11 0 128k' -c 'write -P 0x22 100000 70000' -c 'write -P 0x33 1m 4k' "
-	"-c 'write -P 0x44 3m 1m' -c 'write -z 3200k 256k' -c 'discard 3m 64k' "
-	"-c 'write -z 6m 512k' -c 'write -P 0x55 8388096 512'";
+        "-c 'write -P 0x11 0 128k' -c 'write -P 0x22 100000 70000' -c 'write -P 0x33 1m 4k' "
+        "-c 'write -P 0x44 3m 1m' -c 'write -z 3200k 256k' -c 'discard 3m 64k' "
+        "-c 'write -z 6m 512k' -c 'write -P 0x55 8388096 512'";
 
 static void check_made(const char *name, const char *opts)
 {
@@ -56,8 +56,9 @@ static void test_zero_clusters(void)
 	uint8_t buf[4096];
 
 	g_assert_cmpint(sh("qemu-img create -q -f qcow2 '%s' 1M", p), ==, 0);
-	g_assert_cmpint(sh("qemu-io -c 'write -P 0x77 0 128k' -c 'write -z 0 64k' '%s' >/dev/null", p),
-	                ==, 0);
+	g_assert_cmpint(
+	        sh("qemu-io -c 'write -P 0x77 0 128k' -c 'write -z 0 64k' '%s' >/dev/null", p), ==,
+	        0);
 	struct blk_image *img = open_img(p, "qcow2", true);
 	blk_read_buf(img, 0, buf, sizeof(buf));
 	for (size_t i = 0; i < sizeof(buf); i++)
@@ -108,11 +109,13 @@ static void test_backing_chain(void)
 	fill_random(r, buf, len);
 	write_file(base, buf, len);
 	g_assert_cmpint(sh("qemu-img create -q -f qcow2 -b base.raw -F raw '%s'", mid), ==, 0);
-	g_assert_cmpint(sh("qemu-io -c 'write -P 0x61 70000 200000' -c 'write -z 2m 128k' '%s' >/dev/null",
-	                   mid),
-	                ==, 0);
+	g_assert_cmpint(
+	        sh("qemu-io -c 'write -P 0x61 70000 200000' -c 'write -z 2m 128k' '%s' >/dev/null",
+	           mid),
+	        ==, 0);
 	/* The top is bigger than its backing file: the tail reads as zeros. */
-	g_assert_cmpint(sh("qemu-img create -q -f qcow2 -b mid.qcow2 -F qcow2 '%s' 8M", top), ==, 0);
+	g_assert_cmpint(sh("qemu-img create -q -f qcow2 -b mid.qcow2 -F qcow2 '%s' 8M", top), ==,
+	                0);
 	g_assert_cmpint(sh("qemu-io -c 'write -P 0x62 1m 5000' -c 'write -z 4m 64k' "
 	                   "-c 'write -P 0x63 7m 4k' '%s' >/dev/null",
 	                   top),

@@ -55,7 +55,7 @@ static void test_ours_to_qemu(void)
 	g_assert_cmpint(qcow2_snapshot_create(img, "s1", &err), ==, -EEXIST);
 	g_clear_error(&err);
 	s2 = g_memdup2(s1, SIZE);
-	write_pattern(img, s2, 4096, 8192, 0xb1);   /* copies a shared cluster */
+	write_pattern(img, s2, 4096, 8192, 0xb1);      /* copies a shared cluster */
 	write_pattern(img, s2, 7u << 20, 65536, 0xb2); /* a new cluster */
 	g_assert_cmpint(img->drv->write_zeroes(img, 5u << 20, 65536, true), ==, 0);
 	memset(s2 + (5u << 20), 0, 65536);
@@ -114,13 +114,15 @@ static void test_qemu_to_ours(void)
 	g_autoptr(GError) err = NULL;
 
 	g_assert_cmpint(sh("qemu-img create -q -f qcow2 '%s' 8M", p), ==, 0);
-	g_assert_cmpint(sh("qemu-io -c 'write -P 0x41 0 300k' -c 'write -z 1m 64k' '%s' >/dev/null", p),
-	                ==, 0);
+	g_assert_cmpint(
+	        sh("qemu-io -c 'write -P 0x41 0 300k' -c 'write -z 1m 64k' '%s' >/dev/null", p), ==,
+	        0);
 	memset(q1, 0x41, 300u << 10);
 	g_assert_cmpint(sh("qemu-img snapshot -c q1 '%s'", p), ==, 0);
-	g_assert_cmpint(sh("qemu-io -c 'write -P 0x42 64k 64k' -c 'write -P 0x43 2m 4k' '%s' >/dev/null",
-	                   p),
-	                ==, 0);
+	g_assert_cmpint(
+	        sh("qemu-io -c 'write -P 0x42 64k 64k' -c 'write -P 0x43 2m 4k' '%s' >/dev/null",
+	           p),
+	        ==, 0);
 	g_assert_cmpint(sh("qemu-img snapshot -c q2 '%s'", p), ==, 0);
 	now = g_memdup2(q1, SIZE);
 	memset(now + (64u << 10), 0x42, 64u << 10);

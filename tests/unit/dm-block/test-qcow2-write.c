@@ -58,7 +58,8 @@ static void model_random(struct model *m, unsigned ops, uint64_t max_len, bool d
 		} else if (kind == 1 && discard_zeroes) {
 			/* Without a backing file a discarded cluster reads as zeros. */
 			g_assert_cmpint(m->img->drv->discard(m->img, off, len), ==, 0);
-			uint64_t cs = 65536, a = (off + cs - 1) / cs * cs, b = (off + len) / cs * cs;
+			uint64_t cs = 65536, a = (off + cs - 1) / cs * cs,
+			         b = (off + len) / cs * cs;
 			if (off + len == m->size)
 				b = m->size;
 			if (a < b)
@@ -99,8 +100,10 @@ static void test_fresh_ours(void)
 
 	g_assert_cmpint(qcow2_create(p, &o, &err), ==, 0);
 	g_assert_cmpint(qemu_check(p), ==, 0);
-	struct model m = { .img = open_img(p, NULL, false), .size = o.size,
-		           .ref = g_malloc0(o.size), .rand = g_rand_new_with_seed(1) };
+	struct model m = { .img = open_img(p, NULL, false),
+		           .size = o.size,
+		           .ref = g_malloc0(o.size),
+		           .rand = g_rand_new_with_seed(1) };
 	g_assert_cmpuint(m.img->size, ==, o.size);
 	model_random(&m, 400, 200000, true);
 	finish(&m, p);
@@ -112,8 +115,10 @@ static void test_fresh_qemu(void)
 	uint64_t size = 16u << 20;
 
 	g_assert_cmpint(sh("qemu-img create -q -f qcow2 '%s' 16M", p), ==, 0);
-	struct model m = { .img = open_img(p, "qcow2", false), .size = size,
-		           .ref = g_malloc0(size), .rand = g_rand_new_with_seed(2) };
+	struct model m = { .img = open_img(p, "qcow2", false),
+		           .size = size,
+		           .ref = g_malloc0(size),
+		           .rand = g_rand_new_with_seed(2) };
 	model_random(&m, 400, 100000, true);
 	finish(&m, p);
 }
@@ -131,12 +136,14 @@ static void test_over_qemu_data(void)
 		ref[i] = (uint8_t)(i / 1000);
 	write_file(src, ref, size);
 	g_assert_cmpint(sh("qemu-img convert -c -O qcow2 '%s' '%s'", src, p), ==, 0);
-	g_assert_cmpint(sh("qemu-io -c 'write -z 1m 256k' -c 'write -P 0x5a 6m 300k' '%s' >/dev/null",
-	                   p),
-	                ==, 0);
+	g_assert_cmpint(
+	        sh("qemu-io -c 'write -z 1m 256k' -c 'write -P 0x5a 6m 300k' '%s' >/dev/null", p),
+	        ==, 0);
 	memset(ref + (1u << 20), 0, 256u << 10);
 	memset(ref + (6u << 20), 0x5a, 300u << 10);
-	struct model m = { .img = open_img(p, "qcow2", false), .size = size, .ref = ref, .rand = r };
+	struct model m = {
+		.img = open_img(p, "qcow2", false), .size = size, .ref = ref, .rand = r
+	};
 	model_verify(&m);
 	model_random(&m, 300, 150000, true);
 	finish(&m, p);
@@ -151,13 +158,16 @@ static void test_overlay_cow(void)
 	size_t len;
 
 	g_assert_cmpint(sh("qemu-img create -q -f qcow2 '%s' 8M", base), ==, 0);
-	g_assert_cmpint(sh("qemu-io -c 'write -P 0x31 0 8M' -c 'write -z 2m 64k' '%s' >/dev/null", base),
-	                ==, 0);
+	g_assert_cmpint(
+	        sh("qemu-io -c 'write -P 0x31 0 8M' -c 'write -z 2m 64k' '%s' >/dev/null", base),
+	        ==, 0);
 	g_assert_cmpint(sh("qemu-img convert -O raw '%s' '%s'", base, base_raw), ==, 0);
-	struct qcow2_create_opts o = { .backing_file = "cow-base.qcow2", .backing_format = "qcow2" };
+	struct qcow2_create_opts o = { .backing_file = "cow-base.qcow2",
+		                       .backing_format = "qcow2" };
 	g_assert_cmpint(qcow2_create(p, &o, &err), ==, 0);
 	g_assert_no_error(err);
-	struct model m = { .img = open_img(p, NULL, false), .ref = read_file(base_raw, &len),
+	struct model m = { .img = open_img(p, NULL, false),
+		           .ref = read_file(base_raw, &len),
 		           .rand = g_rand_new_with_seed(5) };
 	m.size = len;
 	g_assert_cmpuint(m.img->size, ==, len);
@@ -178,8 +188,10 @@ static void test_refcount_growth(void)
 	g_autoptr(GError) err = NULL;
 
 	g_assert_cmpint(qcow2_create(p, &o, &err), ==, 0);
-	struct model m = { .img = open_img(p, "qcow2", false), .size = o.size,
-		           .ref = g_malloc0(o.size), .rand = g_rand_new_with_seed(6) };
+	struct model m = { .img = open_img(p, "qcow2", false),
+		           .size = o.size,
+		           .ref = g_malloc0(o.size),
+		           .rand = g_rand_new_with_seed(6) };
 	for (uint64_t off = 0; off < o.size; off += 1u << 20)
 		model_write(&m, off, 1u << 20);
 	model_random(&m, 200, 5000, false);
@@ -206,7 +218,8 @@ static gpointer worker_run(gpointer data)
 
 	for (int i = 0; i < 600; i++) {
 		uint64_t b = (uint64_t)g_rand_int_range(r, 0, (gint32)(blocks / w->nthreads)) *
-		                     w->nthreads + w->id;
+		                     w->nthreads +
+		             w->id;
 		uint64_t off = b * 4096 + g_rand_int_range(r, 0, 8) * 512;
 		uint64_t len = 512 * (uint64_t)g_rand_int_range(r, 1, 9);
 		struct iovec v = { buf, len };
@@ -231,11 +244,15 @@ static void test_concurrent(void)
 	g_autofree char *p = tmp_path("threads.qcow2");
 	struct qcow2_create_opts o = { .size = 32u << 20 };
 	g_autoptr(GError) err = NULL;
-	enum { N = 4 };
+	enum {
+		N = 4
+	};
 
 	g_assert_cmpint(qcow2_create(p, &o, &err), ==, 0);
-	struct model m = { .img = open_img(p, "qcow2", false), .size = o.size,
-		           .ref = g_malloc0(o.size), .rand = g_rand_new_with_seed(8) };
+	struct model m = { .img = open_img(p, "qcow2", false),
+		           .size = o.size,
+		           .ref = g_malloc0(o.size),
+		           .rand = g_rand_new_with_seed(8) };
 	/* Some data first, then a snapshot, so the threads also copy shared clusters. */
 	model_random(&m, 100, 100000, false);
 	g_assert_cmpint(qcow2_snapshot_create(m.img, "before", &err), ==, 0);
