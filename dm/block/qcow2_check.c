@@ -15,6 +15,7 @@
 struct expect {
 	uint32_t *count;
 	uint64_t n;
+	uint64_t limit; /* clusters in the file: a reference past it is an error */
 	uint64_t corruptions;
 };
 
@@ -23,6 +24,10 @@ static void ref_range(struct qcow2 *q, struct expect *e, uint64_t host, uint64_t
 	if (!len)
 		return;
 	for (uint64_t c = host / q->cluster_size; c <= (host + len - 1) / q->cluster_size; c++) {
+		if (c >= e->limit) {
+			e->corruptions++;
+			return;
+		}
 		if (c >= e->n) {
 			uint64_t n = MAX(c + 1, e->n * 2);
 			e->count = g_realloc_n(e->count, n, sizeof(uint32_t));
@@ -114,7 +119,11 @@ int qcow2_check(struct blk_image *img, struct qcow2_check_result *res, GError **
 	uint64_t cs = q->cluster_size;
 	int ret = 0;
 
+	struct stat st;
 	memset(res, 0, sizeof(*res));
+	if (fstat(q->fd, &st) < 0)
+		return -errno;
+	e.limit = ((uint64_t)st.st_size + cs - 1) / cs;
 	pthread_mutex_lock(&q->lock);
 	g_autofree uint8_t *l2 = g_malloc(cs);
 	ref_range(q, &e, 0, cs);
