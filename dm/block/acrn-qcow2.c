@@ -8,7 +8,10 @@
  *   acrn-qcow2 snapshot -c NAME|-l|-a NAME|-d NAME FILE
  *   acrn-qcow2 check FILE          exit 0 clean, 2 corrupt, 3 leaks only
  *   acrn-qcow2 dump FILE OUT       the guest-visible contents as a raw file
- *   acrn-qcow2 bench [-w] [-r] [-s BYTES] [-c COUNT] [-d DEPTH] FILE
+ *   acrn-qcow2 write [-P BYTE | -z] FILE OFFSET LEN   fill with BYTE, or write zeroes
+ *   acrn-qcow2 bench [-w] [-r | -S STEP] [-s BYTES] [-c COUNT] [-d DEPTH] FILE
+ *                                  -r: random offsets; -S: qemu-img bench's walk
+ *                                  (offset += STEP modulo the image size)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -27,13 +30,15 @@
 
 static int usage(void)
 {
-	fprintf(stderr, "usage:\n"
-	                "  acrn-qcow2 create [-b BACKING [-F FMT]] [-c CLUSTER_BITS] FILE [SIZE]\n"
-	                "  acrn-qcow2 info FILE\n"
-	                "  acrn-qcow2 snapshot -c NAME|-l|-a NAME|-d NAME FILE\n"
-	                "  acrn-qcow2 check FILE\n"
-	                "  acrn-qcow2 dump FILE OUT\n"
-	                "  acrn-qcow2 bench [-w] [-r] [-s BYTES] [-c COUNT] [-d DEPTH] FILE\n");
+	fprintf(stderr,
+	        "usage:\n"
+	        "  acrn-qcow2 create [-b BACKING [-F FMT]] [-c CLUSTER_BITS] FILE [SIZE]\n"
+	        "  acrn-qcow2 info FILE\n"
+	        "  acrn-qcow2 snapshot -c NAME|-l|-a NAME|-d NAME FILE\n"
+	        "  acrn-qcow2 check FILE\n"
+	        "  acrn-qcow2 dump FILE OUT\n"
+	        "  acrn-qcow2 write [-P BYTE | -z] FILE OFFSET LEN\n"
+	        "  acrn-qcow2 bench [-w] [-r | -S STEP] [-s BYTES] [-c COUNT] [-d DEPTH] FILE\n");
 	return 2;
 }
 
@@ -242,6 +247,47 @@ static int cmd_dump(int argc, char **argv)
 	return 0;
 }
 
+static int cmd_write(int argc, char **argv)
+{
+	int c, pattern = 0xcd;
+	bool zero = false;
+	uint64_t off, len;
+
+	while ((c = getopt(argc, argv, "P:z")) != -1) {
+		if (c == 'P')
+			pattern = (int)strtol(optarg, NULL, 0);
+		else if (c == 'z')
+			zero = true;
+		else
+			return usage();
+	}
+	if (optind != argc - 3 || !parse_size(argv[optind + 1], &off) ||
+	    !parse_size(argv[optind + 2], &len))
+		return usage();
+	struct blk_image *img = open_or_fail(argv[optind], false);
+	if (!img)
+		return 1;
+	int ret = 0;
+	if (zero) {
+		ret = img->drv->write_zeroes(img, off, len, true);
+	} else {
+		g_autofree uint8_t *buf = g_malloc(MIN(len, 1u << 20));
+		memset(buf, pattern, MIN(len, 1u << 20));
+		for (uint64_t p = 0; p < len && ret == 0; p += 1u << 20) {
+			struct iovec v = { buf, MIN(len - p, 1u << 20) };
+			ret = img->drv->pwritev(img, &v, 1, off + p);
+		}
+	}
+	if (ret == 0)
+		ret = img->drv->flush(img);
+	blk_close(img);
+	if (ret < 0) {
+		fprintf(stderr, "acrn-qcow2: write: %s\n", g_strerror(-ret));
+		return 1;
+	}
+	return 0;
+}
+
 struct bench_state {
 	unsigned *free_slots;
 	unsigned nfree;
@@ -268,18 +314,19 @@ static void bench_done(struct blk_req *r)
 static int cmd_bench(int argc, char **argv)
 {
 	bool write = false, rnd = false;
-	uint64_t bs = 4096, count = 100000, depth = 32;
+	uint64_t bs = 4096, count = 100000, depth = 32, step = 0, next = 0;
 	GError *err = NULL;
 	int c;
 
-	while ((c = getopt(argc, argv, "wrs:c:d:")) != -1) {
+	while ((c = getopt(argc, argv, "wrs:c:d:S:")) != -1) {
 		if (c == 'w')
 			write = true;
 		else if (c == 'r')
 			rnd = true;
 		else if ((c == 's' && parse_size(optarg, &bs)) ||
 		         (c == 'c' && parse_size(optarg, &count)) ||
-		         (c == 'd' && parse_size(optarg, &depth)))
+		         (c == 'd' && parse_size(optarg, &depth)) ||
+		         (c == 'S' && parse_size(optarg, &step)))
 			continue;
 		else
 			return usage();
@@ -312,18 +359,23 @@ static int cmd_bench(int argc, char **argv)
 		while (issued < count && st.nfree > 0) {
 			unsigned slot = st.free_slots[--st.nfree];
 			struct bench_req *b = &reqs[slot];
-			uint64_t blk = issued % blocks;
+			uint64_t off = (issued % blocks) * bs;
 
 			if (rnd) {
 				seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
-				blk = seed % blocks;
+				off = seed % blocks * bs;
+			} else if (step) {
+				off = next;
+				next = (next + step) % img->size;
+				if (off + bs > img->size)
+					off = 0;
 			}
 			b->iov.iov_base = bufs + slot * stride;
 			b->iov.iov_len = bs;
 			b->slot = slot;
 			b->st = &st;
 			b->req = (struct blk_req){ .op = write ? BLK_WRITE : BLK_READ,
-				                   .offset = blk * bs,
+				                   .offset = off,
 				                   .len = bs,
 				                   .iov = &b->iov,
 				                   .iovcnt = 1,
@@ -366,6 +418,8 @@ int main(int argc, char **argv)
 		return cmd_check(argc, argv);
 	if (!strcmp(cmd, "dump"))
 		return cmd_dump(argc, argv);
+	if (!strcmp(cmd, "write"))
+		return cmd_write(argc, argv);
 	if (!strcmp(cmd, "bench"))
 		return cmd_bench(argc, argv);
 	return usage();

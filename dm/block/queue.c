@@ -201,9 +201,12 @@ static void pool_run(gpointer data, gpointer user)
 
 	r->result = run_sync(q->img, r);
 	g_mutex_lock(&q->lock);
+	/* The owner drains the whole list: only the first completion needs to wake it. */
+	bool wake = g_queue_is_empty(&q->finished);
 	g_queue_push_tail(&q->finished, r);
 	g_mutex_unlock(&q->lock);
-	signal_fd(q->efd);
+	if (wake)
+		signal_fd(q->efd);
 }
 
 static unsigned pool_complete(struct blk_queue *q)
@@ -212,9 +215,9 @@ static unsigned pool_complete(struct blk_queue *q)
 	unsigned n = 0;
 	uint64_t v;
 
+	g_mutex_lock(&q->lock);
 	while (read(q->efd, &v, sizeof(v)) < 0 && errno == EINTR)
 		;
-	g_mutex_lock(&q->lock);
 	done = q->finished;
 	g_queue_init(&q->finished);
 	g_mutex_unlock(&q->lock);
