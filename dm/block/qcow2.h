@@ -83,6 +83,7 @@ struct qcow2_cached_table {
 
 struct qcow2_table_cache {
 	struct qcow2_cached_table *slots;
+	GHashTable *index; /* host offset -> slot */
 	unsigned nslots;
 	size_t bytes; /* per table */
 	uint64_t tick;

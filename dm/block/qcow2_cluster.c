@@ -41,6 +41,7 @@ struct mapping {
 int qcow2_table_cache_init(struct qcow2_table_cache *c, unsigned nslots, size_t bytes)
 {
 	c->slots = g_new0(struct qcow2_cached_table, nslots);
+	c->index = g_hash_table_new(g_int64_hash, g_int64_equal);
 	c->nslots = nslots;
 	c->bytes = bytes;
 	c->tick = 0;
@@ -52,47 +53,63 @@ void qcow2_table_cache_destroy(struct qcow2_table_cache *c)
 	for (unsigned i = 0; i < c->nslots; i++)
 		g_free(c->slots[i].data);
 	g_free(c->slots);
+	if (c->index)
+		g_hash_table_destroy(c->index);
+	c->index = NULL;
 	c->slots = NULL;
 	c->nslots = 0;
 }
 
+static void slot_forget(struct qcow2_table_cache *c, struct qcow2_cached_table *s)
+{
+	if (s->offset)
+		g_hash_table_remove(c->index, &s->offset);
+	s->offset = 0;
+}
+
 void qcow2_table_cache_drop(struct qcow2_table_cache *c, uint64_t offset)
 {
-	for (unsigned i = 0; i < c->nslots; i++)
-		if (c->slots[i].offset == offset)
-			c->slots[i].offset = 0;
+	struct qcow2_cached_table *s = c->index ? g_hash_table_lookup(c->index, &offset) : NULL;
+
+	if (s)
+		slot_forget(c, s);
 }
 
 void qcow2_table_cache_clear(struct qcow2_table_cache *c)
 {
 	for (unsigned i = 0; i < c->nslots; i++)
-		c->slots[i].offset = 0;
+		slot_forget(c, &c->slots[i]);
 }
 
 int qcow2_table_get(struct qcow2 *q, struct qcow2_table_cache *c, uint64_t offset, uint8_t **tbl,
                     bool fresh)
 {
-	struct qcow2_cached_table *victim = &c->slots[0];
+	struct qcow2_cached_table *s, *victim = &c->slots[0];
 	int ret;
 
 	if (!offset || (offset & (q->cluster_size - 1)))
 		return -EIO;
+	s = g_hash_table_lookup(c->index, &offset);
+	if (s) {
+		s->last_use = ++c->tick;
+		if (fresh)
+			memset(s->data, 0, c->bytes);
+		*tbl = s->data;
+		return 0;
+	}
+	/* Miss: the least recently used slot (a scan, cheap next to the read). */
 	for (unsigned i = 0; i < c->nslots; i++) {
-		struct qcow2_cached_table *s = &c->slots[i];
-
-		if (s->offset == offset) {
-			s->last_use = ++c->tick;
-			if (fresh)
-				memset(s->data, 0, c->bytes);
-			*tbl = s->data;
-			return 0;
+		s = &c->slots[i];
+		if (s->offset == 0) {
+			victim = s;
+			break;
 		}
-		if (s->offset == 0 || (victim->offset && s->last_use < victim->last_use))
+		if (s->last_use < victim->last_use)
 			victim = s;
 	}
+	slot_forget(c, victim);
 	if (!victim->data)
 		victim->data = g_malloc(c->bytes);
-	victim->offset = 0;
 	if (fresh) {
 		memset(victim->data, 0, c->bytes);
 	} else {
@@ -102,6 +119,7 @@ int qcow2_table_get(struct qcow2 *q, struct qcow2_table_cache *c, uint64_t offse
 	}
 	victim->offset = offset;
 	victim->last_use = ++c->tick;
+	g_hash_table_insert(c->index, &victim->offset, victim);
 	*tbl = victim->data;
 	return 0;
 }
