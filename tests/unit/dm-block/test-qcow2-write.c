@@ -18,6 +18,7 @@ struct model {
 	uint8_t *ref;
 	uint64_t size;
 	GRand *rand;
+	uint64_t cs; /* cluster size, for what discard drops; 0: 64 KiB */
 };
 
 static void model_write(struct model *m, uint64_t off, uint64_t len)
@@ -58,7 +59,7 @@ static void model_random(struct model *m, unsigned ops, uint64_t max_len, bool d
 		} else if (kind == 1 && discard_zeroes) {
 			/* Without a backing file a discarded cluster reads as zeros. */
 			g_assert_cmpint(m->img->drv->discard(m->img, off, len), ==, 0);
-			uint64_t cs = 65536, a = (off + cs - 1) / cs * cs,
+			uint64_t cs = m->cs ? m->cs : 65536, a = (off + cs - 1) / cs * cs,
 			         b = (off + len) / cs * cs;
 			if (off + len == m->size)
 				b = m->size;
@@ -109,18 +110,28 @@ static void test_fresh_ours(void)
 	finish(&m, p);
 }
 
-static void test_fresh_qemu(void)
+static void fresh_qemu(const char *name, const char *opts, uint64_t cs, guint32 seed)
 {
-	g_autofree char *p = tmp_path("qemu.qcow2");
+	g_autofree char *p = tmp_path(name);
 	uint64_t size = 16u << 20;
 
-	g_assert_cmpint(sh("qemu-img create -q -f qcow2 '%s' 16M", p), ==, 0);
-	struct model m = { .img = open_img(p, "qcow2", false),
-		           .size = size,
-		           .ref = g_malloc0(size),
-		           .rand = g_rand_new_with_seed(2) };
+	g_assert_cmpint(sh("qemu-img create -q -f qcow2 %s '%s' 16M", opts, p), ==, 0);
+	struct model m = { .img = open_img(p, "qcow2", false), .size = size,
+		           .ref = g_malloc0(size), .rand = g_rand_new_with_seed(seed), .cs = cs };
 	model_random(&m, 400, 100000, true);
 	finish(&m, p);
+}
+
+static void test_fresh_qemu(void)
+{
+	fresh_qemu("qemu.qcow2", "", 65536, 2);
+	fresh_qemu("qemu-4k.qcow2", "-o cluster_size=4096,refcount_bits=8", 4096, 12);
+}
+
+/* v2 has no zero flag: write-zeroes writes zeros, discard unmaps. */
+static void test_v2(void)
+{
+	fresh_qemu("qemu-v2.qcow2", "-o compat=0.10", 65536, 3);
 }
 
 /* Writes into qemu-io's data, its zero clusters and its compressed clusters. */
@@ -267,14 +278,54 @@ static void test_concurrent(void)
 	finish(&m, p);
 }
 
+/* blkrescan: another tool grew the image and took a snapshot while it was open. */
+static void test_refresh(void)
+{
+	g_autofree char *p = tmp_path("refresh.qcow2");
+	uint8_t buf[4096];
+
+	g_assert_cmpint(sh("qemu-img create -q -f qcow2 '%s' 1M", p), ==, 0);
+	struct blk_image *img = open_img(p, "qcow2", false);
+	memset(buf, 0x71, sizeof(buf));
+	blk_write_buf(img, 0, buf, sizeof(buf));
+	g_assert_cmpint(img->drv->flush(img), ==, 0);
+	g_assert_cmpint(sh("qemu-img resize -q '%s' 3M && qemu-img snapshot -c ext '%s'", p, p), ==, 0);
+	g_assert_cmpuint(img->size, ==, 1u << 20);
+	g_assert_cmpint(img->drv->refresh(img), ==, 0);
+	g_assert_cmpuint(img->size, ==, 3u << 20);
+	struct qcow2_snapshot_info *sn;
+	unsigned n;
+	g_assert_cmpint(qcow2_snapshot_list(img, &sn, &n), ==, 0);
+	g_assert_cmpuint(n, ==, 1);
+	g_assert_cmpstr(sn[0].name, ==, "ext");
+	g_free(sn);
+	/* The new space reads as zeros and takes writes; the old data stays. */
+	blk_read_buf(img, 2u << 20, buf, sizeof(buf));
+	g_assert_cmpuint(buf[0], ==, 0);
+	memset(buf, 0x72, sizeof(buf));
+	blk_write_buf(img, (3u << 20) - 4096, buf, sizeof(buf));
+	blk_write_buf(img, 8192, buf, sizeof(buf)); /* copies a cluster shared with "ext" */
+	blk_read_buf(img, 0, buf, sizeof(buf));
+	g_assert_cmpuint(buf[0], ==, 0x71);
+	blk_close(img);
+	g_assert_cmpint(qemu_check(p), ==, 0);
+	g_autofree char *io = sh_out("qemu-io -c 'read -P 0x72 3068k 4k' -c 'read -P 0x71 0 4k' "
+	                             "-c 'read -P 0x72 8k 4k' '%s'",
+	                             p);
+	g_assert_null(strstr(io, "Pattern verification failed"));
+	g_assert_nonnull(strstr(io, "read 4096/4096"));
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/qcow2/write/fresh-ours", test_fresh_ours);
 	g_test_add_func("/qcow2/write/fresh-qemu", test_fresh_qemu);
+	g_test_add_func("/qcow2/write/v2", test_v2);
 	g_test_add_func("/qcow2/write/over-qemu-data", test_over_qemu_data);
 	g_test_add_func("/qcow2/write/overlay-cow", test_overlay_cow);
 	g_test_add_func("/qcow2/write/refcount-growth", test_refcount_growth);
 	g_test_add_func("/qcow2/write/concurrent", test_concurrent);
+	g_test_add_func("/qcow2/write/refresh", test_refresh);
 	return g_test_run();
 }
