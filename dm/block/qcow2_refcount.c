@@ -235,6 +235,9 @@ int qcow2_refcount_update(struct qcow2 *q, uint64_t cluster, int delta)
 
 	if (q->read_only)
 		return -EROFS;
+	/* Nothing legitimate lives far past the end of the file: a reference there is corrupt. */
+	if (delta > 0 && cluster > q->file_clusters + MAX(q->rb_entries, 4096) * 2)
+		return qcow2_mark_corrupt(q, "a reference far past the end of the file");
 	ret = refblock_get(q, cluster, &rb, &rb_off);
 	if (ret < 0)
 		return ret;

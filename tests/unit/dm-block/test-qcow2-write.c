@@ -116,8 +116,11 @@ static void fresh_qemu(const char *name, const char *opts, uint64_t cs, guint32 
 	uint64_t size = 16u << 20;
 
 	g_assert_cmpint(sh("qemu-img create -q -f qcow2 %s '%s' 16M", opts, p), ==, 0);
-	struct model m = { .img = open_img(p, "qcow2", false), .size = size,
-		           .ref = g_malloc0(size), .rand = g_rand_new_with_seed(seed), .cs = cs };
+	struct model m = { .img = open_img(p, "qcow2", false),
+		           .size = size,
+		           .ref = g_malloc0(size),
+		           .rand = g_rand_new_with_seed(seed),
+		           .cs = cs };
 	model_random(&m, 400, 100000, true);
 	finish(&m, p);
 }
@@ -289,7 +292,8 @@ static void test_refresh(void)
 	memset(buf, 0x71, sizeof(buf));
 	blk_write_buf(img, 0, buf, sizeof(buf));
 	g_assert_cmpint(img->drv->flush(img), ==, 0);
-	g_assert_cmpint(sh("qemu-img resize -q '%s' 3M && qemu-img snapshot -c ext '%s'", p, p), ==, 0);
+	g_assert_cmpint(sh("qemu-img resize -q '%s' 3M && qemu-img snapshot -c ext '%s'", p, p), ==,
+	                0);
 	g_assert_cmpuint(img->size, ==, 1u << 20);
 	g_assert_cmpint(img->drv->refresh(img), ==, 0);
 	g_assert_cmpuint(img->size, ==, 3u << 20);
