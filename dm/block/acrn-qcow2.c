@@ -26,7 +26,7 @@
 
 #include <dm/block.h>
 
-#include "qcow2_api.h"
+#include "qcow2.h"
 
 static int usage(void)
 {
@@ -134,9 +134,18 @@ static int cmd_info(int argc, char **argv)
 		return 1;
 	printf("format: %s\nvirtual size: %" PRIu64 "\n", img->drv->name, img->size);
 	if (blk_is_qcow2(img)) {
+		struct qcow2 *q = img->priv;
 		struct qcow2_snapshot_info *sn;
 		unsigned n;
 
+		printf("version: %u\ncluster size: %" PRIu64 "\nrefcount bits: %u\n", q->version,
+		       q->cluster_size, 1u << q->refcount_order);
+		if (q->backing_file)
+			printf("backing file: %s\nbacking format: %s\n", q->backing_file,
+			       q->backing_format ? q->backing_format : "(probed)");
+		printf("dirty: %s\ncorrupt: %s\n",
+		       q->incompat & QCOW2_INCOMPAT_DIRTY ? "yes" : "no",
+		       q->incompat & QCOW2_INCOMPAT_CORRUPT ? "yes" : "no");
 		qcow2_snapshot_list(img, &sn, &n);
 		printf("snapshots: %u\n", n);
 		g_free(sn);

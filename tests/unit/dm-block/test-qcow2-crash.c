@@ -104,6 +104,9 @@ static void test_sigkill(void)
 
 		/* Which writes may each block show? The newest flushed one or any later one. */
 		struct blk_image *img = open_img(p, "qcow2", true);
+		struct qcow2_check_result res;
+		g_assert_cmpint(qcow2_check(img, &res, &err), ==, 0);
+		g_assert_cmpuint(res.corruptions, ==, 0); /* our check agrees */
 		g_autofree uint8_t *all = blk_read_all(img);
 		blk_close(img);
 		uint32_t last = next;
