@@ -170,6 +170,73 @@ static void test_qcow2_pool(void)
 	g_assert_cmpint(qemu_check(p), ==, 0);
 }
 
+struct mq_thread {
+	struct blk_image *img;
+	unsigned id;
+	uint8_t *ref;
+};
+
+/* One queue per thread on one qcow2 image, as virtio-blk's per-vCPU queues use it. */
+static gpointer mq_run(gpointer data)
+{
+	struct mq_thread *t = data;
+	g_autoptr(GError) err = NULL;
+	struct blk_queue *q = blk_queue_new(t->img, 8, &err);
+	GRand *rand = g_rand_new_with_seed(50 + t->id);
+	struct req rq[16];
+	int pending = 0;
+
+	g_assert_no_error(err);
+	for (int round = 0; round < 20; round++) {
+		for (int i = 0; i < 16; i++) {
+			/* Interleaved 4 KiB blocks: the queues share clusters and L2 tables. */
+			uint64_t blk =
+			        (uint64_t)g_rand_int_range(rand, 0, SIZE / 4096 / 2) * 2 + t->id;
+			rq[i] = (struct req){ .buf = g_malloc(4096), .pending = &pending };
+			fill_random(rand, rq[i].buf, 4096);
+			memcpy(t->ref + blk * 4096, rq[i].buf, 4096);
+			rq[i].iov[0] = (struct iovec){ rq[i].buf, 4096 };
+			rq[i].r = (struct blk_req){ .op = BLK_WRITE,
+				                    .offset = blk * 4096,
+				                    .len = 4096,
+				                    .iov = rq[i].iov,
+				                    .iovcnt = 1,
+				                    .done = done };
+			pending++;
+			blk_queue_submit(q, &rq[i].r);
+		}
+		blk_queue_kick(q);
+		drain(q, &pending);
+		for (int i = 0; i < 16; i++) {
+			g_assert_cmpint(rq[i].r.result, ==, 0);
+			g_free(rq[i].buf);
+		}
+	}
+	blk_queue_free(q);
+	g_rand_free(rand);
+	return NULL;
+}
+
+static void test_qcow2_two_queues(void)
+{
+	g_autofree char *p = tmp_path("mq.qcow2");
+	g_autofree char *ref = tmp_path("mq.ref");
+	g_autofree uint8_t *model = g_malloc0(SIZE);
+
+	g_assert_cmpint(sh("qemu-img create -q -f qcow2 '%s' %u", p, SIZE), ==, 0);
+	struct blk_image *img = open_img(p, "qcow2", false);
+	struct mq_thread t[2] = { { img, 0, model }, { img, 1, model } };
+	GThread *th[2];
+	for (int i = 0; i < 2; i++)
+		th[i] = g_thread_new("queue", mq_run, &t[i]);
+	for (int i = 0; i < 2; i++)
+		g_thread_join(th[i]);
+	blk_close(img);
+	write_file(ref, model, SIZE);
+	g_assert_cmpint(qemu_check(p), ==, 0);
+	g_assert_cmpint(sh("qemu-img compare -f raw -F qcow2 '%s' '%s'", ref, p), ==, 0);
+}
+
 static void test_format_choice(void)
 {
 	g_autofree char *raw = tmp_path("f.raw");
@@ -203,6 +270,7 @@ int main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/blk/queue/raw-io_uring", test_raw_uring);
 	g_test_add_func("/blk/queue/qcow2-thread-pool", test_qcow2_pool);
+	g_test_add_func("/blk/queue/qcow2-two-queues", test_qcow2_two_queues);
 	g_test_add_func("/blk/open/format-choice", test_format_choice);
 	return g_test_run();
 }
