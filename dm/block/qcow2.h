@@ -188,6 +188,8 @@ int qcow2_discard(struct qcow2 *q, uint64_t offset, uint64_t len, bool zero, boo
 int qcow2_update_copied(struct qcow2 *q);
 /* Add @delta to the refcount of every L2 table and cluster reachable from @l1. */
 int qcow2_tree_refcount(struct qcow2 *q, const uint64_t *l1, uint32_t l1_size, int delta);
+/* -ERANGE if some refcount in the tree is already at its maximum (1-bit refcounts...). */
+int qcow2_tree_check_room(struct qcow2 *q, const uint64_t *l1, uint32_t l1_size);
 /* Bytes of a compressed cluster descriptor: host offset and length. */
 void qcow2_compressed_extent(const struct qcow2 *q, uint64_t entry, uint64_t *host, uint64_t *len);
 

@@ -606,7 +606,9 @@ int qcow2_discard(struct qcow2 *q, uint64_t offset, uint64_t len, bool zero, boo
 
 /* ---- whole-tree walks (snapshots, check) ---- */
 
-int qcow2_tree_refcount(struct qcow2 *q, const uint64_t *l1, uint32_t l1_size, int delta)
+/* Call @fn(q, cluster, arg) for every L2 table and data cluster reachable from @l1. */
+static int tree_walk(struct qcow2 *q, const uint64_t *l1, uint32_t l1_size,
+                     int (*fn)(struct qcow2 *q, uint64_t cluster, int arg), int arg)
 {
 	uint64_t cs = q->cluster_size;
 	g_autofree uint8_t *l2 = g_malloc(cs);
@@ -628,7 +630,7 @@ int qcow2_tree_refcount(struct qcow2 *q, const uint64_t *l1, uint32_t l1_size, i
 			if (e & QCOW2_OFLAG_COMPRESS) {
 				qcow2_compressed_extent(q, e, &host, &len);
 				for (uint64_t c = host / cs; c <= (host + len - 1) / cs; c++) {
-					ret = qcow2_refcount_update(q, c, delta);
+					ret = fn(q, c, arg);
 					if (ret < 0)
 						return ret;
 				}
@@ -637,15 +639,36 @@ int qcow2_tree_refcount(struct qcow2 *q, const uint64_t *l1, uint32_t l1_size, i
 			host = e & QCOW2_L2_OFFSET_MASK;
 			if (!host)
 				continue;
-			ret = qcow2_refcount_update(q, host / cs, delta);
+			ret = fn(q, host / cs, arg);
 			if (ret < 0)
 				return ret;
 		}
-		ret = qcow2_refcount_update(q, l2_off / cs, delta);
+		ret = fn(q, l2_off / cs, arg);
 		if (ret < 0)
 			return ret;
 	}
 	return 0;
+}
+
+int qcow2_tree_refcount(struct qcow2 *q, const uint64_t *l1, uint32_t l1_size, int delta)
+{
+	return tree_walk(q, l1, l1_size, qcow2_refcount_update, delta);
+}
+
+static int has_room(struct qcow2 *q, uint64_t cluster, int arg)
+{
+	uint64_t rc;
+	int ret = qcow2_refcount_get(q, cluster, &rc);
+
+	(void)arg;
+	if (ret == 0 && rc >= q->refcount_max)
+		return -ERANGE;
+	return ret;
+}
+
+int qcow2_tree_check_room(struct qcow2 *q, const uint64_t *l1, uint32_t l1_size)
+{
+	return tree_walk(q, l1, l1_size, has_room, 0);
 }
 
 int qcow2_update_copied(struct qcow2 *q)

@@ -254,8 +254,9 @@ int qcow2_refcount_update(struct qcow2 *q, uint64_t cluster, int delta)
 			        q, "a new refcount block took the allocated cluster");
 	}
 	uint64_t v = rb_get(q, rb, idx);
-	if ((delta < 0 && v < (uint64_t)-delta) ||
-	    (delta > 0 && q->refcount_max - v < (uint64_t)delta)) {
+	if (delta > 0 && q->refcount_max - v < (uint64_t)delta)
+		return -ERANGE; /* too many references for the refcount width: not corruption */
+	if (delta < 0 && v < (uint64_t)-delta) {
 		g_autofree char *why = g_strdup_printf("refcount of cluster %" PRIu64 " is %" PRIu64
 		                                       ", cannot add %d",
 		                                       cluster, v, delta);

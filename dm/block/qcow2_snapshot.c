@@ -163,7 +163,15 @@ static int snapshot_create_locked(struct qcow2 *q, const char *name, GError **er
 		            "snapshot name must be 1-255 bytes");
 		return -EINVAL;
 	}
-	ret = qcow2_pool_release(q);
+	ret = qcow2_tree_check_room(q, q->l1, q->l1_size);
+	if (ret == -ERANGE) {
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOSPC,
+		            "%s: a refcount would overflow its %u bits; no more snapshots", q->path,
+		            1u << q->refcount_order);
+		return ret;
+	}
+	if (ret == 0)
+		ret = qcow2_pool_release(q);
 	if (ret == 0)
 		ret = write_l1_copy(q, q->l1, q->l1_size, &l1_off);
 	if (ret == 0)
@@ -254,7 +262,15 @@ static int snapshot_apply_locked(struct qcow2 *q, const char *name, GError **err
 	for (uint32_t i = 0; i < q->l1_size; i++)
 		qcow2_put_be64(buf + 8 * i, nl1[i]);
 
-	ret = qcow2_pool_release(q);
+	ret = qcow2_tree_check_room(q, nl1, q->l1_size);
+	if (ret == -ERANGE) {
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOSPC,
+		            "%s: a refcount would overflow its %u bits", q->path,
+		            1u << q->refcount_order);
+		return ret;
+	}
+	if (ret == 0)
+		ret = qcow2_pool_release(q);
 	if (ret == 0)
 		ret = qcow2_tree_refcount(q, nl1, q->l1_size, +1);
 	if (ret == 0)

@@ -157,10 +157,30 @@ static void test_qemu_to_ours(void)
 	assert_qemu_reads(p, q1);
 }
 
+/* 1-bit refcounts cannot count a second reference: refused, image untouched. */
+static void test_refcount_overflow(void)
+{
+	g_autofree char *p = tmp_path("rc1.qcow2");
+	g_autoptr(GError) err = NULL;
+
+	g_assert_cmpint(sh("qemu-img create -q -f qcow2 -o refcount_bits=1 '%s' 1M && "
+	                   "qemu-io -c 'write -P 0x51 0 64k' '%s' >/dev/null",
+	                   p, p),
+	                ==, 0);
+	struct blk_image *img = open_img(p, "qcow2", false);
+	g_assert_cmpint(qcow2_snapshot_create(img, "x", &err), ==, -ERANGE);
+	g_assert_nonnull(strstr(err->message, "overflow"));
+	blk_close(img);
+	g_assert_cmpint(qemu_check(p), ==, 0);
+	g_autofree char *info = sh_out("qemu-img info '%s'", p);
+	g_assert_nonnull(strstr(info, "corrupt: false"));
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/qcow2/snapshot/ours-to-qemu", test_ours_to_qemu);
 	g_test_add_func("/qcow2/snapshot/qemu-to-ours", test_qemu_to_ours);
+	g_test_add_func("/qcow2/snapshot/refcount-overflow", test_refcount_overflow);
 	return g_test_run();
 }
