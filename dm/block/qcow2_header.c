@@ -73,7 +73,28 @@ bad(GError **error, const char *path, const char *fmt, ...)
 	return -EINVAL;
 }
 
-static int parse_extensions(struct qcow2 *q, const uint8_t *hdr, uint64_t end, GError **error)
+/* Names the feature table gives to incompatible bits we do not know, for the error. */
+static void unknown_feature_names(struct qcow2 *q, const uint8_t *t, uint32_t len, GString *out)
+{
+	const uint64_t known = QCOW2_INCOMPAT_DIRTY | QCOW2_INCOMPAT_CORRUPT |
+	                       QCOW2_INCOMPAT_DATA_FILE | QCOW2_INCOMPAT_COMPRESS |
+	                       QCOW2_INCOMPAT_EXT_L2;
+
+	for (uint32_t off = 0; off + 48 <= len; off += 48) {
+		uint8_t type = t[off], bit = t[off + 1];
+
+		if (type != 0 || bit >= 64 || !(q->incompat & ~known & (1ull << bit)))
+			continue;
+		g_autofree char *name = g_strndup((const char *)t + off + 2, 46);
+		for (char *c = name; *c; c++)
+			if (!g_ascii_isprint(*c))
+				*c = '?';
+		g_string_append_printf(out, "%s%s", out->len ? ", " : "", name);
+	}
+}
+
+static int parse_extensions(struct qcow2 *q, const uint8_t *hdr, uint64_t end, GString *names,
+                            GError **error)
 {
 	uint64_t off = q->header_length;
 
@@ -95,13 +116,15 @@ static int parse_extensions(struct qcow2 *q, const uint8_t *hdr, uint64_t end, G
 			g_free(q->backing_format);
 			q->backing_format = g_strndup((const char *)hdr + off, len);
 		}
-		/* Other extensions (feature names, bitmaps...) stay untouched in the file. */
+		if (type == QCOW2_EXT_FEATURE_NAME)
+			unknown_feature_names(q, hdr + off, len, names);
+		/* Other extensions (bitmaps...) stay untouched in the file. */
 		off += ((uint64_t)len + 7) & ~7ull;
 	}
 	return 0;
 }
 
-static int check_features(struct qcow2 *q, GError **error)
+static int check_features(struct qcow2 *q, const char *names, GError **error)
 {
 	const uint64_t known = QCOW2_INCOMPAT_DIRTY | QCOW2_INCOMPAT_CORRUPT;
 	const char *what = NULL;
@@ -119,8 +142,9 @@ static int check_features(struct qcow2 *q, GError **error)
 	}
 	if (q->incompat & ~known) {
 		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-		            "%s: qcow2 image has unknown incompatible features 0x%" PRIx64, q->path,
-		            q->incompat & ~known);
+		            "%s: qcow2 image has unknown incompatible features 0x%" PRIx64 "%s%s%s",
+		            q->path, q->incompat & ~known, *names ? " (" : "", names,
+		            *names ? ")" : "");
 		return -ENOTSUP;
 	}
 	if (!q->read_only && (q->incompat & QCOW2_INCOMPAT_CORRUPT)) {
@@ -207,7 +231,22 @@ int qcow2_header_load(struct qcow2 *q, GError **error)
 			return bad(error, q->path, "refcount_order %" PRIu64 " (0..6)",
 			           (uint64_t)q->refcount_order);
 	}
-	ret = check_features(q, error);
+	/* Header extensions and the backing file name live in cluster 0. */
+	uint64_t hdr_len = MIN(q->cluster_size, (uint64_t)st.st_size);
+	g_autofree uint8_t *hdr = g_malloc0(q->cluster_size);
+	ret = qcow2_pread_full(q->fd, hdr, hdr_len, 0);
+	if (ret < 0)
+		return bad(error, q->path, "cluster 0 unreadable (%" PRIu64 ")", (uint64_t)-ret);
+	uint64_t bf_off = qcow2_be64(hdr + 8);
+	uint32_t bf_len = qcow2_be32(hdr + 16);
+	uint64_t ext_end = bf_off ? MIN(bf_off, hdr_len) : hdr_len;
+	g_autoptr(GString) names = g_string_new(NULL);
+	if (q->version == 3) {
+		ret = parse_extensions(q, hdr, ext_end, names, error);
+		if (ret < 0)
+			return ret;
+	}
+	ret = check_features(q, names->str, error);
 	if (ret < 0)
 		return ret;
 
@@ -255,20 +294,6 @@ int qcow2_header_load(struct qcow2 *q, GError **error)
 		           "L1 or refcount table past the end of the file (%" PRIu64 " bytes)",
 		           (uint64_t)st.st_size);
 
-	/* Header extensions and the backing file name live in cluster 0. */
-	uint64_t hdr_len = MIN(cs, (uint64_t)st.st_size);
-	g_autofree uint8_t *hdr = g_malloc0(cs);
-	ret = qcow2_pread_full(q->fd, hdr, hdr_len, 0);
-	if (ret < 0)
-		return bad(error, q->path, "cluster 0 unreadable (%" PRIu64 ")", (uint64_t)-ret);
-	uint64_t bf_off = qcow2_be64(hdr + 8);
-	uint32_t bf_len = qcow2_be32(hdr + 16);
-	uint64_t ext_end = bf_off ? MIN(bf_off, hdr_len) : hdr_len;
-	if (q->version == 3) {
-		ret = parse_extensions(q, hdr, ext_end, error);
-		if (ret < 0)
-			return ret;
-	}
 	if (bf_off) {
 		if (bf_len == 0 || bf_len > 1023 || bf_off < q->header_length ||
 		    bf_off + bf_len > hdr_len)

@@ -85,6 +85,14 @@ static void test_header_fields(void)
 	FRESH();
 	qcow2_put_be64(b + 72, 1ull << 20);
 	expect_error("unknown-incompat", b, len, "unknown incompatible features 0x100000");
+	/* With a feature name table entry, the error names the feature. */
+	qcow2_put_be32(b + 112, QCOW2_EXT_FEATURE_NAME);
+	qcow2_put_be32(b + 116, 48);
+	memset(b + 120, 0, 56);
+	b[120] = 0;  /* incompatible */
+	b[121] = 20; /* bit */
+	memcpy(b + 122, "time travel", 11);
+	expect_error("unknown-incompat-named", b, len, "0x100000 (time travel)");
 	FRESH();
 	qcow2_put_be64(b + 72, QCOW2_INCOMPAT_EXT_L2);
 	expect_error("ext-l2", b, len, "extended L2");
