@@ -131,6 +131,18 @@ static bool uring_prep(struct blk_queue *q, struct blk_req *r)
 	return true;
 }
 
+/* Move waiting requests into the ring while there is room; true if any moved. */
+static bool uring_refill(struct blk_queue *q)
+{
+	bool any = false;
+
+	while (!g_queue_is_empty(&q->waiting) && uring_prep(q, g_queue_peek_head(&q->waiting))) {
+		g_queue_pop_head(&q->waiting);
+		any = true;
+	}
+	return any;
+}
+
 /* A short transfer or an unsupported fallocate finishes synchronously. */
 static int uring_result(struct blk_queue *q, struct blk_req *r, int res)
 {
@@ -181,13 +193,7 @@ static unsigned uring_complete(struct blk_queue *q)
 		r->done(r);
 		n++;
 	}
-	/* Room again: move waiting requests into the ring. */
-	bool any = false;
-	while (!g_queue_is_empty(&q->waiting) && uring_prep(q, g_queue_peek_head(&q->waiting))) {
-		g_queue_pop_head(&q->waiting);
-		any = true;
-	}
-	if (any)
+	if (uring_refill(q))
 		io_uring_submit(&q->ring);
 	return n;
 }
@@ -304,6 +310,7 @@ void blk_queue_submit(struct blk_queue *q, struct blk_req *req)
 void blk_queue_kick(struct blk_queue *q)
 {
 	if (q->uring) {
+		uring_refill(q);
 		io_uring_submit(&q->ring);
 		return;
 	}
