@@ -20,6 +20,8 @@ ACRN_DEPS=(
 	libjson-glib-dev # acrn-dm's monitor protocol
 	liburing-dev     # acrn-dm's block I/O
 	qemu-utils       # qemu-img/qemu-io: the QCOW2 engine is tested against them
+	zlib1g-dev       # compressed QCOW2 clusters
+	python3-libqcow  # libqcow, an independent QCOW2 reader in the block tests
 	e2fsprogs        # mkfs.ext4 for guest disk images
 	clang            # libFuzzer targets
 	libclang-rt-14-dev

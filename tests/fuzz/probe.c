@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Configure-time check that clang links -fsanitize=fuzzer (tests/fuzz/monitor/meson.build). */
+/* Configure-time probe: does clang link libFuzzer with ASan here? */
 #include <stddef.h>
 #include <stdint.h>
 
