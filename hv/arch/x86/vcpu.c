@@ -4,9 +4,11 @@
  * interrupt injection before each entry, extended FPU state switching, and
  * the arch hooks core calls.
  */
+#include <acrn/vm.h>
 #include <arch/cpu.h>
 #include <arch/x86_vcpu.h>
 #include <hv/errno.h>
+#include <hv/ioreq.h>
 #include <hv/lib.h>
 #include <hv/log.h>
 #include <hv/mm.h>
@@ -184,12 +186,56 @@ static void deliver_ipi(struct vcpu *src, const struct vlapic_ipi *ipi)
 
 int vcpu_arch_init(struct vcpu *v)
 {
+	/* Per VM slot and vCPU: a post-launched slot created again reuses its page. */
+	static uint8_t *xsave_pages[MAX_VMS][SCENARIO_MAX_VCPUS];
+	uint8_t **xs = &xsave_pages[v->vm->id][v->id];
+
 	v->arch.lapic_lock = (struct spinlock)SPINLOCK_INIT;
 	timer_init(&v->arch.lapic_timer, lapic_timer_fired);
-	v->arch.xsave_area = page_alloc_zeroed();
+	if (!*xs)
+		*xs = page_alloc_zeroed();
+	v->arch.xsave_area = *xs;
 	if (!v->arch.xsave_area)
 		return -ENOMEM;
 	return x86_vendor->vcpu_init(v);
+}
+
+/*
+ * What acrn-dm sets for a bzImage (32-bit flat protected mode, cr0 0x31,
+ * cs 0x10, rsi = zero page) or firmware (real mode at cs:ip). Paging and
+ * long mode at entry are refused: our backends start vCPUs in those two
+ * modes only.
+ */
+int vcpu_arch_set_regs(struct vcpu *v, const struct acrn_regs *r)
+{
+	struct x86_entry_state e = { .rip = r->rip, .all_gprs = true, .rflags = r->rflags };
+	const uint64_t cr0_ok = CR0_PE | BIT(1) /* MP */ | CR0_ET | CR0_NE;
+
+	if ((r->cr0 & ~cr0_ok) || r->ia32_efer || r->cr4 || (r->rflags & ~0x3F7FD7ULL))
+		return -EINVAL;
+	if (r->cr0 & CR0_PE) {
+		/* Flat segments from the GDT the device model wrote: selectors must be sane. */
+		if (!r->cs_sel || (r->cs_sel & 7) || !r->ds_sel || (r->ds_sel & 7) ||
+		    r->rip > 0xFFFFFFFFULL || r->gdt.limit < r->cs_sel + 7 ||
+		    r->gdt.limit < r->ds_sel + 7)
+			return -EINVAL;
+		e.protected_mode = true;
+		e.cs_selector = r->cs_sel;
+		e.ds_selector = r->ds_sel;
+		e.gdt_base = r->gdt.base;
+		e.gdt_limit = r->gdt.limit;
+	} else {
+		if (r->rip > 0xFFFF || r->cs_base > 0xFFFFFFFFULL)
+			return -EINVAL;
+		e.cs_selector = r->cs_sel;
+		e.cs_base = r->cs_base;
+	}
+	memcpy(e.gpr, &r->gprs, sizeof(e.gpr));
+	e.rsi = r->gprs.rsi;
+	e.rbx = r->gprs.rbx;
+	if (v->id == 0)
+		v->arch.entry = e;
+	return 0;
 }
 
 void vcpu_arch_reset(struct vcpu *v)
@@ -206,6 +252,10 @@ void vcpu_arch_reset(struct vcpu *v)
 	if (v->id == 0) {
 		v->arch.wait_for_sipi = false;
 		x86_vendor->vcpu_reset(v, &v->arch.entry);
+		if (v->arch.entry.all_gprs) {
+			memcpy(v->arch.regs.gpr, v->arch.entry.gpr, sizeof(v->arch.entry.gpr));
+			v->arch.regs.rflags = v->arch.entry.rflags | BIT(1);
+		}
 	} else {
 		/* APs sit in wait-for-SIPI, as after a hardware reset. */
 		v->arch.wait_for_sipi = true;
@@ -311,10 +361,31 @@ __hot static void switch_fpu(struct vcpu *v)
 	p->arch.fpu_owner = v;
 }
 
+/* The answer to v's ioreq came: finish the instruction here, on v's pCPU. */
+static bool ioreq_pending(struct vcpu *v)
+{
+	uint64_t value;
+
+	if (!ioreq_ready(v)) {
+		cpu_relax(); /* polling mode; a sleeping vCPU does not get here */
+		return true;
+	}
+	if (!ioreq_finish(v, &value))
+		x86_ioreq_complete(v, value);
+	/* Finishing may need another round trip (read-modify-write, REP). */
+	return v->ioreq.pending || v->state != VCPU_RUNNING;
+}
+
 __hot void vcpu_arch_run_once(struct vcpu *v)
 {
 	struct x86_exit exit;
 
+	if (unlikely(v->ioreq.pending) && ioreq_pending(v))
+		return;
+	if (v->requests & VCPU_REQ_FLUSH) {
+		__atomic_and_fetch(&v->requests, ~VCPU_REQ_FLUSH, __ATOMIC_SEQ_CST);
+		x86_vendor->flush_stage2(v);
+	}
 	if (v->requests & VCPU_REQ_EVENT)
 		__atomic_and_fetch(&v->requests, ~VCPU_REQ_EVENT, __ATOMIC_SEQ_CST);
 	switch_fpu(v);

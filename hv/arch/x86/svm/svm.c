@@ -181,14 +181,12 @@ static int svm_pcpu_enable(struct pcpu *p)
 
 static int svm_vcpu_init(struct vcpu *v)
 {
+	/* Per VM slot and vCPU: a post-launched VM created again reuses its VMCB. */
 	static struct svm_vcpu pool[MAX_VMS * SCENARIO_MAX_VCPUS];
-	static unsigned used;
-	struct svm_vcpu *s;
+	struct svm_vcpu *s = &pool[v->vm->id * SCENARIO_MAX_VCPUS + v->id];
 
-	if (used == ARRAY_SIZE(pool))
-		return -ENOMEM;
-	s = &pool[used++];
-	s->vmcb_pa = page_pool_alloc(&hv_pages, 1, 1);
+	if (!s->vmcb_pa)
+		s->vmcb_pa = page_pool_alloc(&hv_pages, 1, 1);
 	if (!s->vmcb_pa)
 		return -ENOMEM;
 	s->vmcb = hpa_to_ptr(s->vmcb_pa);
@@ -430,6 +428,12 @@ __hot static void svm_request_irq_window(struct vcpu *v, bool on)
 	}
 }
 
+/* Flush this VM's ASID at the next VMRUN. */
+static void svm_flush_stage2(struct vcpu *v)
+{
+	VMCB(v, uint8_t, VMCB_TLB_CTL) = 1;
+}
+
 const struct x86_vendor_ops svm_ops = {
 	.name = "SVM",
 	.stage2_fmt = &x86_npt_fmt,
@@ -448,4 +452,5 @@ const struct x86_vendor_ops svm_ops = {
 	.inject_exception = svm_inject_exception,
 	.event_pending = svm_event_pending,
 	.request_irq_window = svm_request_irq_window,
+	.flush_stage2 = svm_flush_stage2,
 };

@@ -338,13 +338,16 @@ static int vmx_pcpu_enable(struct pcpu *p)
 
 static int vmx_vcpu_init(struct vcpu *v)
 {
+	/* Per VM slot and vCPU: a post-launched VM created again reuses its VMCS. */
 	static struct vmx_vcpu pool[MAX_VMS * SCENARIO_MAX_VCPUS];
-	static unsigned used;
-	struct vmx_vcpu *s;
+	struct vmx_vcpu *s = &pool[v->vm->id * SCENARIO_MAX_VCPUS + v->id];
 
-	if (used == ARRAY_SIZE(pool))
-		return -ENOMEM;
-	s = &pool[used++];
+	if (s->vmcs_pa) {
+		/* vmcs_setup does VMCLEAR and a full setup on the next run. */
+		s->need_setup = true;
+		v->arch.vendor = s;
+		return 0;
+	}
 	s->vmcs_pa = page_pool_alloc(&hv_pages, 1, 1);
 	s->msrs_pa = page_pool_alloc(&hv_pages, 1, 1);
 	if (!s->vmcs_pa || !s->msrs_pa)
@@ -759,6 +762,13 @@ __hot static void vmx_request_irq_window(struct vcpu *v, bool on)
 	((struct vmx_vcpu *)v->arch.vendor)->want_window = on;
 }
 
+/* On v's pCPU, before entry: drop guest-physical and combined translations of this VM. */
+static void vmx_flush_stage2(struct vcpu *v)
+{
+	invept_ctx(v->vm->stage2.root | (3 << 3) | 6);
+	invvpid_ctx((uint16_t)(1 + v->vm->id));
+}
+
 const struct x86_vendor_ops vmx_ops = {
 	.name = "VMX",
 	.stage2_fmt = &x86_ept_fmt,
@@ -777,4 +787,5 @@ const struct x86_vendor_ops vmx_ops = {
 	.inject_exception = vmx_inject_exception,
 	.event_pending = vmx_event_pending,
 	.request_irq_window = vmx_request_irq_window,
+	.flush_stage2 = vmx_flush_stage2,
 };
