@@ -94,13 +94,15 @@ int vm_ram_add(struct vm *vm, uint64_t gpa, paddr_t hpa, uint64_t size, unsigned
 	if (!size || (gpa | hpa | size) & (PAGE_SIZE - 1) || gpa + size < gpa || hpa + size < hpa)
 		return -EINVAL;
 	spin_lock(&vm->mem_lock);
-	err = vm->nr_ram == VM_MAX_RAM_REGIONS ? -ENOSPC : 0;
-	if (!err && size > vm->cfg->memory_size - vm->ram_total)
-		err = -ENOMEM;
+	err = 0;
 	for (unsigned i = 0; !err && i < vm->nr_ram; i++) {
 		if (overlaps(gpa, size, vm->ram[i].gpa, vm->ram[i].size))
 			err = -EEXIST;
 	}
+	if (!err && size > vm->cfg->memory_size - vm->ram_total)
+		err = -ENOMEM;
+	if (!err && vm->nr_ram == VM_MAX_RAM_REGIONS)
+		err = -ENOSPC;
 	if (!err)
 		err = pgtable_map(&vm->stage2, gpa, hpa, size, prot | PGT_USER);
 	if (!err) {
