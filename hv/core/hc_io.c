@@ -111,11 +111,14 @@ int64_t hc_setup_sbuf(struct vm *service, struct vm *vm, uint64_t gpa)
 
 	if (hc_copy_from_gpa(service, &p, gpa, sizeof(p)))
 		return -EINVAL;
-	/* Per-VM rings only; VM_EVENT is not produced yet (the VM's state tells instead). */
-	if (p.sbuf_id != ACRN_ASYNCIO)
-		return p.sbuf_id == ACRN_VM_EVENT ? -ENOSYS : -EINVAL;
+	/* Per-VM rings only: the per-pCPU ones (trace, log, profiling) are not provided. */
+	if (p.sbuf_id != ACRN_ASYNCIO && p.sbuf_id != ACRN_VM_EVENT)
+		return -EINVAL;
 	hc_lock();
-	err = ioreq_sbuf_setup(vm, &vm->asyncio_sbuf, p.gpa, ASYNCIO_ELEMENT_SIZE);
+	if (p.sbuf_id == ACRN_ASYNCIO)
+		err = ioreq_sbuf_setup(vm, &vm->asyncio_sbuf, p.gpa, ASYNCIO_ELEMENT_SIZE);
+	else
+		err = ioreq_sbuf_setup(vm, &vm->event_sbuf, p.gpa, sizeof(struct vm_event));
 	hc_unlock();
 	return err;
 }

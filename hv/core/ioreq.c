@@ -212,17 +212,16 @@ int ioreq_sbuf_setup(struct vm *vm, struct vm_sbuf *sb, uint64_t gpa, uint32_t e
 		return -EINVAL;
 	spin_lock(&vm->asyncio_lock);
 	*sb = (struct vm_sbuf){ .hdr = p, .ele_size = ele_size, .size = hdr.size };
-	vm->asyncio_tail = 0;
 	__atomic_store_n(&p->tail, 0, __ATOMIC_RELEASE);
 	spin_unlock(&vm->asyncio_lock);
 	return 0;
 }
 
 /* Push one element; -ENOSPC when full, -EINVAL when the consumer index is garbage. */
-static int sbuf_put(struct vm *vm, struct vm_sbuf *sb, const void *elem)
+static int sbuf_put(struct vm_sbuf *sb, const void *elem)
 {
 	uint32_t head = __atomic_load_n(&sb->hdr->head, __ATOMIC_ACQUIRE);
-	uint32_t tail = vm->asyncio_tail;
+	uint32_t tail = sb->tail;
 	uint32_t next = tail + sb->ele_size == sb->size ? 0 : tail + sb->ele_size;
 
 	if (head >= sb->size || head % sb->ele_size)
@@ -230,7 +229,7 @@ static int sbuf_put(struct vm *vm, struct vm_sbuf *sb, const void *elem)
 	if (next == head)
 		return -ENOSPC;
 	memcpy((uint8_t *)sb->hdr + ACRN_SBUF_HEAD_SIZE + tail, elem, sb->ele_size);
-	vm->asyncio_tail = next;
+	sb->tail = next;
 	__atomic_store_n(&sb->hdr->tail, next, __ATOMIC_RELEASE);
 	return 0;
 }
@@ -249,12 +248,26 @@ int ioreq_asyncio_post(struct vcpu *v, uint32_t type, uint64_t addr, uint64_t va
 		if (!a->used || a->type != type || a->addr != addr ||
 		    (a->match_data && a->data != value))
 			continue;
-		err = vm->asyncio_sbuf.hdr ? sbuf_put(vm, &vm->asyncio_sbuf, &a->fd) : -ENOENT;
+		err = sbuf_put(&vm->asyncio_sbuf, &a->fd);
 		break;
 	}
 	spin_unlock(&vm->asyncio_lock);
 	/* A full ring also calls: the Service VM must drain it for the retry to succeed. */
 	if (err == 0 || err == -ENOSPC)
 		upcall(vm);
+	return err;
+}
+
+int ioreq_vm_event(struct vm *vm, uint32_t type)
+{
+	struct vm_event ev = { .type = type };
+	int err = -ENOENT;
+
+	spin_lock(&vm->asyncio_lock);
+	if (vm->event_sbuf.hdr)
+		err = sbuf_put(&vm->event_sbuf, &ev);
+	spin_unlock(&vm->asyncio_lock);
+	/* Even without a ring the Service VM hears that something happened. */
+	upcall(vm);
 	return err;
 }

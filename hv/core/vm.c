@@ -270,6 +270,7 @@ int vm_start(struct vm *vm)
 		vcpu_arch_reset(&vm->vcpus[i]);
 	}
 	vm->vcpus_online = 1;
+	vm->triple_faulted = false;
 	vm->state = VM_RUNNING;
 	vcpu_set_state(&vm->vcpus[0], VCPU_RUNNING);
 	return 0;
@@ -404,7 +405,11 @@ void vm_vcpu_stopped(struct vcpu *v)
 	}
 	vm->state = VM_POWERED_OFF;
 	/* Its device model must learn that the guest is gone (it then destroys the VM). */
-	if (vm->cfg->load_order == LOAD_POST_LAUNCHED && vm->service && vm->service->upcall)
-		vm->service->upcall(vm->service);
+	if (vm->cfg->load_order == LOAD_POST_LAUNCHED) {
+		if (vm->triple_faulted)
+			ioreq_vm_event(vm, ACRN_VM_EVENT_TRIPLE_FAULT);
+		else if (vm->service && vm->service->upcall)
+			vm->service->upcall(vm->service);
+	}
 	board_check_idle();
 }

@@ -502,6 +502,7 @@ __hot void x86_handle_exit(struct vcpu *v, struct x86_exit *x)
 	case X86_EXIT_TRIPLE_FAULT:
 		pr_warn("vm %s vcpu %u: triple fault at rip 0x%lx\n", vm_name(v->vm), v->id,
 		        v->arch.regs.rip);
+		v->vm->triple_faulted = true;
 		if (v->vm->cfg->on_triple_fault == TRIPLE_FAULT_RESET)
 			vm_reset(v->vm, "triple fault");
 		else

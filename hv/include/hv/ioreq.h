@@ -45,5 +45,11 @@ int ioreq_sbuf_setup(struct vm *vm, struct vm_sbuf *sb, uint64_t gpa, uint32_t e
  * -ENOENT no match; another error: the ring is unusable, send an ioreq.
  */
 int ioreq_asyncio_post(struct vcpu *v, uint32_t type, uint64_t addr, uint64_t value);
+/*
+ * Tell the Service VM about an event of its post-launched VM (ACRN_VM_EVENT_*)
+ * through the VM_EVENT ring and the upcall. -ENOENT without a ring, -ENOSPC
+ * when it is full (the event is dropped; the VM's state still tells).
+ */
+int ioreq_vm_event(struct vm *vm, uint32_t type);
 
 #endif

@@ -65,6 +65,7 @@ struct vm_sbuf {
 	struct shared_buf *hdr; /* NULL: not set up */
 	uint32_t ele_size;
 	uint32_t size;
+	uint32_t tail; /* ours: the Service VM cannot move the producer */
 };
 
 struct vm {
@@ -79,6 +80,7 @@ struct vm {
 
 	bool created; /* the slot holds a VM (post-launched slots are empty until CREATE_VM) */
 	enum vm_stop_mode stop_mode;
+	bool triple_faulted; /* why it stops: its Service VM gets ACRN's TRIPLE_FAULT event */
 
 	/* Pre-launched and Service VMs: RAM the hypervisor allocated, mapped at GPA 0. */
 	paddr_t ram_hpa;
@@ -94,10 +96,10 @@ struct vm {
 	struct vm *service;
 	uint64_t guest_flags; /* the device model's GUEST_FLAG_* from CREATE_VM */
 	struct acrn_io_request_buffer *ioreq_page; /* in Service VM memory; NULL: not set */
-	struct spinlock asyncio_lock;
+	struct spinlock asyncio_lock;              /* the registrations and both rings */
 	struct vm_asyncio asyncio[ACRN_ASYNCIO_MAX];
 	struct vm_sbuf asyncio_sbuf;
-	uint32_t asyncio_tail; /* ours: the Service VM cannot move the producer */
+	struct vm_sbuf event_sbuf; /* ACRN_VM_EVENT */
 
 	struct io_bus mmio;
 	struct io_bus pio;

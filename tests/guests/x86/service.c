@@ -19,7 +19,8 @@
  */
 #include "guest.h"
 
-#define CHILD_MARK 0xC41DC41Du
+#define CHILD_MARK  0xC41DC41Du
+#define CHILD_CRASH 0xDEADC41Du /* the child's second run: triple fault at once */
 
 /* ACRN v3.3 hypercall ids and structures (api/include/acrn, restated for the guest). */
 #define HC(x)                    (0x80000000ull | (x))
@@ -54,6 +55,7 @@
 /* Service VM memory layout (64 MiB). */
 #define IOREQ_PAGE  0x1800000ull
 #define ASYNCIO_BUF 0x1801000ull
+#define EVENT_BUF   0x1802000ull
 #define CHILD_RAM   0x2000000ull /* the child's GPA 0 */
 #define CHILD_SIZE  0x400000ull
 #define CHILD_GDT   0x1000ull /* child GPAs */
@@ -445,6 +447,44 @@ static void hostile_while_running(void)
 	EXPECT_EQ(map(0, 0x1000, CHILD_RAM, 0x1000), -EEXIST);
 }
 
+/* Second run after RESET_VM: the child triple-faults; VM_EVENT tells us. */
+static void crash_child(void)
+{
+	struct shared_buf *ev = (struct shared_buf *)(uintptr_t)EVENT_BUF;
+	uint32_t *first = (uint32_t *)(uintptr_t)(EVENT_BUF + 64);
+	uint64_t deadline = rdtsc() + tsc_us_to_ticks(10 * 1000 * 1000);
+	struct {
+		uint16_t cpu_id, rsv;
+		uint32_t sbuf_id;
+		uint64_t gpa;
+	} sb __attribute__((aligned(8))) = { .sbuf_id = 65, .gpa = EVENT_BUF };
+
+	memset(ev, 0, 64 + 4 * 32);
+	ev->magic = 0x5aa57aa71aa13aa3ull;
+	ev->ele_num = 4;
+	ev->ele_size = 32;
+	ev->size = 128;
+	EXPECT_EQ(hcall(HC_SETUP_SBUF, vmid, gpa(&sb)), 0);
+	memcpy((void *)(uintptr_t)(CHILD_RAM + CHILD_ENTRY), __image_start,
+	       (size_t)(__image_end - __image_start));
+	regs.gprs[3] = CHILD_CRASH;
+	EXPECT_EQ(hcall(HC_SET_VCPU_REGS, vmid, gpa(&regs)), 0);
+	EXPECT_EQ(hcall(HC_START_VM, vmid, 0), 0);
+	tick_start();
+	while (__atomic_load_n(&ev->tail, __ATOMIC_ACQUIRE) == ev->head && rdtsc() < deadline) {
+		irq_disable();
+		if (__atomic_load_n(&ev->tail, __ATOMIC_ACQUIRE) == ev->head)
+			safe_halt();
+		irq_enable();
+	}
+	tick_stop();
+	EXPECT_EQ(ev->tail, 32);
+	EXPECT_EQ(*first, 2); /* ACRN's VM_EVENT_TRIPLE_FAULT */
+	gprintf("SERVICE: child triple fault event %u\n", *first);
+	/* Powered off by itself: nothing to pause, but it can be destroyed. */
+	EXPECT_EQ(hcall(HC_PAUSE_VM, vmid, 0), -EINVAL);
+}
+
 static void service_main(void)
 {
 	TEST_START("service");
@@ -476,11 +516,12 @@ static void service_main(void)
 	gprintf("SERVICE: served %u requests, %u upcalls, %u+%u posted\n", requests, upcalls,
 	        posted_pio, posted_mmio);
 
-	/* The child waits for its power-off port: pause (it shares our pCPU), reset, destroy. */
+	/* The child waits for its power-off port: pause (it shares our pCPU), reset. */
 	EXPECT_EQ(hcall(HC_PAUSE_VM, vmid, 0), 0);
 	EXPECT_EQ(hcall(HC_START_VM, vmid, 0), -EBUSY);
 	EXPECT_EQ(hcall(HC_RESET_VM, vmid, 0), 0);
 	EXPECT_EQ(hcall(HC_RESET_VM, vmid, 0), -EBUSY);
+	crash_child();
 	EXPECT_EQ(hcall(HC_DESTROY_VM, vmid, 0), 0);
 	gprintf("SERVICE: child destroyed\n");
 	EXPECT_EQ(hcall(HC_START_VM, vmid, 0), -EINVAL);
@@ -552,10 +593,22 @@ static void child_main(void)
 	TEST_END();
 }
 
+static void child_crash(void)
+{
+	struct {
+		uint16_t limit;
+		uint64_t base;
+	} __attribute__((packed)) empty = { 0, 0 };
+
+	asm volatile("lidt %0\n\tint3\n\tud2" : : "m"(empty) : "memory");
+}
+
 void guest_main(void)
 {
 	if (guest_vcpu_index == CHILD_MARK)
 		child_main();
+	if (guest_vcpu_index == CHILD_CRASH)
+		child_crash();
 	service_main();
 }
 

@@ -814,7 +814,7 @@ static void test_asyncio(void)
 	/* Hostile rings: id, magic, element size, count, size, placement. */
 	put_ring(0xa000, 4, 8, ACRN_SBUF_MAGIC);
 	g_assert_cmpint(sbuf(ACRN_TRACE, 0xa000), ==, -EINVAL);
-	g_assert_cmpint(sbuf(ACRN_VM_EVENT, 0xa000), ==, -ENOSYS);
+	g_assert_cmpint(sbuf(ACRN_VM_EVENT, 0xa000), ==, -EINVAL); /* its elements are 32 bytes */
 	g_assert_cmpint(sbuf(ACRN_ASYNCIO, 0xa004), ==, -EINVAL);
 	g_assert_cmpint(sbuf(ACRN_ASYNCIO, RAM_SIZE - 32), ==, -EINVAL);
 	put_ring(0xa000, 4, 8, 0x1234);
@@ -871,6 +871,30 @@ static void test_asyncio(void)
 	g_assert_cmpint(asyncio(HC_ASYNCIO_ASSIGN, ACRN_ASYNCIO_PIO, 0x2000, 0, 0, 1), ==, -ENOSPC);
 }
 
+static void test_vm_event(void)
+{
+	struct shared_buf *ring = (struct shared_buf *)(void *)(ram[0] + 0xb000);
+	struct vm_event *ev = (struct vm_event *)(void *)(ram[0] + 0xb000 + 64);
+
+	setup();
+	start_child(0);
+	/* No ring yet: the Service VM still gets its upcall. */
+	g_assert_cmpint(ioreq_vm_event(&vms[2], ACRN_VM_EVENT_TRIPLE_FAULT), ==, -ENOENT);
+	g_assert_cmpuint(nr_upcalls, ==, 1);
+	put_ring(0xb000, 3, 32, ACRN_SBUF_MAGIC);
+	g_assert_cmpint(sbuf(ACRN_VM_EVENT, 0xb000), ==, 0);
+	memset(ev, 0xee, 3 * sizeof(*ev));
+	g_assert_cmpint(ioreq_vm_event(&vms[2], ACRN_VM_EVENT_TRIPLE_FAULT), ==, 0);
+	g_assert_cmpuint(ev[0].type, ==, ACRN_VM_EVENT_TRIPLE_FAULT);
+	g_assert_cmphex(ev[0].event_data[27], ==, 0);
+	g_assert_cmpuint(ring->tail, ==, 32);
+	g_assert_cmpint(ioreq_vm_event(&vms[2], ACRN_VM_EVENT_TRIPLE_FAULT), ==, 0);
+	/* Full: dropped, the producer index stays. */
+	g_assert_cmpint(ioreq_vm_event(&vms[2], ACRN_VM_EVENT_TRIPLE_FAULT), ==, -ENOSPC);
+	g_assert_cmpuint(ring->tail, ==, 64);
+	g_assert_cmpuint(nr_upcalls, ==, 4);
+}
+
 static void test_callback_vector(void)
 {
 	setup();
@@ -900,6 +924,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/hypercall/ioreq-polling", test_ioreq_polling);
 	g_test_add_func("/hypercall/irqline-msi", test_irqline_msi);
 	g_test_add_func("/hypercall/asyncio", test_asyncio);
+	g_test_add_func("/hypercall/vm-event", test_vm_event);
 	g_test_add_func("/hypercall/callback-vector", test_callback_vector);
 	return g_test_run();
 }
