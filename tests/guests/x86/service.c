@@ -20,7 +20,7 @@
 #include "guest.h"
 
 #define CHILD_MARK  0xC41DC41Du
-#define CHILD_CRASH 0xDEADC41Du /* the child's second run: triple fault at once */
+#define CHILD_CRASH 0xDEADC41Du /* the child's second run: 64-bit entry, then a triple fault */
 
 /* ACRN v3.3 hypercall ids and structures (api/include/acrn, restated for the guest). */
 #define HC(x)                    (0x80000000ull | (x))
@@ -60,6 +60,7 @@
 #define CHILD_SIZE  0x400000ull
 #define CHILD_GDT   0x1000ull /* child GPAs */
 #define CHILD_ZP    0x2000ull
+#define CHILD_PML4  0x3000ull /* then the PDPT and four PDs: 4 GiB identity map */
 #define CHILD_ENTRY 0x100000ull
 
 /* Ports and MMIO the "device model" serves (child side of the contract). */
@@ -267,6 +268,7 @@ static void load_child(void)
 	gdt[0] = gdt[1] = 0;
 	gdt[2] = 0x00cf9b000000ffffull;
 	gdt[3] = 0x00cf93000000ffffull;
+	gdt[4] = 0x00af9b000000ffffull; /* 0x20: 64-bit code, for the second run */
 
 	memset(&regs, 0, sizeof(regs));
 	regs.vcpu_id = 1; /* no such vCPU */
@@ -465,9 +467,32 @@ static void crash_child(void)
 	ev->ele_size = 32;
 	ev->size = 128;
 	EXPECT_EQ(hcall(HC_SETUP_SBUF, vmid, gpa(&sb)), 0);
+	uint64_t *pt = (uint64_t *)(uintptr_t)(CHILD_RAM + CHILD_PML4);
+	extern char _start64[];
+
 	memcpy((void *)(uintptr_t)(CHILD_RAM + CHILD_ENTRY), __image_start,
 	       (size_t)(__image_end - __image_start));
+	/* Long mode from the first instruction: the loader's page tables, cs 0x20. */
+	memset(pt, 0, 6 * 4096);
+	pt[0] = (CHILD_PML4 + 0x1000) | 3;
+	for (unsigned i = 0; i < 4; i++)
+		pt[512 + i] = (CHILD_PML4 + 0x2000 + i * 0x1000) | 3;
+	for (unsigned i = 0; i < 2048; i++)
+		pt[1024 + i] = ((uint64_t)i << 21) | 0x83;
 	regs.gprs[3] = CHILD_CRASH;
+	regs.rip = (uintptr_t)_start64;
+	regs.cs_sel = 0x20;
+	regs.gdt.limit = 0x27;
+	regs.cr0 = 0x80000031;
+	regs.cr3 = CHILD_PML4;
+	regs.cr4 = 0x20;
+	regs.efer = 0x500;
+	regs.rip = 0x0000800000000000ull; /* not canonical */
+	EXPECT_EQ(hcall(HC_SET_VCPU_REGS, vmid, gpa(&regs)), -EINVAL);
+	regs.rip = (uintptr_t)_start64;
+	regs.cr4 = 0;
+	EXPECT_EQ(hcall(HC_SET_VCPU_REGS, vmid, gpa(&regs)), -EINVAL); /* no PAE */
+	regs.cr4 = 0x20;
 	EXPECT_EQ(hcall(HC_SET_VCPU_REGS, vmid, gpa(&regs)), 0);
 	EXPECT_EQ(hcall(HC_START_VM, vmid, 0), 0);
 	tick_start();
@@ -599,6 +624,12 @@ static void child_crash(void)
 		uint16_t limit;
 		uint64_t base;
 	} __attribute__((packed)) empty = { 0, 0 };
+	uint16_t cs;
+
+	console_init();
+	asm volatile("mov %%cs, %0" : "=r"(cs));
+	gprintf("CHILD: 64-bit entry, cr3 0x%lx cs 0x%x lma %u\n", read_cr3(), cs,
+	        (unsigned)((rdmsr(0xc0000080) >> 10) & 1));
 
 	asm volatile("lidt %0\n\tint3\n\tud2" : : "m"(empty) : "memory");
 }

@@ -217,7 +217,8 @@ static void svm_vcpu_reset(struct vcpu *v, const struct x86_entry_state *e)
 	*(uint64_t *)(vmcb + VMCB_NCR3) = v->vm->stage2.root;
 
 	if (e->protected_mode) {
-		set_seg(vmcb, VMCB_CS, e->cs_selector, 0xC9B, 0xFFFFFFFF, 0);
+		/* 64-bit code: L=1, D=0. */
+		set_seg(vmcb, VMCB_CS, e->cs_selector, e->long_mode ? 0xA9B : 0xC9B, 0xFFFFFFFF, 0);
 		for (unsigned off = VMCB_ES; off <= VMCB_GS; off += 16) {
 			if (off != VMCB_CS)
 				set_seg(vmcb, off, e->ds_selector, 0xC93, 0xFFFFFFFF, 0);
@@ -237,6 +238,12 @@ static void svm_vcpu_reset(struct vcpu *v, const struct x86_entry_state *e)
 	set_seg(vmcb, VMCB_LDTR, 0, 0x82, 0xFFFF, 0);
 	set_seg(vmcb, VMCB_TR, 0, 0x8B, 0xFFFF, 0);
 	*(uint64_t *)(vmcb + VMCB_EFER) = EFER_SVME; /* required by VMRUN; hidden from the guest */
+	if (e->protected_mode && e->long_mode) {
+		*(uint64_t *)(vmcb + VMCB_CR0) |= CR0_PG;
+		*(uint64_t *)(vmcb + VMCB_CR3) = e->cr3;
+		*(uint64_t *)(vmcb + VMCB_CR4) = e->cr4;
+		*(uint64_t *)(vmcb + VMCB_EFER) |= EFER_LME | EFER_LMA;
+	}
 	*(uint64_t *)(vmcb + VMCB_DR6) = 0xFFFF0FF0;
 	*(uint64_t *)(vmcb + VMCB_DR7) = 0x400;
 	*(uint64_t *)(vmcb + VMCB_GPAT) = 0x0007040600070406ULL;

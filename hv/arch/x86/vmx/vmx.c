@@ -457,7 +457,8 @@ static void vmcs_setup(struct vcpu *v, struct pcpu *p)
 	vmwrite(CTL_PROC, s->proc);
 	vmwrite(CTL_PROC2, vmx.proc2);
 	vmwrite(CTL_EXIT, vmx.exit);
-	vmwrite(CTL_ENTRY, vmx.entry);
+	/* A vCPU that starts in 64-bit mode enters as an IA-32e guest (exits keep it in step). */
+	vmwrite(CTL_ENTRY, vmx.entry | (e->protected_mode && e->long_mode ? ENTRY_IA32E : 0));
 	vmwrite(CTL_EXC_BITMAP, BIT(6)); /* #UD: VMMCALL on Intel */
 	vmwrite(CTL_PF_MASK, 0);
 	vmwrite(CTL_PF_MATCH, 0);
@@ -484,10 +485,11 @@ static void vmcs_setup(struct vcpu *v, struct pcpu *p)
 	setup_host_state(p);
 
 	if (e->protected_mode) {
+		/* 64-bit code: L=1, D=0. */
 		for (unsigned i = 0; i < 6; i++)
 			set_seg(i, i == 1 ? e->cs_selector : e->ds_selector,
-			        i == 1 ? 0xC09B : 0xC093, 0xFFFFFFFF, 0);
-		cr0 = CR0_PE | CR0_ET | CR0_NE;
+			        i == 1 ? (e->long_mode ? 0xA09B : 0xC09B) : 0xC093, 0xFFFFFFFF, 0);
+		cr0 = CR0_PE | CR0_ET | CR0_NE | (e->long_mode ? CR0_PG : 0);
 	} else {
 		for (unsigned i = 0; i < 6; i++)
 			set_seg(i, i == 1 ? e->cs_selector : 0, i == 1 ? 0x9B : 0x93, 0xFFFF,
@@ -503,12 +505,18 @@ static void vmcs_setup(struct vcpu *v, struct pcpu *p)
 	vmwrite(GUEST_IDTR_BASE, 0);
 	vmwrite(GUEST_IDTR_LIMIT, 0xFFFF);
 	vmwrite(GUEST_CR0, cr0);
-	vmwrite(GUEST_CR3, 0);
-	vmwrite(GUEST_CR4, vmx.cr4_fixed0 | CR4_VMXE);
+	if (e->protected_mode && e->long_mode) {
+		vmwrite(GUEST_CR3, e->cr3);
+		vmwrite(GUEST_CR4, vmx.cr4_fixed0 | CR4_VMXE | e->cr4);
+		vmwrite(CTL_CR4_SHADOW, e->cr4);
+	} else {
+		vmwrite(GUEST_CR3, 0);
+		vmwrite(GUEST_CR4, vmx.cr4_fixed0 | CR4_VMXE);
+	}
 	vmwrite(GUEST_DR7, 0x400);
 	vmwrite(GUEST_DEBUGCTL, 0);
 	vmwrite(GUEST_PAT, 0x0007040600070406ULL);
-	vmwrite(GUEST_EFER, 0);
+	vmwrite(GUEST_EFER, e->protected_mode && e->long_mode ? EFER_LME | EFER_LMA : 0);
 	vmwrite(GUEST_SYSENTER_CS, 0);
 	vmwrite(GUEST_SYSENTER_ESP, 0);
 	vmwrite(GUEST_SYSENTER_EIP, 0);

@@ -15,6 +15,8 @@ struct x86_entry_state {
 	uint64_t gpr[16]; /* x86_regs order (RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8-R15) */
 	uint64_t rflags;
 	bool protected_mode;  /* 32-bit flat protected mode; else real mode at cs:ip */
+	bool long_mode;       /* with protected_mode: 64-bit mode, paging from cr3/cr4 */
+	uint64_t cr3, cr4;    /* long mode only */
 	uint16_t cs_selector; /* protected mode: flat code selector; real mode: CS */
 	uint16_t ds_selector;
 	uint64_t cs_base;  /* real mode only */
