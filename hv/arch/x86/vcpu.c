@@ -200,63 +200,15 @@ int vcpu_arch_init(struct vcpu *v)
 	return x86_vendor->vcpu_init(v);
 }
 
-/* Flat segments from the GDT the device model wrote: the selectors must be inside it. */
-static bool selectors_ok(const struct acrn_regs *r)
-{
-	return r->cs_sel && !(r->cs_sel & 7) && r->ds_sel && !(r->ds_sel & 7) &&
-	       r->gdt.limit >= r->cs_sel + 7 && r->gdt.limit >= r->ds_sel + 7;
-}
-
-/*
- * What acrn-dm sets: 32-bit flat protected mode for a bzImage (cr0 0x31,
- * cs 0x10, rsi = zero page), real mode at cs:ip for firmware, or 64-bit
- * mode (cr0.PG, cr4.PAE, EFER.LME, cr3) for a 64-bit entry. Other
- * combinations (paging without long mode, stray control bits) are refused.
- */
 int vcpu_arch_set_regs(struct vcpu *v, const struct acrn_regs *r)
 {
-	struct x86_entry_state e = { .rip = r->rip, .all_gprs = true, .rflags = r->rflags };
-	const uint64_t cr0_ok = CR0_PE | BIT(1) /* MP */ | CR0_ET | CR0_NE;
-	const uint64_t cr4_long_ok = CR4_PAE | BIT(4) /* PSE */ | BIT(7) /* PGE */ |
-	                             BIT(9) /* OSFXSR */ | BIT(10) /* OSXMMEXCPT */;
-	bool long_mode = r->ia32_efer & EFER_LME;
+	struct x86_entry_state e;
+	int err = x86_entry_from_regs(r, &e);
 
-	if (r->rflags & ~0x3F7FD7ULL)
-		return -EINVAL;
-	if (long_mode) {
-		/* Canonical 48-bit rip, 4-level paging on a page-aligned root. */
-		if ((r->ia32_efer & ~(EFER_LME | EFER_LMA)) || (r->cr0 & ~(cr0_ok | CR0_PG)) ||
-		    !(r->cr0 & CR0_PE) || !(r->cr0 & CR0_PG) || !(r->cr4 & CR4_PAE) ||
-		    (r->cr4 & ~cr4_long_ok) || (r->cr3 & 0xFFF) || (r->cr3 >> 52) ||
-		    (uint64_t)((int64_t)(r->rip << 16) >> 16) != r->rip || !selectors_ok(r))
-			return -EINVAL;
-		e.long_mode = true;
-		e.cr3 = r->cr3;
-		e.cr4 = r->cr4;
-	} else if ((r->cr0 & ~cr0_ok) || r->ia32_efer || r->cr4) {
-		return -EINVAL;
-	}
-	if (r->cr0 & CR0_PE) {
-		if ((!long_mode && r->rip > 0xFFFFFFFFULL) || !selectors_ok(r))
-			return -EINVAL;
-		e.protected_mode = true;
-		e.cs_selector = r->cs_sel;
-		e.ds_selector = r->ds_sel;
-		e.gdt_base = r->gdt.base;
-		e.gdt_limit = r->gdt.limit;
-	} else {
-		if (r->rip > 0xFFFF || r->cs_base > 0xFFFFFFFFULL)
-			return -EINVAL;
-		e.cs_selector = r->cs_sel;
-		e.cs_base = r->cs_base;
-	}
-	memcpy(e.gpr, &r->gprs, sizeof(e.gpr));
-	e.rsi = r->gprs.rsi;
-	e.rbx = r->gprs.rbx;
 	/* Only the BSP's state is used: APs start by INIT/SIPI, as in ACRN. */
-	if (v->id == 0)
+	if (!err && v->id == 0)
 		v->arch.entry = e;
-	return 0;
+	return err;
 }
 
 void vcpu_arch_reset(struct vcpu *v)

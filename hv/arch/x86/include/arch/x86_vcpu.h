@@ -87,6 +87,9 @@ extern const struct x86_vendor_ops vmx_ops;
 
 /* Handle one exit; called by vcpu_arch_run_once. */
 void x86_handle_exit(struct vcpu *v, struct x86_exit *exit);
+struct acrn_regs;
+/* HC_SET_VCPU_REGS' register file to an entry state; -EINVAL for one we do not start from. */
+int x86_entry_from_regs(const struct acrn_regs *r, struct x86_entry_state *out);
 /* The Service VM answered v's ioreq: finish the instruction (exit.c). */
 void x86_ioreq_complete(struct vcpu *v, uint64_t value);
 
