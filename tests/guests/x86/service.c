@@ -20,6 +20,7 @@
 #include "guest.h"
 
 #define CHILD_MARK  0xC41DC41Du
+#define SPIN_MARK   0x5B195B19u /* the second post-launched VM: says hello, then spins */
 #define CHILD_CRASH 0xDEADC41Du /* the child's second run: 64-bit entry, then a triple fault */
 
 /* ACRN v3.3 hypercall ids and structures (api/include/acrn, restated for the guest). */
@@ -56,6 +57,9 @@
 #define IOREQ_PAGE  0x1800000ull
 #define ASYNCIO_BUF 0x1801000ull
 #define EVENT_BUF   0x1802000ull
+#define SPIN_IOREQ  0x1803000ull
+#define SPIN_RAM    0x2800000ull /* the spinner's GPA 0 */
+#define PORT_HELLO  0x540
 #define CHILD_RAM   0x2000000ull /* the child's GPA 0 */
 #define CHILD_SIZE  0x400000ull
 #define CHILD_GDT   0x1000ull /* child GPAs */
@@ -194,13 +198,18 @@ static uint64_t gpa(const void *p)
 	return (uintptr_t)p;
 }
 
-static int64_t map(uint32_t type, uint64_t g, uint64_t sgpa, uint64_t size)
+static int64_t map_to(uint16_t id, uint32_t type, uint64_t g, uint64_t sgpa, uint64_t size)
 {
 	mr[0] = (struct memory_region){
 		.type = type, .prot = 0x47, .gpa = g, .service_vm_gpa = sgpa, .size = size
 	};
-	sr = (struct set_regions){ .vmid = vmid, .mr_num = 1, .regions_gpa = gpa(mr) };
+	sr = (struct set_regions){ .vmid = id, .mr_num = 1, .regions_gpa = gpa(mr) };
 	return hcall(HC_VM_SET_MEMORY_REGIONS, gpa(&sr), 0);
+}
+
+static int64_t map(uint32_t type, uint64_t g, uint64_t sgpa, uint64_t size)
+{
+	return map_to(vmid, type, g, sgpa, size);
 }
 
 static void hostile_before_create(void)
@@ -329,6 +338,52 @@ static void setup_io(void)
 	EXPECT_EQ(hcall(HC_ASYNCIO_ASSIGN, vmid, gpa(&aio)), 0);
 }
 
+/*
+ * A second post-launched VM, on pCPU 1 (with the witness): it says hello
+ * through its ioreq page, then spins in guest mode until we pause it from
+ * pCPU 0, which must reach into the other pCPU.
+ */
+static uint16_t spin_vmid;
+static bool spin_hello;
+
+static void start_spinner(void)
+{
+	struct vm_creation c __attribute__((aligned(64))) = { .name = "spinner" };
+	uint64_t *gdt = (uint64_t *)(uintptr_t)(SPIN_RAM + CHILD_GDT);
+
+	EXPECT_EQ(hcall(HC_CREATE_VM, gpa(&c), 0), 0);
+	spin_vmid = c.vmid;
+	EXPECT_EQ(spin_vmid, 3);
+	EXPECT_EQ(map_to(spin_vmid, 0, 0, SPIN_RAM, CHILD_SIZE), 0);
+	memcpy((void *)(uintptr_t)(SPIN_RAM + CHILD_ENTRY), __image_start,
+	       (size_t)(__image_end - __image_start));
+	gdt[0] = gdt[1] = 0;
+	gdt[2] = 0x00cf9b000000ffffull;
+	gdt[3] = 0x00cf93000000ffffull;
+	regs.gprs[3] = SPIN_MARK;
+	EXPECT_EQ(hcall(HC_SET_VCPU_REGS, spin_vmid, gpa(&regs)), 0);
+	memset((void *)(uintptr_t)SPIN_IOREQ, 0, 4096);
+	scratch[0] = SPIN_IOREQ;
+	EXPECT_EQ(hcall(HC_SET_IOREQ_BUFFER, spin_vmid, gpa(scratch)), 0);
+	EXPECT_EQ(hcall(HC_START_VM, spin_vmid, 0), 0);
+}
+
+/* Any request of the spinner: note the hello, answer reads with all ones. */
+static void serve_spinner(void)
+{
+	struct io_request *slot = (struct io_request *)(uintptr_t)SPIN_IOREQ;
+
+	if (__atomic_load_n(&slot->processed, __ATOMIC_ACQUIRE) != REQ_PENDING)
+		return;
+	slot->processed = REQ_PROCESSING;
+	if (slot->type == TYPE_PORTIO && slot->direction != DIR_READ && slot->addr == PORT_HELLO)
+		spin_hello = true;
+	else if (slot->direction == DIR_READ)
+		slot->value = ~0ull;
+	__atomic_store_n(&slot->processed, REQ_COMPLETE, __ATOMIC_RELEASE);
+	EXPECT_EQ(hcall(HC_NOTIFY_REQUEST_FINISH, spin_vmid, 0), 0);
+}
+
 /* What the "device model" saw. */
 static uint64_t seen_write, seen_mmio_write, irq_ack, msi_ack, unexpected;
 static unsigned int posted_pio, posted_mmio, requests;
@@ -406,6 +461,7 @@ static void serve_child(void)
 
 		irq_disable();
 		drain_ring();
+		serve_spinner();
 		if (__atomic_load_n(&slot->processed, __ATOMIC_ACQUIRE) != REQ_PENDING) {
 			/* sti; hlt: an upcall between the check and the halt still wakes us. */
 			safe_halt();
@@ -460,6 +516,8 @@ static void crash_child(void)
 		uint32_t sbuf_id;
 		uint64_t gpa;
 	} sb __attribute__((aligned(8))) = { .sbuf_id = 65, .gpa = EVENT_BUF };
+	uint64_t *pt = (uint64_t *)(uintptr_t)(CHILD_RAM + CHILD_PML4);
+	extern char _start64[];
 
 	memset(ev, 0, 64 + 4 * 32);
 	ev->magic = 0x5aa57aa71aa13aa3ull;
@@ -467,9 +525,6 @@ static void crash_child(void)
 	ev->ele_size = 32;
 	ev->size = 128;
 	EXPECT_EQ(hcall(HC_SETUP_SBUF, vmid, gpa(&sb)), 0);
-	uint64_t *pt = (uint64_t *)(uintptr_t)(CHILD_RAM + CHILD_PML4);
-	extern char _start64[];
-
 	memcpy((void *)(uintptr_t)(CHILD_RAM + CHILD_ENTRY), __image_start,
 	       (size_t)(__image_end - __image_start));
 	/* Long mode from the first instruction: the loader's page tables, cs 0x20. */
@@ -523,6 +578,7 @@ static void service_main(void)
 	setup_io();
 	EXPECT_EQ(hcall(HC_START_VM, vmid, 0), 0);
 	gprintf("SERVICE: child started\n");
+	start_spinner();
 	hostile_while_running();
 	tick_start();
 	serve_child();
@@ -538,6 +594,7 @@ static void service_main(void)
 	EXPECT_EQ(posted_mmio, 1);
 	EXPECT_TRUE(!posted_as_ioreq);
 	EXPECT_EQ(unexpected, 0);
+	EXPECT_TRUE(spin_hello);
 	gprintf("SERVICE: served %u requests, %u upcalls, %u+%u posted\n", requests, upcalls,
 	        posted_pio, posted_mmio);
 
@@ -548,6 +605,11 @@ static void service_main(void)
 	EXPECT_EQ(hcall(HC_RESET_VM, vmid, 0), -EBUSY);
 	crash_child();
 	EXPECT_EQ(hcall(HC_DESTROY_VM, vmid, 0), 0);
+	/* The spinner runs on pCPU 1 in guest mode all along: pausing it reaches over. */
+	EXPECT_EQ(hcall(HC_DESTROY_VM, spin_vmid, 0), -EBUSY);
+	EXPECT_EQ(hcall(HC_PAUSE_VM, spin_vmid, 0), 0);
+	EXPECT_EQ(hcall(HC_DESTROY_VM, spin_vmid, 0), 0);
+	gprintf("SERVICE: spinner paused and destroyed\n");
 	gprintf("SERVICE: child destroyed\n");
 	EXPECT_EQ(hcall(HC_START_VM, vmid, 0), -EINVAL);
 	EXPECT_EQ(hcall(HC_DESTROY_VM, vmid, 0), -EINVAL);
@@ -618,6 +680,13 @@ static void child_main(void)
 	TEST_END();
 }
 
+static void child_spin(void)
+{
+	outb(PORT_HELLO, 1);
+	for (;;)
+		cpu_relax();
+}
+
 static void child_crash(void)
 {
 	struct {
@@ -640,6 +709,8 @@ void guest_main(void)
 		child_main();
 	if (guest_vcpu_index == CHILD_CRASH)
 		child_crash();
+	if (guest_vcpu_index == SPIN_MARK)
+		child_spin();
 	service_main();
 }
 
