@@ -69,7 +69,7 @@ static void flush_vcpus(struct vm *vm)
 		vcpu_request(&vm->vcpus[i], VCPU_REQ_FLUSH);
 }
 
-/* Merge r with a neighbour that continues it in both address spaces. */
+/* Merge blocks that continue each other in both address spaces with the same rights. */
 static void merge(struct vm *vm)
 {
 	for (unsigned i = 0; i < vm->nr_ram; i++) {
@@ -87,8 +87,31 @@ static void merge(struct vm *vm)
 	}
 }
 
+/* Grow a block that [gpa, gpa+size) at hpa continues or precedes; false if none does. */
+static bool extend(struct vm *vm, uint64_t gpa, paddr_t hpa, uint64_t size, unsigned prot)
+{
+	for (unsigned i = 0; i < vm->nr_ram; i++) {
+		struct vm_ram_region *r = &vm->ram[i];
+
+		if (r->prot != prot)
+			continue;
+		if (r->gpa + r->size == gpa && r->hpa + r->size == hpa) {
+			r->size += size;
+			return true;
+		}
+		if (gpa + size == r->gpa && hpa + size == r->hpa) {
+			r->gpa = gpa;
+			r->hpa = hpa;
+			r->size += size;
+			return true;
+		}
+	}
+	return false;
+}
+
 int vm_ram_add(struct vm *vm, uint64_t gpa, paddr_t hpa, uint64_t size, unsigned prot)
 {
+	bool grows;
 	int err;
 
 	if (!size || (gpa | hpa | size) & (PAGE_SIZE - 1) || gpa + size < gpa || hpa + size < hpa)
@@ -101,14 +124,23 @@ int vm_ram_add(struct vm *vm, uint64_t gpa, paddr_t hpa, uint64_t size, unsigned
 	}
 	if (!err && size > vm->cfg->memory_size - vm->ram_total)
 		err = -ENOMEM;
-	if (!err && vm->nr_ram == VM_MAX_RAM_REGIONS)
+	/* What the HSM sends page run by page run mostly continues a block: no entry needed. */
+	grows = false;
+	for (unsigned i = 0; !err && !grows && i < vm->nr_ram; i++) {
+		const struct vm_ram_region *r = &vm->ram[i];
+
+		grows = r->prot == prot && ((r->gpa + r->size == gpa && r->hpa + r->size == hpa) ||
+		                            (gpa + size == r->gpa && hpa + size == r->hpa));
+	}
+	if (!err && !grows && vm->nr_ram == VM_MAX_RAM_REGIONS)
 		err = -ENOSPC;
 	if (!err)
 		err = pgtable_map(&vm->stage2, gpa, hpa, size, prot | PGT_USER);
 	if (!err) {
-		vm->ram[vm->nr_ram++] = (struct vm_ram_region){
-			.gpa = gpa, .size = size, .hpa = hpa, .prot = prot
-		};
+		if (!extend(vm, gpa, hpa, size, prot))
+			vm->ram[vm->nr_ram++] = (struct vm_ram_region){
+				.gpa = gpa, .size = size, .hpa = hpa, .prot = prot
+			};
 		vm->ram_total += size;
 		merge(vm);
 	} else if (err != -ENOSPC && err != -ENOMEM && err != -EEXIST) {

@@ -39,7 +39,11 @@ int64_t hypercall_dispatch_vm(struct vm *caller, uint64_t id, uint64_t p1, uint6
 /* Copy from/to guest-physical memory of @vm; -EINVAL unless all of it is RAM. */
 int hc_copy_from_gpa(struct vm *vm, void *dst, uint64_t gpa, size_t len);
 int hc_copy_to_gpa(struct vm *vm, uint64_t gpa, const void *src, size_t len);
-/* Serializes the VM-management calls (not the wait of PAUSE_VM). */
+/*
+ * Serializes the VM-management calls (not the wait of PAUSE_VM). Lock order:
+ * this one first, then a VM's memory or asyncio lock, then uart -> ioapic ->
+ * lapic -> run queue (CODING_STYLE.md).
+ */
 void hc_lock(void);
 void hc_unlock(void);
 

@@ -618,6 +618,21 @@ static void test_memory_regions(void)
 	g_assert_cmpint(regions(two, 2), ==, -EINVAL);
 	g_assert_nonnull(vm_gpa_to_hva(child, 0x40000, 1));
 
+	/* The block list is bounded: scattered pages fill it, then -ENOSPC; nothing half-done. */
+	g_assert_cmpint(hc(HC_DESTROY_VM, 2, 0), ==, 0);
+	g_assert_cmpint(create("child", 0, NULL), ==, 0);
+	for (unsigned i = 0; i < VM_MAX_RAM_REGIONS; i++)
+		g_assert_cmpint(one_region(MR_ADD, 0x100000 + i * 0x2000, 0x2000, 0x1000, RWX), ==,
+		                0);
+	g_assert_cmpuint(child->nr_ram, ==, VM_MAX_RAM_REGIONS);
+	g_assert_cmpint(one_region(MR_ADD, 0x800000, 0x2000, 0x1000, RWX), ==, -ENOSPC);
+	g_assert_null(vm_gpa_to_hva(child, 0x800000, 1));
+	g_assert_cmpint(pgtable_translate(&child->stage2, 0x800000, NULL, NULL), ==, -ENOENT);
+	/* An adjacent page merges into its block: no new entry needed. */
+	g_assert_cmpint(one_region(MR_ADD, 0x101000, 0x3000, 0x1000, RWX), ==, 0);
+	g_assert_cmpuint(child->nr_ram, ==, VM_MAX_RAM_REGIONS);
+	g_assert_true(vm_gpa_to_hva(child, 0x100000, 0x2000) == ram[0] + 0x2000);
+
 	/* Destroy zeroes the guest's memory (Service VM pages) and unmaps it. */
 	memset(ram[0] + 0x2000, 0x5A, 0x1000);
 	g_assert_cmpint(hc(HC_DESTROY_VM, 2, 0), ==, 0);
