@@ -339,16 +339,18 @@ static void setup_io(void)
 }
 
 /*
- * A second post-launched VM, on pCPU 1 (with the witness): it says hello
- * through its ioreq page, then spins in guest mode until we pause it from
- * pCPU 0, which must reach into the other pCPU.
+ * A second post-launched VM, on pCPU 1 (with the witness), created with
+ * IO_COMPLETION_POLLING: it says hello twice through its ioreq page (we
+ * complete the slot without NOTIFY_REQUEST_FINISH, so only polling can
+ * let it go on), then spins in guest mode until we pause it from pCPU 0,
+ * which must reach into the other pCPU.
  */
 static uint16_t spin_vmid;
-static bool spin_hello;
+static unsigned int spin_hellos, spin_not_polling;
 
 static void start_spinner(void)
 {
-	struct vm_creation c __attribute__((aligned(64))) = { .name = "spinner" };
+	struct vm_creation c __attribute__((aligned(64))) = { .name = "spinner", .vm_flag = 4 };
 	uint64_t *gdt = (uint64_t *)(uintptr_t)(SPIN_RAM + CHILD_GDT);
 
 	EXPECT_EQ(hcall(HC_CREATE_VM, gpa(&c), 0), 0);
@@ -376,12 +378,30 @@ static void serve_spinner(void)
 	if (__atomic_load_n(&slot->processed, __ATOMIC_ACQUIRE) != REQ_PENDING)
 		return;
 	slot->processed = REQ_PROCESSING;
-	if (slot->type == TYPE_PORTIO && slot->direction != DIR_READ && slot->addr == PORT_HELLO)
-		spin_hello = true;
+	spin_not_polling += slot->completion_polling != 1;
+	if (slot->type == TYPE_PORTIO && slot->direction != DIR_READ &&
+	    slot->addr == PORT_HELLO + spin_hellos)
+		spin_hellos++;
 	else if (slot->direction == DIR_READ)
 		slot->value = ~0ull;
 	__atomic_store_n(&slot->processed, REQ_COMPLETE, __ATOMIC_RELEASE);
-	EXPECT_EQ(hcall(HC_NOTIFY_REQUEST_FINISH, spin_vmid, 0), 0);
+}
+
+static void serve_spinner_hellos(void)
+{
+	uint64_t deadline = rdtsc() + tsc_us_to_ticks(5 * 1000 * 1000);
+
+	tick_start();
+	while (spin_hellos < 2 && rdtsc() < deadline) {
+		irq_disable();
+		serve_spinner();
+		safe_halt();
+	}
+	irq_disable();
+	tick_stop();
+	irq_enable();
+	EXPECT_EQ(spin_hellos, 2);
+	EXPECT_EQ(spin_not_polling, 0);
 }
 
 /* What the "device model" saw. */
@@ -594,7 +614,6 @@ static void service_main(void)
 	EXPECT_EQ(posted_mmio, 1);
 	EXPECT_TRUE(!posted_as_ioreq);
 	EXPECT_EQ(unexpected, 0);
-	EXPECT_TRUE(spin_hello);
 	gprintf("SERVICE: served %u requests, %u upcalls, %u+%u posted\n", requests, upcalls,
 	        posted_pio, posted_mmio);
 
@@ -605,7 +624,8 @@ static void service_main(void)
 	EXPECT_EQ(hcall(HC_RESET_VM, vmid, 0), -EBUSY);
 	crash_child();
 	EXPECT_EQ(hcall(HC_DESTROY_VM, vmid, 0), 0);
-	/* The spinner runs on pCPU 1 in guest mode all along: pausing it reaches over. */
+	serve_spinner_hellos();
+	/* The spinner runs on pCPU 1 in guest mode by now: pausing it reaches over. */
 	EXPECT_EQ(hcall(HC_DESTROY_VM, spin_vmid, 0), -EBUSY);
 	EXPECT_EQ(hcall(HC_PAUSE_VM, spin_vmid, 0), 0);
 	EXPECT_EQ(hcall(HC_DESTROY_VM, spin_vmid, 0), 0);
@@ -683,6 +703,7 @@ static void child_main(void)
 static void child_spin(void)
 {
 	outb(PORT_HELLO, 1);
+	outb(PORT_HELLO + 1, 1);
 	for (;;)
 		cpu_relax();
 }
