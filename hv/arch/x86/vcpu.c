@@ -340,7 +340,10 @@ static bool ioreq_pending(struct vcpu *v)
 	uint64_t value;
 
 	if (!ioreq_ready(v)) {
-		cpu_relax(); /* polling mode; a sleeping vCPU does not get here */
+		/* Polling mode (a sleeping vCPU does not get here): let others on this pCPU run. */
+		cpu_relax();
+		if (sched_nr_runnable(&this_pcpu()->rq) > 1)
+			this_pcpu()->need_resched = true;
 		return true;
 	}
 	if (!ioreq_finish(v, &value))
