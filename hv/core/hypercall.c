@@ -101,8 +101,20 @@ static const struct hc_rule *rule_of(uint64_t id)
 	return &hc_rules[HC_IDX(id)];
 }
 
+static struct spinlock hc_mgmt_lock = SPINLOCK_INIT;
+
+void hc_lock(void)
+{
+	spin_lock(&hc_mgmt_lock);
+}
+
+void hc_unlock(void)
+{
+	spin_unlock(&hc_mgmt_lock);
+}
+
 /* Copy from the caller's guest-physical memory; the guest may change it meanwhile. */
-static int copy_from_gpa(struct vm *vm, void *dst, uint64_t gpa, size_t len)
+int hc_copy_from_gpa(struct vm *vm, void *dst, uint64_t gpa, size_t len)
 {
 	const void *src = vm_gpa_to_hva(vm, gpa, len);
 
@@ -112,7 +124,7 @@ static int copy_from_gpa(struct vm *vm, void *dst, uint64_t gpa, size_t len)
 	return 0;
 }
 
-static int copy_to_gpa(struct vm *vm, uint64_t gpa, const void *src, size_t len)
+int hc_copy_to_gpa(struct vm *vm, uint64_t gpa, const void *src, size_t len)
 {
 	void *dst = vm_gpa_to_hva(vm, gpa, len);
 
@@ -143,7 +155,7 @@ static struct vm *target_of(struct vm *service, uint64_t id, uint64_t p1)
 		rel = (uint16_t)((p1 & PMCMD_VMID_MASK) >> PMCMD_VMID_SHIFT);
 		break;
 	case HC_VM_SET_MEMORY_REGIONS:
-		if (copy_from_gpa(service, &regions, p1, sizeof(regions)))
+		if (hc_copy_from_gpa(service, &regions, p1, sizeof(regions)))
 			return NULL;
 		rel = regions.vmid;
 		break;
@@ -162,7 +174,7 @@ static int64_t get_api_version(struct vm *vm, uint64_t gpa)
 		.minor_version = HV_API_MINOR_VERSION,
 	};
 
-	return copy_to_gpa(vm, gpa, &ver, sizeof(ver));
+	return hc_copy_to_gpa(vm, gpa, &ver, sizeof(ver));
 }
 
 int64_t hypercall_dispatch(struct vcpu *v, uint64_t id, uint64_t p1, uint64_t p2)
@@ -170,12 +182,66 @@ int64_t hypercall_dispatch(struct vcpu *v, uint64_t id, uint64_t p1, uint64_t p2
 	return hypercall_dispatch_vm(v->vm, id, p1, p2);
 }
 
+/* Calls that act on the caller itself rather than on a post-launched VM. */
+static bool acts_on_caller(uint64_t id)
+{
+	switch (id) {
+	case HC_GET_API_VERSION:
+	case HC_SERVICE_VM_OFFLINE_CPU:
+	case HC_SET_CALLBACK_VECTOR:
+	case HC_SETUP_HV_NPK_LOG:
+	case HC_PROFILING_OPS:
+	case HC_GET_HW_INFO:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static int64_t dispatch_vm_call(struct vm *service, struct vm *t, uint64_t id, uint64_t p1,
+                                uint64_t p2)
+{
+	switch (id) {
+	case HC_DESTROY_VM:
+		return hc_destroy_vm(t);
+	case HC_START_VM:
+		return hc_start_vm(t);
+	case HC_PAUSE_VM:
+		return hc_pause_vm(t);
+	case HC_RESET_VM:
+		return hc_reset_vm(t);
+	case HC_CREATE_VCPU:
+		return 0; /* ACRN v3.3: vCPUs come with CREATE_VM; kept for the ABI */
+	case HC_SET_VCPU_REGS:
+		return hc_set_vcpu_regs(service, t, p2);
+	case HC_VM_SET_MEMORY_REGIONS:
+		return hc_set_memory_regions(service, t, p1);
+	case HC_VM_GPA2HPA:
+		return hc_gpa2hpa(service, t, p2);
+	case HC_SET_IOREQ_BUFFER:
+		return hc_set_ioreq_buffer(service, t, p2);
+	case HC_NOTIFY_REQUEST_FINISH:
+		return hc_notify_request_finish(t, p2);
+	case HC_SET_IRQLINE:
+		return hc_set_irqline(t, p2);
+	case HC_INJECT_MSI:
+		return hc_inject_msi(service, t, p2);
+	case HC_ASYNCIO_ASSIGN:
+	case HC_ASYNCIO_DEASSIGN:
+		return hc_asyncio_assign(service, t, p2, id == HC_ASYNCIO_ASSIGN);
+	case HC_SETUP_SBUF:
+		return hc_setup_sbuf(service, t, p2);
+	default:
+		/* Passthrough, write protection, PM, the interrupt monitor: not provided. */
+		return -ENOSYS;
+	}
+}
+
 int64_t hypercall_dispatch_vm(struct vm *vm, uint64_t id, uint64_t p1, uint64_t p2)
 {
 	const struct hc_rule *rule = rule_of(id);
-	struct vm *target;
+	struct vm *target = NULL;
 
-	(void)p2;
 	if (!rule)
 		return -ENOTTY;
 	if (rule->flags) {
@@ -195,8 +261,17 @@ int64_t hypercall_dispatch_vm(struct vm *vm, uint64_t id, uint64_t p1, uint64_t 
 	switch (id) {
 	case HC_GET_API_VERSION:
 		return get_api_version(vm, p1);
+	case HC_SET_CALLBACK_VECTOR:
+		return vm_arch_set_upcall_vector(vm, p1);
+	case HC_CREATE_VM:
+		return hc_create_vm(vm, p1);
 	default:
-		/* The rest of the Service VM interface arrives with issue 3. */
-		return -ENOSYS;
+		break;
 	}
+	if (acts_on_caller(id))
+		return -ENOSYS;
+	/* Our Service VM manages post-launched VMs only, and only ones that exist. */
+	if (target->cfg->load_order != LOAD_POST_LAUNCHED || !target->created)
+		return -EINVAL;
+	return dispatch_vm_call(vm, target, id, p1, p2);
 }

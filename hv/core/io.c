@@ -32,6 +32,11 @@ __hot static const struct io_handler *find(struct io_bus *bus, uint64_t addr, un
 	return NULL;
 }
 
+bool io_bus_claims(struct io_bus *bus, uint64_t addr, unsigned width)
+{
+	return find(bus, addr, width) != NULL;
+}
+
 static void note_unhandled(struct io_bus *bus, struct vcpu *v, const char *what, uint64_t addr,
                            unsigned width)
 {

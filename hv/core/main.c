@@ -79,33 +79,39 @@ void hv_core_main(void)
 	load_scenario();
 	pcpu_arch_start_secondaries();
 
-	for (unsigned i = 0; i < hv_scenario.nr_vms; i++) {
+	/* vms[i] is scenario VM i, so VM ids (and ids relative to the Service VM) are stable. */
+	nr_vms = hv_scenario.nr_vms;
+	for (unsigned i = 0; i < nr_vms; i++) {
 		const struct scenario_vm *cfg = &hv_scenario.vms[i];
 
+		vm_slot_init(&vms[i], (vmid_t)i, cfg);
 		if (cfg->kernel_type == KERNEL_BRIDGE) {
 			/* The host plays this Service VM: nothing to start, it runs already. */
-			if (bridge_create(&vms[nr_vms], (vmid_t)nr_vms, cfg)) {
+			if (bridge_create(&vms[i], (vmid_t)i, cfg))
 				pr_err("vm %s: not created\n", cfg->name);
-				continue;
-			}
-			nr_vms++;
-			started++;
+			else
+				started++;
 			continue;
 		}
-		if (cfg->load_order != LOAD_PRE_LAUNCHED) {
+		/*
+		 * Pre-launched and Service VMs with vCPUs start now, the Service VM
+		 * with hypercall rights (CPUID 0x40000001 tells it); post-launched
+		 * slots wait for HC_CREATE_VM.
+		 */
+		if (cfg->load_order == LOAD_POST_LAUNCHED) {
 			pr_info("vm %s: %s, waiting for the Service VM to launch it\n", cfg->name,
 			        scenario_load_order_name(cfg->load_order));
 			continue;
 		}
-		if (vm_create(&vms[nr_vms], (vmid_t)nr_vms, cfg)) {
+		if (vm_create(&vms[i], (vmid_t)i, cfg)) {
 			pr_err("vm %s: not created\n", cfg->name);
-			continue;
+			vm_slot_init(&vms[i], (vmid_t)i, cfg);
 		}
-		nr_vms++;
 	}
-	for (unsigned i = 0; i < nr_vms; i++)
-		if (vms[i].cfg->kernel_type != KERNEL_BRIDGE)
+	for (unsigned i = 0; i < nr_vms; i++) {
+		if (vms[i].created && vms[i].cfg->kernel_type != KERNEL_BRIDGE)
 			started += vm_start(&vms[i]) == 0;
+	}
 	if (!started)
 		boot_fail("no VM could be started");
 	pcpu_run_loop();

@@ -875,6 +875,9 @@ static int finish_vm(struct parser *p)
 			               vm->name, keys[required[i]].name);
 
 	if (vm->load_order == LOAD_POST_LAUNCHED) {
+		/* acrn-dm emulates its UART; the hypervisor's only when the scenario asks. */
+		if (!kl[KEY_VUART])
+			vm->vuart = (struct scenario_vuart){ .enabled = false };
 		/* The service VM's device model supplies everything about the kernel. */
 		for (size_t i = 0; i < ARRAY_SIZE(kernel_keys); i++) {
 			enum key_id k = kernel_keys[i];

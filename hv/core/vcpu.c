@@ -55,7 +55,9 @@ void vcpu_kick(struct vcpu *v)
 	bool woke = false;
 
 	spin_lock(&p->rq.lock);
-	if (v->state == VCPU_HALTED) {
+	/* A vCPU waiting for its ioreq wakes only to stop: the answer may never come. */
+	if (v->state == VCPU_HALTED ||
+	    (v->state == VCPU_WAIT_IO && (v->requests & VCPU_REQ_STOP))) {
 		v->state = VCPU_RUNNING;
 		sched_wake(&p->rq, &v->se);
 		woke = true;
@@ -80,16 +82,59 @@ void vcpu_halt(struct vcpu *v)
 	spin_unlock(&rq->lock);
 }
 
+void vcpu_wait_io(struct vcpu *v)
+{
+	struct sched_rq *rq = &pcpu_get(v->pcpu)->rq;
+
+	spin_lock(&rq->lock);
+	if (!(v->requests & VCPU_REQ_STOP)) {
+		v->state = VCPU_WAIT_IO;
+		sched_block(rq, &v->se);
+	}
+	spin_unlock(&rq->lock);
+}
+
+bool vcpu_wake_io(struct vcpu *v)
+{
+	struct sched_rq *rq = &pcpu_get(v->pcpu)->rq;
+	bool woke = false;
+
+	spin_lock(&rq->lock);
+	if (v->state == VCPU_WAIT_IO) {
+		v->state = VCPU_RUNNING;
+		sched_wake(rq, &v->se);
+		woke = true;
+	}
+	spin_unlock(&rq->lock);
+	if (woke)
+		resched(v);
+	return woke;
+}
+
+/* Offline on its own pCPU; an abandoned ioreq is dropped (the slot is reset with the VM). */
+static void vcpu_stopped(struct vcpu *v)
+{
+	__atomic_and_fetch(&v->requests, ~VCPU_REQ_STOP, __ATOMIC_SEQ_CST);
+	vcpu_set_state(v, VCPU_OFFLINE);
+	v->ioreq.pending = false;
+	v->ioreq.done = false;
+	vcpu_arch_stopped(v);
+	vm_vcpu_stopped(v);
+}
+
+void vcpu_stop_local(struct vcpu *v)
+{
+	if (v->state != VCPU_OFFLINE)
+		vcpu_stopped(v);
+}
+
 __hot void vcpu_run(struct vcpu *v)
 {
 	struct pcpu *p = this_pcpu();
 
 	while (v->state == VCPU_RUNNING && !p->need_resched) {
 		if (v->requests & VCPU_REQ_STOP) {
-			__atomic_and_fetch(&v->requests, ~VCPU_REQ_STOP, __ATOMIC_SEQ_CST);
-			vcpu_set_state(v, VCPU_OFFLINE);
-			vcpu_arch_stopped(v);
-			vm_vcpu_stopped(v);
+			vcpu_stopped(v);
 			return;
 		}
 		vcpu_arch_run_once(v);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <hv/errno.h>
+#include <hv/ioreq.h>
 #include <hv/lib.h>
 #include <hv/log.h>
 #include <hv/mm.h>
@@ -12,13 +13,6 @@ unsigned nr_vms;
 const char *vm_name(const struct vm *vm)
 {
 	return vm->cfg->name;
-}
-
-__hot void *vm_gpa_to_hva(struct vm *vm, uint64_t gpa, uint64_t len)
-{
-	if (gpa >= vm->ram_size || len > vm->ram_size - gpa)
-		return NULL;
-	return hpa_to_ptr(vm->ram_hpa + gpa);
 }
 
 static void flush_console_line(struct vm *vm)
@@ -148,23 +142,55 @@ static int attach_vcpus(struct vm *vm)
 	return 0;
 }
 
-int vm_create(struct vm *vm, vmid_t id, const struct scenario_vm *cfg)
+/* An empty slot: not created, off, nothing mapped. */
+void vm_slot_init(struct vm *vm, vmid_t id, const struct scenario_vm *cfg)
 {
-	uint64_t pages = cfg->memory_size / PAGE_SIZE;
-	unsigned cpu = 0;
-	int err;
-
 	memset(vm, 0, sizeof(*vm));
 	vm->id = id;
 	vm->cfg = cfg;
-	vm->state = VM_CREATED;
-	vm->ram_size = cfg->memory_size;
-	vm->nr_vcpus = cfg->nr_vcpus;
-	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
-		while (!(cfg->cpu_affinity & BIT(cpu)))
+	vm->state = VM_POWERED_OFF;
+	vm->lock = (struct spinlock)SPINLOCK_INIT;
+	vm->mem_lock = (struct spinlock)SPINLOCK_INIT;
+	vm->asyncio_lock = (struct spinlock)SPINLOCK_INIT;
+}
+
+/* vCPU i on the i-th pCPU of @affinity. */
+static void init_vcpus(struct vm *vm, uint64_t affinity)
+{
+	unsigned cpu = 0;
+
+	vm->nr_vcpus = 0;
+	for (unsigned i = 0; i < SCENARIO_MAX_VCPUS && affinity >> cpu; i++) {
+		while (!(affinity & BIT(cpu)))
 			cpu++;
 		vcpu_init(&vm->vcpus[i], vm, i, (cpuid_t)cpu++);
+		vm->nr_vcpus++;
 	}
+}
+
+static int finish_create(struct vm *vm)
+{
+	int err = register_uart(vm);
+
+	err = err ?: vm_arch_init(vm);
+	err = err ?: attach_vcpus(vm);
+	if (err) {
+		vm_release(vm);
+		return err;
+	}
+	vm->created = true;
+	return 0;
+}
+
+int vm_create(struct vm *vm, vmid_t id, const struct scenario_vm *cfg)
+{
+	uint64_t pages = cfg->memory_size / PAGE_SIZE;
+	int err;
+
+	vm_slot_init(vm, id, cfg);
+	vm->state = VM_CREATED;
+	vm->ram_size = cfg->memory_size;
+	init_vcpus(vm, cfg->cpu_affinity);
 	vm->ram_hpa = page_pool_alloc(&hv_pages, pages, MiB(2) / PAGE_SIZE);
 	if (!vm->ram_hpa) {
 		pr_err("vm %s: cannot allocate %lu MiB of RAM (%lu MiB free)\n", cfg->name,
@@ -179,33 +205,72 @@ int vm_create(struct vm *vm, vmid_t id, const struct scenario_vm *cfg)
 		err = pgtable_map(&vm->stage2, 0, vm->ram_hpa, vm->ram_size, PGT_RWX | PGT_USER);
 	if (err)
 		pr_err("vm %s: stage-2 tables: error %d\n", cfg->name, err);
-	err = err ?: register_uart(vm);
-	err = err ?: vm_arch_init(vm);
-	err = err ?: attach_vcpus(vm);
-	if (err) {
-		vm_release(vm);
+	err = err ?: finish_create(vm);
+	if (err)
 		return err;
-	}
+	/* A Service VM with vCPUs hears about ioreqs by ACRN's callback vector. */
+	if (cfg->load_order == LOAD_SERVICE)
+		vm->upcall = vm_arch_upcall;
 	pr_info("vm %s: created, %u vCPU(s), %lu MiB RAM at 0x%lx\n", cfg->name, vm->nr_vcpus,
 	        vm->ram_size >> 20, vm->ram_hpa);
 	return 0;
+}
+
+int vm_create_post(struct vm *vm, struct vm *service, uint64_t affinity, uint64_t flags)
+{
+	int err;
+
+	vm_slot_init(vm, vm->id, vm->cfg);
+	vm->state = VM_CREATED;
+	vm->service = service;
+	vm->guest_flags = flags;
+	init_vcpus(vm, affinity);
+	vm->stage2 = (struct pgtable){ .fmt = vm_arch_stage2_fmt(),
+		                       .alloc_table = pgtable_pool_alloc,
+		                       .free_table = pgtable_pool_free };
+	err = pgtable_init(&vm->stage2);
+	err = err ?: finish_create(vm);
+	if (err) {
+		vm_slot_init(vm, vm->id, vm->cfg);
+		return err;
+	}
+	pr_info("vm %s: created by vm %s, %u vCPU(s)\n", vm_name(vm), vm_name(service),
+	        vm->nr_vcpus);
+	return 0;
+}
+
+void vm_destroy(struct vm *vm)
+{
+	/* Guest data must not go back to the Service VM: zero, then unmap. */
+	vm_ram_clear(vm, true);
+	vm_release(vm);
+	pr_info("vm %s: destroyed\n", vm_name(vm));
+	vm_slot_init(vm, vm->id, vm->cfg);
 }
 
 int vm_start(struct vm *vm)
 {
 	int err;
 
-	/* Stale guest data must never leak into a (re)started VM. */
-	memset(hpa_to_ptr(vm->ram_hpa), 0, vm->ram_size);
-	err = vm_arch_load(vm);
-	if (err) {
-		pr_err("vm %s: cannot load its kernel (error %d)\n", vm_name(vm), err);
-		vm->state = VM_POWERED_OFF;
-		return err;
+	/* A post-launched VM's RAM and entry state come from its device model. */
+	if (vm->cfg->load_order != LOAD_POST_LAUNCHED) {
+		/* Stale guest data must never leak into a (re)started VM. */
+		memset(hpa_to_ptr(vm->ram_hpa), 0, vm->ram_size);
+		err = vm_arch_load(vm);
+		if (err) {
+			pr_err("vm %s: cannot load its kernel (error %d)\n", vm_name(vm), err);
+			vm->state = VM_POWERED_OFF;
+			return err;
+		}
 	}
-	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+	ioreq_reset_slots(vm);
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		vm->vcpus[i].ioreq = (struct vcpu_ioreq){ 0 };
+		vm->vcpus[i].requests = 0;
 		vcpu_arch_reset(&vm->vcpus[i]);
+	}
 	vm->vcpus_online = 1;
+	vm->triple_faulted = false;
 	vm->state = VM_RUNNING;
 	vcpu_set_state(&vm->vcpus[0], VCPU_RUNNING);
 	return 0;
@@ -231,34 +296,78 @@ static uint64_t vm_nr_exits(const struct vm *vm)
 	return n;
 }
 
-static void vm_stop(struct vm *vm, bool reset, const char *reason)
+static int vm_stop(struct vm *vm, enum vm_stop_mode mode, const char *reason)
 {
+	static const char *const what[] = { "power off", "reset", "pause" };
+
 	spin_lock(&vm->lock);
-	if (vm->state != VM_RUNNING && vm->state != VM_PAUSED) {
+	if (vm->state != VM_RUNNING) {
 		spin_unlock(&vm->lock);
-		return;
+		return -EBUSY;
 	}
-	vm->state = VM_PAUSED; /* no new starts until every vCPU has stopped */
-	vm->reset_pending = reset;
+	vm->state = VM_STOPPING; /* no new starts until every vCPU has stopped */
+	/* The Service VM decides what a post-launched VM's reset means. */
+	if (mode == VM_STOP_RESET && vm->cfg->load_order == LOAD_POST_LAUNCHED)
+		mode = VM_STOP_POWEROFF;
+	vm->stop_mode = mode;
 	spin_unlock(&vm->lock);
-	pr_info("vm %s: %s (%s) after %lu exits\n", vm_name(vm), reset ? "reset" : "power off",
-	        reason, vm_nr_exits(vm));
+	pr_info("vm %s: %s (%s) after %lu exits\n", vm_name(vm), what[mode], reason,
+	        vm_nr_exits(vm));
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 		struct vcpu *v = &vm->vcpus[i];
 
 		if (v->state != VCPU_OFFLINE)
 			vcpu_request(v, VCPU_REQ_STOP);
 	}
+	return 0;
 }
 
 void vm_poweroff(struct vm *vm, const char *reason)
 {
-	vm_stop(vm, false, reason);
+	vm_stop(vm, VM_STOP_POWEROFF, reason);
 }
 
 void vm_reset(struct vm *vm, const char *reason)
 {
-	vm_stop(vm, true, reason);
+	vm_stop(vm, VM_STOP_RESET, reason);
+}
+
+int vm_pause(struct vm *vm)
+{
+	cpuid_t self = this_pcpu()->id;
+	int err = vm_stop(vm, VM_STOP_PAUSE, "by the Service VM");
+
+	if (err)
+		return err;
+	/*
+	 * vCPUs on other pCPUs stop at their next check; one on this pCPU is
+	 * not running (we are), so it would never get there: stop it here.
+	 */
+	while (__atomic_load_n(&vm->vcpus_online, __ATOMIC_SEQ_CST)) {
+		for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+			struct vcpu *v = &vm->vcpus[i];
+
+			if (v->pcpu == self && v->state != VCPU_OFFLINE)
+				vcpu_stop_local(v);
+		}
+		cpu_relax();
+	}
+	return 0;
+}
+
+int vm_reset_post(struct vm *vm)
+{
+	if (vm->cfg->vuart.enabled)
+		vuart_init(&vm->uart, &uart_ops, vm);
+	vm_arch_reset_devices(vm);
+	ioreq_reset_slots(vm);
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		vm->vcpus[i].ioreq = (struct vcpu_ioreq){ 0 };
+		vm->vcpus[i].requests = 0;
+	}
+	vm->state = VM_CREATED;
+	pr_info("vm %s: reset by the Service VM\n", vm_name(vm));
+	return 0;
 }
 
 int vm_vcpu_online(struct vcpu *v)
@@ -283,8 +392,11 @@ void vm_vcpu_stopped(struct vcpu *v)
 	if (__atomic_sub_fetch(&vm->vcpus_online, 1, __ATOMIC_SEQ_CST))
 		return;
 	/* The last vCPU out finishes the stop. */
-	if (vm->reset_pending) {
-		vm->reset_pending = false;
+	if (vm->stop_mode == VM_STOP_PAUSE) {
+		vm->state = VM_PAUSED;
+		return;
+	}
+	if (vm->stop_mode == VM_STOP_RESET) {
 		if (vm->cfg->vuart.enabled)
 			vuart_init(&vm->uart, &uart_ops, vm);
 		vm_arch_reset_devices(vm);
@@ -292,5 +404,12 @@ void vm_vcpu_stopped(struct vcpu *v)
 			return;
 	}
 	vm->state = VM_POWERED_OFF;
+	/* Its device model must learn that the guest is gone (it then destroys the VM). */
+	if (vm->cfg->load_order == LOAD_POST_LAUNCHED) {
+		if (vm->triple_faulted)
+			ioreq_vm_event(vm, ACRN_VM_EVENT_TRIPLE_FAULT);
+		else if (vm->service && vm->service->upcall)
+			vm->service->upcall(vm->service);
+	}
 	board_check_idle();
 }

@@ -66,4 +66,20 @@ _Static_assert(__builtin_offsetof(struct shared_buf, overrun_cnt) == 32, "overru
 _Static_assert(__builtin_offsetof(struct shared_buf, size) == 36, "size");
 _Static_assert(__builtin_offsetof(struct shared_buf, padding) == 40, "padding");
 
+/*
+ * An element of the ACRN_VM_EVENT ring (32 bytes). The hypervisor produces
+ * TRIPLE_FAULT; the device model adds its own (RTC change, power off).
+ */
+#define ACRN_VM_EVENT_RTC_CHG      0U /* data: s64 last_time, s64 delta_time */
+#define ACRN_VM_EVENT_POWEROFF     1U
+#define ACRN_VM_EVENT_TRIPLE_FAULT 2U
+
+struct vm_event {
+	uint32_t type;
+	uint8_t event_data[28];
+};
+
+_Static_assert(sizeof(struct vm_event) == 32, "vm_event size");
+_Static_assert(__builtin_offsetof(struct vm_event, event_data) == 4, "vm_event data");
+
 #endif

@@ -168,3 +168,11 @@ __hot void vcpu_arch_run_once(struct vcpu *v)
 		break;
 	}
 }
+
+/* HC_SET_VCPU_REGS carries x86 registers; RISC-V has no post-launched VMs yet. */
+int vcpu_arch_set_regs(struct vcpu *v, const struct acrn_regs *regs)
+{
+	(void)v;
+	(void)regs;
+	return -ENOSYS;
+}

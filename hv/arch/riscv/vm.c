@@ -98,3 +98,37 @@ void vm_arch_reset_devices(struct vm *vm)
 	/* No arch devices to reset yet: only the warning state. */
 	vm->arch.irq_warned = false;
 }
+
+/* Post-launched VMs are x86-only for now (issue 3): no RAM range is theirs here. */
+bool vm_arch_ram_range_ok(uint64_t gpa, uint64_t size)
+{
+	(void)gpa;
+	(void)size;
+	return false;
+}
+
+void vm_arch_upcall(struct vm *service)
+{
+	(void)service;
+}
+
+int vm_arch_set_upcall_vector(struct vm *service, uint64_t vector)
+{
+	(void)service;
+	(void)vector;
+	return -ENOSYS;
+}
+
+int vm_arch_inject_msi(struct vm *vm, uint64_t addr, uint64_t data)
+{
+	(void)vm;
+	(void)addr;
+	(void)data;
+	return -ENOSYS;
+}
+
+unsigned vm_arch_nr_irq_lines(struct vm *vm)
+{
+	(void)vm;
+	return 0;
+}

@@ -8,8 +8,10 @@
 #include <arch/x86_vcpu.h>
 #include <hv/errno.h>
 #include <hv/hypercall.h>
+#include <hv/ioreq.h>
 #include <hv/lib.h>
 #include <hv/log.h>
+#include <hv/pcpu.h>
 #include <hv/vcpu.h>
 #include <hv/vm.h>
 
@@ -39,6 +41,53 @@ static uint64_t size_mask(unsigned size)
 	return size >= 8 ? ~0ULL : (1ULL << (size * 8)) - 1;
 }
 
+static bool is_post_launched(const struct vcpu *v)
+{
+	return v->vm->cfg->load_order == LOAD_POST_LAUNCHED;
+}
+
+/* IN results zero-extend into EAX when 32 bits wide, smaller ones merge. */
+static void set_in_result(struct vcpu *v, unsigned size, uint64_t val)
+{
+	uint64_t *rax = &v->arch.regs.gpr[X86_REG_RAX];
+	uint64_t mask = size_mask(size);
+
+	*rax = size == 4 ? (val & mask) : ((*rax & ~mask) | (val & mask));
+}
+
+/*
+ * A post-launched VM's port the hypervisor does not emulate: the Service
+ * VM's device model serves it. 0xCF8/0xCFC go as PORTIO too (acrn-dm fuses
+ * them into PCI config accesses itself), so PCICFG never leaves here.
+ */
+static void pio_to_service(struct vcpu *v, const struct x86_exit *x)
+{
+	uint64_t val = v->arch.regs.gpr[X86_REG_RAX] & size_mask(x->io.size);
+
+	if (!x->io.in) {
+		int err = ioreq_asyncio_post(v, ACRN_ASYNCIO_PIO, x->io.port, val);
+
+		if (!err) {
+			v->arch.regs.rip = x->io.next_rip;
+			return;
+		}
+		if (err == -ENOSPC) {
+			/* Ring full: run the OUT again later, after others had the pCPU. */
+			this_pcpu()->need_resched = true;
+			return;
+		}
+	}
+	v->arch.io_wait = (struct x86_io_wait){
+		.port = x->io.port, .size = x->io.size, .in = x->io.in, .next_rip = x->io.next_rip
+	};
+	if (ioreq_send(v, ACRN_IOREQ_TYPE_PORTIO, !x->io.in, x->io.port, x->io.size, val)) {
+		/* No ioreq page: as an absent device. */
+		if (x->io.in)
+			set_in_result(v, x->io.size, ~0ULL);
+		v->arch.regs.rip = x->io.next_rip;
+	}
+}
+
 __hot static void handle_io(struct vcpu *v, const struct x86_exit *x)
 {
 	uint64_t *rax = &v->arch.regs.gpr[X86_REG_RAX];
@@ -49,6 +98,10 @@ __hot static void handle_io(struct vcpu *v, const struct x86_exit *x)
 		/* INS/OUTS: no device of ours needs them. */
 		guest_warn(v, "string I/O on port 0x%x is not supported\n", x->io.port);
 		x86_inject_gp(v);
+		return;
+	}
+	if (is_post_launched(v) && !io_bus_claims(&v->vm->pio, x->io.port, x->io.size)) {
+		pio_to_service(v, x);
 		return;
 	}
 	if (x->io.in) {
@@ -65,6 +118,15 @@ struct mmio_ctx {
 	struct vcpu *v;
 	struct x86_paging_state paging;
 	struct x86_guest_mem mem;
+	/* Post-launched VMs: one access nobody here claims goes to the Service VM. */
+	bool to_service;
+	bool have_value; /* the answer to the read that went out */
+	uint64_t value;
+	bool req;
+	bool req_write;
+	uint64_t req_gpa;
+	unsigned req_size;
+	uint64_t req_value;
 };
 
 __hot static int read_gpa(void *opaque, uint64_t gpa, void *buf, unsigned len)
@@ -78,20 +140,53 @@ __hot static int read_gpa(void *opaque, uint64_t gpa, void *buf, unsigned len)
 	return 0;
 }
 
+static bool goes_out(struct mmio_ctx *c, uint64_t gpa, unsigned size)
+{
+	return c->to_service && !io_bus_claims(&c->v->vm->mmio, gpa, size);
+}
+
+/*
+ * An access for the Service VM ends the emulation with -EAGAIN: a read
+ * before it changes anything (it is emulated again with the answer), a
+ * second access after the first (REP elements go one round trip each).
+ */
+static int record(struct mmio_ctx *c, bool write, uint64_t gpa, unsigned size, uint64_t val)
+{
+	if (c->req)
+		return -EAGAIN;
+	c->req = true;
+	c->req_write = write;
+	c->req_gpa = gpa;
+	c->req_size = size;
+	c->req_value = val;
+	return write ? 0 : -EAGAIN;
+}
+
 __hot static int emul_mmio_read(void *opaque, uint64_t gpa, unsigned size, uint64_t *val)
 {
 	struct mmio_ctx *c = opaque;
 
-	io_bus_read(&c->v->vm->mmio, c->v, gpa, size, val);
-	return 0;
+	if (!goes_out(c, gpa, size)) {
+		io_bus_read(&c->v->vm->mmio, c->v, gpa, size, val);
+		return 0;
+	}
+	if (c->have_value && !c->req) {
+		c->have_value = false;
+		*val = c->value;
+		return 0;
+	}
+	return record(c, false, gpa, size, 0);
 }
 
 __hot static int emul_mmio_write(void *opaque, uint64_t gpa, unsigned size, uint64_t val)
 {
 	struct mmio_ctx *c = opaque;
 
-	io_bus_write(&c->v->vm->mmio, c->v, gpa, size, val);
-	return 0;
+	if (!goes_out(c, gpa, size)) {
+		io_bus_write(&c->v->vm->mmio, c->v, gpa, size, val);
+		return 0;
+	}
+	return record(c, true, gpa, size, val & size_mask(size));
 }
 
 static int emul_gla_to_gpa(void *opaque, uint64_t gla, bool write, uint64_t *gpa)
@@ -172,9 +267,67 @@ __hot static int decode_cached(struct vcpu *v, const uint8_t *bytes, unsigned go
 	return err;
 }
 
+/* Send what the emulation recorded; the registers are as the emulator left them. */
+static void mmio_to_service(struct vcpu *v, struct mmio_ctx *c, const struct x86_regs *before)
+{
+	if (c->req_write) {
+		int err = ioreq_asyncio_post(v, ACRN_ASYNCIO_MMIO, c->req_gpa, c->req_value);
+
+		if (!err)
+			return;
+		if (err == -ENOSPC) {
+			/* Ring full: undo, and run the instruction again later. */
+			v->arch.regs = *before;
+			this_pcpu()->need_resched = true;
+			return;
+		}
+	}
+	v->arch.io_wait =
+	        (struct x86_io_wait){ .mmio = true, .in = !c->req_write, .gpa = c->req_gpa };
+	if (!ioreq_send(v, ACRN_IOREQ_TYPE_MMIO, c->req_write, c->req_gpa, c->req_size,
+	                c->req_value))
+		return;
+	/* No ioreq page: as an absent device (writes dropped, reads all ones). */
+	if (!c->req_write) {
+		v->ioreq = (struct vcpu_ioreq){ 0 };
+		x86_ioreq_complete(v, ~0ULL);
+	}
+}
+
+static void emulate_mmio(struct vcpu *v, uint64_t gpa, bool have_value, uint64_t value);
+
 __hot static void handle_mmio(struct vcpu *v, const struct x86_exit *x)
 {
-	struct mmio_ctx c = { .v = v, .mem = { .read_gpa = read_gpa, .opaque = v } };
+	if (x->mmio.fetch || vm_gpa_is_ram(v->vm, x->mmio.gpa)) {
+		guest_warn(v, "executes or faults at 0x%lx: not emulated\n", x->mmio.gpa);
+		x86_inject_gp(v);
+		return;
+	}
+	emulate_mmio(v, x->mmio.gpa, false, 0);
+}
+
+void x86_ioreq_complete(struct vcpu *v, uint64_t value)
+{
+	const struct x86_io_wait *w = &v->arch.io_wait;
+
+	if (!w->mmio) {
+		if (w->in)
+			set_in_result(v, w->size, value);
+		v->arch.regs.rip = w->next_rip;
+	} else if (w->in) {
+		/* The instruction has not run yet: emulate it again, now with the value. */
+		emulate_mmio(v, w->gpa, true, value);
+	}
+}
+
+__hot static void emulate_mmio(struct vcpu *v, uint64_t gpa, bool have_value, uint64_t value)
+{
+	struct mmio_ctx c = { .v = v,
+		              .mem = { .read_gpa = read_gpa, .opaque = v },
+		              .to_service = is_post_launched(v),
+		              .have_value = have_value,
+		              .value = value };
+	struct x86_regs before = v->arch.regs;
 	struct x86_sregs s;
 	struct x86_insn insn;
 	uint8_t bytes[X86_MAX_INSN_LEN];
@@ -183,11 +336,6 @@ __hot static void handle_mmio(struct vcpu *v, const struct x86_exit *x)
 	uint32_t pf;
 	int err;
 
-	if (x->mmio.fetch || x->mmio.gpa < v->vm->ram_size) {
-		guest_warn(v, "executes or faults at 0x%lx: not emulated\n", x->mmio.gpa);
-		x86_inject_gp(v);
-		return;
-	}
 	x86_vendor->get_sregs(v, &s);
 	c.paging = (struct x86_paging_state){
 		.cr0 = s.cr0, .cr3 = s.cr3, .cr4 = s.cr4, .efer = s.efer
@@ -197,13 +345,16 @@ __hot static void handle_mmio(struct vcpu *v, const struct x86_exit *x)
 	/* The instruction may end before a fault further on: decode what we got. */
 	err = got ? decode_cached(v, bytes, got, cpu_mode(&s), &insn) : -EFAULT;
 	if (!err)
-		err = x86_insn_emulate(&insn, &v->arch.regs, x->mmio.gpa, &emul_ops, &c);
+		err = x86_insn_emulate(&insn, &v->arch.regs, gpa, &emul_ops, &c);
+	if (c.req && (!err || err == -EAGAIN)) {
+		mmio_to_service(v, &c, &before);
+		return;
+	}
 	if (err) {
 		guest_warn(v,
 		           "cannot emulate MMIO access to 0x%lx at rip 0x%lx (%d): "
 		           "%02x %02x %02x %02x\n",
-		           x->mmio.gpa, v->arch.regs.rip, err, bytes[0], bytes[1], bytes[2],
-		           bytes[3]);
+		           gpa, v->arch.regs.rip, err, bytes[0], bytes[1], bytes[2], bytes[3]);
 		x86_inject_ud(v);
 	}
 }
@@ -351,6 +502,7 @@ __hot void x86_handle_exit(struct vcpu *v, struct x86_exit *x)
 	case X86_EXIT_TRIPLE_FAULT:
 		pr_warn("vm %s vcpu %u: triple fault at rip 0x%lx\n", vm_name(v->vm), v->id,
 		        v->arch.regs.rip);
+		v->vm->triple_faulted = true;
 		if (v->vm->cfg->on_triple_fault == TRIPLE_FAULT_RESET)
 			vm_reset(v->vm, "triple fault");
 		else

@@ -4,9 +4,11 @@
  * interrupt injection before each entry, extended FPU state switching, and
  * the arch hooks core calls.
  */
+#include <acrn/vm.h>
 #include <arch/cpu.h>
 #include <arch/x86_vcpu.h>
 #include <hv/errno.h>
+#include <hv/ioreq.h>
 #include <hv/lib.h>
 #include <hv/log.h>
 #include <hv/mm.h>
@@ -184,12 +186,29 @@ static void deliver_ipi(struct vcpu *src, const struct vlapic_ipi *ipi)
 
 int vcpu_arch_init(struct vcpu *v)
 {
+	/* Per VM slot and vCPU: a post-launched slot created again reuses its page. */
+	static uint8_t *xsave_pages[MAX_VMS][SCENARIO_MAX_VCPUS];
+	uint8_t **xs = &xsave_pages[v->vm->id][v->id];
+
 	v->arch.lapic_lock = (struct spinlock)SPINLOCK_INIT;
 	timer_init(&v->arch.lapic_timer, lapic_timer_fired);
-	v->arch.xsave_area = page_alloc_zeroed();
+	if (!*xs)
+		*xs = page_alloc_zeroed();
+	v->arch.xsave_area = *xs;
 	if (!v->arch.xsave_area)
 		return -ENOMEM;
 	return x86_vendor->vcpu_init(v);
+}
+
+int vcpu_arch_set_regs(struct vcpu *v, const struct acrn_regs *r)
+{
+	struct x86_entry_state e;
+	int err = x86_entry_from_regs(r, &e);
+
+	/* Only the BSP's state is used: APs start by INIT/SIPI, as in ACRN. */
+	if (!err && v->id == 0)
+		v->arch.entry = e;
+	return err;
 }
 
 void vcpu_arch_reset(struct vcpu *v)
@@ -206,6 +225,10 @@ void vcpu_arch_reset(struct vcpu *v)
 	if (v->id == 0) {
 		v->arch.wait_for_sipi = false;
 		x86_vendor->vcpu_reset(v, &v->arch.entry);
+		if (v->arch.entry.all_gprs) {
+			memcpy(v->arch.regs.gpr, v->arch.entry.gpr, sizeof(v->arch.entry.gpr));
+			v->arch.regs.rflags = v->arch.entry.rflags | BIT(1);
+		}
 	} else {
 		/* APs sit in wait-for-SIPI, as after a hardware reset. */
 		v->arch.wait_for_sipi = true;
@@ -311,10 +334,34 @@ __hot static void switch_fpu(struct vcpu *v)
 	p->arch.fpu_owner = v;
 }
 
+/* The answer to v's ioreq came: finish the instruction here, on v's pCPU. */
+static bool ioreq_pending(struct vcpu *v)
+{
+	uint64_t value;
+
+	if (!ioreq_ready(v)) {
+		/* Polling mode (a sleeping vCPU does not get here): let others on this pCPU run. */
+		cpu_relax();
+		if (sched_nr_runnable(&this_pcpu()->rq) > 1)
+			this_pcpu()->need_resched = true;
+		return true;
+	}
+	if (!ioreq_finish(v, &value))
+		x86_ioreq_complete(v, value);
+	/* Finishing may need another round trip (read-modify-write, REP). */
+	return v->ioreq.pending || v->state != VCPU_RUNNING;
+}
+
 __hot void vcpu_arch_run_once(struct vcpu *v)
 {
 	struct x86_exit exit;
 
+	if (unlikely(v->ioreq.pending) && ioreq_pending(v))
+		return;
+	if (v->requests & VCPU_REQ_FLUSH) {
+		__atomic_and_fetch(&v->requests, ~VCPU_REQ_FLUSH, __ATOMIC_SEQ_CST);
+		x86_vendor->flush_stage2(v);
+	}
 	if (v->requests & VCPU_REQ_EVENT)
 		__atomic_and_fetch(&v->requests, ~VCPU_REQ_EVENT, __ATOMIC_SEQ_CST);
 	switch_fpu(v);

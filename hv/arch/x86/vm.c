@@ -4,6 +4,7 @@
  * stage-2 format, vIOAPIC, power and reset ports, the test device, and
  * kernel loading (Linux bzImage or a raw binary).
  */
+#include <acrn/hypercall.h>
 #include <arch/acpi_build.h>
 #include <arch/cpu.h>
 #include <arch/linux_boot.h>
@@ -24,6 +25,12 @@
 #define PM_SLEEP_CONTROL_PORT 0x400
 #define RESET_PORT            0xCF9
 #define TEST_DEV_MAGIC        0x54455354
+#define MSI_ADDR_BASE         0xFEE00000ULL
+#define UPCALL_VECTOR_MIN     0x20
+/* Post-launched RAM: low RAM up to 2 GiB, high RAM from 4 GiB (acrn-dm's layout). */
+#define POST_LOW_RAM_END   GiB(2)
+#define POST_HIGH_RAM_BASE GiB(4)
+#define POST_HIGH_RAM_END  GiB(512) /* what one 4-level stage-2 root entry range allows us */
 
 const struct pgtable_fmt *vm_arch_stage2_fmt(void)
 {
@@ -194,16 +201,19 @@ int vm_arch_init(struct vm *vm)
 	int err;
 
 	vm->arch.ioapic_lock = (struct spinlock)SPINLOCK_INIT;
+	vm->arch.upcall_vector = HYPERVISOR_CALLBACK_HSM_VECTOR;
 	vioapic_init(&vm->arch.vioapic, (uint8_t)vm->nr_vcpus, &ioapic_ops, vm);
 	err = io_bus_register(&vm->mmio, &ioapic);
 	if (!err)
 		err = io_bus_register(&vm->mmio, &lapic);
-	if (!err)
+	/* A post-launched VM's power, reset and RTC ports are acrn-dm's. */
+	if (!err && cfg->load_order != LOAD_POST_LAUNCHED) {
 		err = io_bus_register(&vm->pio, &pm);
-	if (!err)
-		err = io_bus_register(&vm->pio, &reset);
-	if (!err)
-		err = vrtc_init(&vm->arch.rtc, &vm->pio);
+		if (!err)
+			err = io_bus_register(&vm->pio, &reset);
+		if (!err)
+			err = vrtc_init(&vm->arch.rtc, &vm->pio);
+	}
 	if (!err && cfg->test_device)
 		err = io_bus_register(&vm->mmio, &test);
 	return err;
@@ -214,6 +224,54 @@ struct io_bus *vm_arch_uart_bus(struct vm *vm, uint64_t *base)
 {
 	*base = vm->cfg->vuart.port_base;
 	return &vm->pio;
+}
+
+bool vm_arch_ram_range_ok(uint64_t gpa, uint64_t size)
+{
+	if (!size || gpa + size < gpa)
+		return false;
+	return gpa + size <= POST_LOW_RAM_END ||
+	       (gpa >= POST_HIGH_RAM_BASE && gpa + size <= POST_HIGH_RAM_END);
+}
+
+/* ACRN's upcall: the callback vector, edge-triggered, into the Service VM's vCPU 0. */
+void vm_arch_upcall(struct vm *service)
+{
+	struct vcpu *v = &service->vcpus[0];
+
+	if (!service->nr_vcpus)
+		return;
+	x86_lapic_lock(v);
+	vlapic_accept_irq(&v->arch.vlapic, service->arch.upcall_vector, false);
+	x86_lapic_unlock(v);
+}
+
+int vm_arch_set_upcall_vector(struct vm *service, uint64_t vector)
+{
+	if (vector < UPCALL_VECTOR_MIN || vector > 0xFF)
+		return -EINVAL;
+	service->arch.upcall_vector = (uint8_t)vector;
+	return 0;
+}
+
+/* The MSI format of the x86 LAPIC: address 0xFEEx_xxxx, data with vector and mode. */
+int vm_arch_inject_msi(struct vm *vm, uint64_t addr, uint64_t data)
+{
+	uint8_t vector = (uint8_t)data, mode = (uint8_t)((data >> 8) & 7);
+	uint32_t dest = (uint32_t)((addr >> 12) & 0xFF);
+
+	if ((addr & ~0xFFFFFULL) != MSI_ADDR_BASE || (data >> 16) ||
+	    (mode != VLAPIC_DM_FIXED && mode != VLAPIC_DM_LOWEST && mode != VLAPIC_DM_NMI) ||
+	    (mode != VLAPIC_DM_NMI && vector < 16))
+		return -EINVAL;
+	x86_deliver_msi(vm, dest, addr & BIT(2), vector, mode, data & BIT(15), NULL);
+	return 0;
+}
+
+unsigned vm_arch_nr_irq_lines(struct vm *vm)
+{
+	(void)vm;
+	return VIOAPIC_PINS;
 }
 
 void vm_arch_reset_devices(struct vm *vm)

@@ -35,4 +35,32 @@ int64_t hypercall_dispatch(struct vcpu *v, uint64_t id, uint64_t p1, uint64_t p2
  */
 int64_t hypercall_dispatch_vm(struct vm *caller, uint64_t id, uint64_t p1, uint64_t p2);
 
+/* ---- for the handlers (hv/core/hc_*.c) ---- */
+/* Copy from/to guest-physical memory of @vm; -EINVAL unless all of it is RAM. */
+int hc_copy_from_gpa(struct vm *vm, void *dst, uint64_t gpa, size_t len);
+int hc_copy_to_gpa(struct vm *vm, uint64_t gpa, const void *src, size_t len);
+/*
+ * Serializes the VM-management calls (not the wait of PAUSE_VM). Lock order:
+ * this one first, then a VM's memory or asyncio lock, then uart -> ioapic ->
+ * lapic -> run queue (CODING_STYLE.md).
+ */
+void hc_lock(void);
+void hc_unlock(void);
+
+/* Handlers: @service is the caller, @vm the (post-launched) target. */
+int64_t hc_create_vm(struct vm *service, uint64_t gpa);
+int64_t hc_destroy_vm(struct vm *vm);
+int64_t hc_start_vm(struct vm *vm);
+int64_t hc_pause_vm(struct vm *vm);
+int64_t hc_reset_vm(struct vm *vm);
+int64_t hc_set_vcpu_regs(struct vm *service, struct vm *vm, uint64_t gpa);
+int64_t hc_set_memory_regions(struct vm *service, struct vm *vm, uint64_t gpa);
+int64_t hc_gpa2hpa(struct vm *service, struct vm *vm, uint64_t gpa);
+int64_t hc_set_ioreq_buffer(struct vm *service, struct vm *vm, uint64_t gpa);
+int64_t hc_notify_request_finish(struct vm *vm, uint64_t vcpu_id);
+int64_t hc_set_irqline(struct vm *vm, uint64_t param);
+int64_t hc_inject_msi(struct vm *service, struct vm *vm, uint64_t gpa);
+int64_t hc_asyncio_assign(struct vm *service, struct vm *vm, uint64_t gpa, bool assign);
+int64_t hc_setup_sbuf(struct vm *service, struct vm *vm, uint64_t gpa);
+
 #endif

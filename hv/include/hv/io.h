@@ -29,6 +29,8 @@ struct io_bus {
 };
 
 int io_bus_register(struct io_bus *bus, const struct io_handler *h);
+/* Whether a handler covers [addr, addr+width) (else a post-launched VM's access goes out). */
+bool io_bus_claims(struct io_bus *bus, uint64_t addr, unsigned width);
 /* Dispatch; unclaimed reads return all ones, unclaimed writes are dropped. */
 void io_bus_read(struct io_bus *bus, struct vcpu *v, uint64_t addr, unsigned width, uint64_t *val);
 void io_bus_write(struct io_bus *bus, struct vcpu *v, uint64_t addr, unsigned width, uint64_t val);

@@ -13,16 +13,30 @@
 #include <hv/types.h>
 
 struct vm;
+struct acrn_regs;
 
 enum vcpu_state {
 	VCPU_OFFLINE, /* not started (APs before their start-up IPI) or stopped */
 	VCPU_RUNNING, /* runnable or in guest mode */
 	VCPU_HALTED,  /* waiting for an interrupt */
+	VCPU_WAIT_IO, /* waiting for the Service VM to complete its ioreq (hv/core/ioreq.c) */
 };
 
 /* Requests other pCPUs post to a vCPU; handled before the next guest entry. */
 #define VCPU_REQ_EVENT BIT(0) /* interrupt state changed: re-evaluate injection */
 #define VCPU_REQ_STOP  BIT(1) /* the VM is shutting down or resetting */
+#define VCPU_REQ_FLUSH BIT(2) /* stage-2 mappings went away: drop cached translations */
+
+/* The vCPU's one outstanding request to the Service VM (its ioreq slot). */
+struct vcpu_ioreq {
+	volatile bool pending; /* the slot holds our request */
+	volatile bool done;    /* NOTIFY_REQUEST_FINISH came: finish before the next entry */
+	uint32_t type;         /* ACRN_IOREQ_TYPE_* */
+	bool write;
+	unsigned size;
+	uint64_t addr;
+	uint64_t value; /* written value, or the read result once finished */
+};
 
 struct vcpu {
 	struct vm *vm;
@@ -33,6 +47,7 @@ struct vcpu {
 	volatile bool in_guest;
 	struct sched_entity se;
 	uint64_t nr_exits;
+	struct vcpu_ioreq ioreq;
 	struct vcpu_arch arch;
 };
 
@@ -45,6 +60,15 @@ void vcpu_halt(struct vcpu *v);
 void vcpu_set_state(struct vcpu *v, enum vcpu_state state);
 /* Run v until it blocks or its slice ends; called by the pCPU loop. */
 void vcpu_run(struct vcpu *v);
+/* Block v (on its own pCPU) until vcpu_wake_io. */
+void vcpu_wait_io(struct vcpu *v);
+/* Wake v if it waits in vcpu_wait_io; false if it did not. */
+bool vcpu_wake_io(struct vcpu *v);
+/*
+ * Take v offline from another context of its own pCPU, where v is not
+ * running (a hypercall of a vCPU sharing the pCPU, or the board bridge).
+ */
+void vcpu_stop_local(struct vcpu *v);
 
 /* ---- arch hooks ---- */
 int vcpu_arch_init(struct vcpu *v);
@@ -55,5 +79,10 @@ void vcpu_arch_run_once(struct vcpu *v);
 bool vcpu_arch_has_pending_irq(struct vcpu *v);
 /* v went offline on its own pCPU: drop per-pCPU state such as timers. */
 void vcpu_arch_stopped(struct vcpu *v);
+/*
+ * The initial state HC_SET_VCPU_REGS gives a post-launched vCPU, applied at
+ * its next reset (START_VM). -EINVAL for a state we do not start from.
+ */
+int vcpu_arch_set_regs(struct vcpu *v, const struct acrn_regs *regs);
 
 #endif

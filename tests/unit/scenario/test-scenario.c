@@ -233,6 +233,8 @@ static void test_full(void)
 	g_assert_cmpuint(vm->memory_size, ==, MiB(2));
 	g_assert_cmpstr(vm->kernel_mod, ==, "");
 	g_assert_cmpstr(vm->bootargs, ==, "");
+	/* Its device model emulates the UART unless the scenario asks for ours. */
+	g_assert_false(vm->vuart.enabled);
 
 	assert_invariants(&sc);
 	assert_round_trip(&sc);
@@ -355,12 +357,16 @@ static void test_shared_and_limits(void)
 	/* Service VM with post-launched VMs; raw kernel with a test device. */
 	parse_ok("[vm sos]\nload_order = SERVICE\ncpus = 0\nmemory = 1G\nkernel = bzImage\n"
 	         "[vm uos]\nload_order = POST_LAUNCHED\ncpus = 1\nmemory = 512M\n"
+	         "[vm uos2]\nload_order = POST_LAUNCHED\ncpus = 3\nmemory = 2M\nvuart = 0x2f8,3\n"
 	         "[vm test]\nload_order = PRE_LAUNCHED\ncpus = 2\nmemory = 16M\nkernel = t.bin\n"
 	         "kernel_type = raw\nload_addr = 0x200000\ntest_device = yes\n",
 	         0, &sc);
-	g_assert_cmpuint(sc.nr_vms, ==, 3);
-	g_assert_true(sc.vms[2].test_device);
-	g_assert_cmphex(sc.vms[2].load_addr, ==, 0x200000);
+	g_assert_cmpuint(sc.nr_vms, ==, 4);
+	g_assert_false(sc.vms[1].vuart.enabled);
+	g_assert_true(sc.vms[2].vuart.enabled);
+	g_assert_cmphex(sc.vms[2].vuart.port_base, ==, 0x2f8);
+	g_assert_true(sc.vms[3].test_device);
+	g_assert_cmphex(sc.vms[3].load_addr, ==, 0x200000);
 	assert_round_trip(&sc);
 }
 

@@ -181,14 +181,12 @@ static int svm_pcpu_enable(struct pcpu *p)
 
 static int svm_vcpu_init(struct vcpu *v)
 {
+	/* Per VM slot and vCPU: a post-launched VM created again reuses its VMCB. */
 	static struct svm_vcpu pool[MAX_VMS * SCENARIO_MAX_VCPUS];
-	static unsigned used;
-	struct svm_vcpu *s;
+	struct svm_vcpu *s = &pool[v->vm->id * SCENARIO_MAX_VCPUS + v->id];
 
-	if (used == ARRAY_SIZE(pool))
-		return -ENOMEM;
-	s = &pool[used++];
-	s->vmcb_pa = page_pool_alloc(&hv_pages, 1, 1);
+	if (!s->vmcb_pa)
+		s->vmcb_pa = page_pool_alloc(&hv_pages, 1, 1);
 	if (!s->vmcb_pa)
 		return -ENOMEM;
 	s->vmcb = hpa_to_ptr(s->vmcb_pa);
@@ -219,7 +217,8 @@ static void svm_vcpu_reset(struct vcpu *v, const struct x86_entry_state *e)
 	*(uint64_t *)(vmcb + VMCB_NCR3) = v->vm->stage2.root;
 
 	if (e->protected_mode) {
-		set_seg(vmcb, VMCB_CS, e->cs_selector, 0xC9B, 0xFFFFFFFF, 0);
+		/* 64-bit code: L=1, D=0. */
+		set_seg(vmcb, VMCB_CS, e->cs_selector, e->long_mode ? 0xA9B : 0xC9B, 0xFFFFFFFF, 0);
 		for (unsigned off = VMCB_ES; off <= VMCB_GS; off += 16) {
 			if (off != VMCB_CS)
 				set_seg(vmcb, off, e->ds_selector, 0xC93, 0xFFFFFFFF, 0);
@@ -239,6 +238,12 @@ static void svm_vcpu_reset(struct vcpu *v, const struct x86_entry_state *e)
 	set_seg(vmcb, VMCB_LDTR, 0, 0x82, 0xFFFF, 0);
 	set_seg(vmcb, VMCB_TR, 0, 0x8B, 0xFFFF, 0);
 	*(uint64_t *)(vmcb + VMCB_EFER) = EFER_SVME; /* required by VMRUN; hidden from the guest */
+	if (e->protected_mode && e->long_mode) {
+		*(uint64_t *)(vmcb + VMCB_CR0) |= CR0_PG;
+		*(uint64_t *)(vmcb + VMCB_CR3) = e->cr3;
+		*(uint64_t *)(vmcb + VMCB_CR4) = e->cr4;
+		*(uint64_t *)(vmcb + VMCB_EFER) |= EFER_LME | EFER_LMA;
+	}
 	*(uint64_t *)(vmcb + VMCB_DR6) = 0xFFFF0FF0;
 	*(uint64_t *)(vmcb + VMCB_DR7) = 0x400;
 	*(uint64_t *)(vmcb + VMCB_GPAT) = 0x0007040600070406ULL;
@@ -430,6 +435,12 @@ __hot static void svm_request_irq_window(struct vcpu *v, bool on)
 	}
 }
 
+/* Flush this VM's ASID at the next VMRUN. */
+static void svm_flush_stage2(struct vcpu *v)
+{
+	VMCB(v, uint8_t, VMCB_TLB_CTL) = 1;
+}
+
 const struct x86_vendor_ops svm_ops = {
 	.name = "SVM",
 	.stage2_fmt = &x86_npt_fmt,
@@ -448,4 +459,5 @@ const struct x86_vendor_ops svm_ops = {
 	.inject_exception = svm_inject_exception,
 	.event_pending = svm_event_pending,
 	.request_irq_window = svm_request_irq_window,
+	.flush_stage2 = svm_flush_stage2,
 };

@@ -338,13 +338,16 @@ static int vmx_pcpu_enable(struct pcpu *p)
 
 static int vmx_vcpu_init(struct vcpu *v)
 {
+	/* Per VM slot and vCPU: a post-launched VM created again reuses its VMCS. */
 	static struct vmx_vcpu pool[MAX_VMS * SCENARIO_MAX_VCPUS];
-	static unsigned used;
-	struct vmx_vcpu *s;
+	struct vmx_vcpu *s = &pool[v->vm->id * SCENARIO_MAX_VCPUS + v->id];
 
-	if (used == ARRAY_SIZE(pool))
-		return -ENOMEM;
-	s = &pool[used++];
+	if (s->vmcs_pa) {
+		/* vmcs_setup does VMCLEAR and a full setup on the next run. */
+		s->need_setup = true;
+		v->arch.vendor = s;
+		return 0;
+	}
 	s->vmcs_pa = page_pool_alloc(&hv_pages, 1, 1);
 	s->msrs_pa = page_pool_alloc(&hv_pages, 1, 1);
 	if (!s->vmcs_pa || !s->msrs_pa)
@@ -454,7 +457,8 @@ static void vmcs_setup(struct vcpu *v, struct pcpu *p)
 	vmwrite(CTL_PROC, s->proc);
 	vmwrite(CTL_PROC2, vmx.proc2);
 	vmwrite(CTL_EXIT, vmx.exit);
-	vmwrite(CTL_ENTRY, vmx.entry);
+	/* A vCPU that starts in 64-bit mode enters as an IA-32e guest (exits keep it in step). */
+	vmwrite(CTL_ENTRY, vmx.entry | (e->protected_mode && e->long_mode ? ENTRY_IA32E : 0));
 	vmwrite(CTL_EXC_BITMAP, BIT(6)); /* #UD: VMMCALL on Intel */
 	vmwrite(CTL_PF_MASK, 0);
 	vmwrite(CTL_PF_MATCH, 0);
@@ -481,10 +485,11 @@ static void vmcs_setup(struct vcpu *v, struct pcpu *p)
 	setup_host_state(p);
 
 	if (e->protected_mode) {
+		/* 64-bit code: L=1, D=0. */
 		for (unsigned i = 0; i < 6; i++)
 			set_seg(i, i == 1 ? e->cs_selector : e->ds_selector,
-			        i == 1 ? 0xC09B : 0xC093, 0xFFFFFFFF, 0);
-		cr0 = CR0_PE | CR0_ET | CR0_NE;
+			        i == 1 ? (e->long_mode ? 0xA09B : 0xC09B) : 0xC093, 0xFFFFFFFF, 0);
+		cr0 = CR0_PE | CR0_ET | CR0_NE | (e->long_mode ? CR0_PG : 0);
 	} else {
 		for (unsigned i = 0; i < 6; i++)
 			set_seg(i, i == 1 ? e->cs_selector : 0, i == 1 ? 0x9B : 0x93, 0xFFFF,
@@ -500,12 +505,18 @@ static void vmcs_setup(struct vcpu *v, struct pcpu *p)
 	vmwrite(GUEST_IDTR_BASE, 0);
 	vmwrite(GUEST_IDTR_LIMIT, 0xFFFF);
 	vmwrite(GUEST_CR0, cr0);
-	vmwrite(GUEST_CR3, 0);
-	vmwrite(GUEST_CR4, vmx.cr4_fixed0 | CR4_VMXE);
+	if (e->protected_mode && e->long_mode) {
+		vmwrite(GUEST_CR3, e->cr3);
+		vmwrite(GUEST_CR4, vmx.cr4_fixed0 | CR4_VMXE | e->cr4);
+		vmwrite(CTL_CR4_SHADOW, e->cr4);
+	} else {
+		vmwrite(GUEST_CR3, 0);
+		vmwrite(GUEST_CR4, vmx.cr4_fixed0 | CR4_VMXE);
+	}
 	vmwrite(GUEST_DR7, 0x400);
 	vmwrite(GUEST_DEBUGCTL, 0);
 	vmwrite(GUEST_PAT, 0x0007040600070406ULL);
-	vmwrite(GUEST_EFER, 0);
+	vmwrite(GUEST_EFER, e->protected_mode && e->long_mode ? EFER_LME | EFER_LMA : 0);
 	vmwrite(GUEST_SYSENTER_CS, 0);
 	vmwrite(GUEST_SYSENTER_ESP, 0);
 	vmwrite(GUEST_SYSENTER_EIP, 0);
@@ -759,6 +770,13 @@ __hot static void vmx_request_irq_window(struct vcpu *v, bool on)
 	((struct vmx_vcpu *)v->arch.vendor)->want_window = on;
 }
 
+/* On v's pCPU, before entry: drop guest-physical and combined translations of this VM. */
+static void vmx_flush_stage2(struct vcpu *v)
+{
+	invept_ctx(v->vm->stage2.root | (3 << 3) | 6);
+	invvpid_ctx((uint16_t)(1 + v->vm->id));
+}
+
 const struct x86_vendor_ops vmx_ops = {
 	.name = "VMX",
 	.stage2_fmt = &x86_ept_fmt,
@@ -777,4 +795,5 @@ const struct x86_vendor_ops vmx_ops = {
 	.inject_exception = vmx_inject_exception,
 	.event_pending = vmx_event_pending,
 	.request_irq_window = vmx_request_irq_window,
+	.flush_stage2 = vmx_flush_stage2,
 };

@@ -119,6 +119,25 @@ mb_header:
 	call	guest_poweroff
 9:	hlt
 	jmp	9b
+
+	/*
+	 * A second entry for loaders that start the image in 64-bit mode
+	 * with paging of their own (a Service VM's SET_VCPU_REGS): EBX is the
+	 * vCPU index as above; our own page tables stay unused.
+	 */
+	.globl	_start64
+_start64:
+	cli
+	cld
+	movq	$__stack_top, %rsp
+	movl	%ebx, %r12d
+	movq	$__bss_start, %rdi
+	movq	$__bss_end, %rcx
+	subq	%rdi, %rcx
+	xorl	%eax, %eax
+	rep stosb
+	movl	%r12d, guest_vcpu_index(%rip)
+	jmp	8b
 #endif
 
 	.section .data

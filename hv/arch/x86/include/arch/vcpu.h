@@ -11,7 +11,12 @@
 /* Where and how a vCPU starts (reset, or a start-up IPI for APs). */
 struct x86_entry_state {
 	uint64_t rip, rsi, rbx;
+	bool all_gprs;    /* HC_SET_VCPU_REGS: gpr[] and rflags replace the reset values */
+	uint64_t gpr[16]; /* x86_regs order (RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8-R15) */
+	uint64_t rflags;
 	bool protected_mode;  /* 32-bit flat protected mode; else real mode at cs:ip */
+	bool long_mode;       /* with protected_mode: 64-bit mode, paging from cr3/cr4 */
+	uint64_t cr3, cr4;    /* long mode only */
 	uint16_t cs_selector; /* protected mode: flat code selector; real mode: CS */
 	uint16_t ds_selector;
 	uint64_t cs_base;  /* real mode only */
@@ -34,6 +39,16 @@ struct x86_decode_cache {
 	struct x86_insn insn; /* len 0: empty */
 };
 
+/* The exit whose access went to the Service VM, to finish it when the answer comes. */
+struct x86_io_wait {
+	bool mmio;
+	uint16_t port;
+	uint8_t size;
+	bool in;
+	uint64_t next_rip;
+	uint64_t gpa;
+};
+
 struct vcpu_arch {
 	struct x86_regs regs; /* all GPRs, RIP and RFLAGS, owned by the x86 layer */
 	struct spinlock lapic_lock;
@@ -49,6 +64,7 @@ struct vcpu_arch {
 	bool nmi_pending;
 	bool irq_window; /* an interrupt-window exit is requested */
 	struct x86_entry_state entry;
+	struct x86_io_wait io_wait;
 	struct x86_decode_cache dcache;
 };
 

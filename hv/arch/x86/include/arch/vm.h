@@ -14,6 +14,7 @@ struct vm_arch {
 	uint64_t test_scratch[2];
 	uint64_t test_count;
 	unsigned nr_gp_logged; /* rate limit for guest-error logs */
+	uint8_t upcall_vector; /* Service VM: HC_SET_CALLBACK_VECTOR, default 0xF3 */
 };
 
 #endif

@@ -77,6 +77,8 @@ struct x86_vendor_ops {
 	void (*inject_exception)(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);
 	bool (*event_pending)(struct vcpu *v); /* an injection is already queued */
 	void (*request_irq_window)(struct vcpu *v, bool on);
+	/* On v's pCPU: drop cached stage-2 translations before the next entry. */
+	void (*flush_stage2)(struct vcpu *v);
 };
 
 extern const struct x86_vendor_ops *x86_vendor;
@@ -85,6 +87,11 @@ extern const struct x86_vendor_ops vmx_ops;
 
 /* Handle one exit; called by vcpu_arch_run_once. */
 void x86_handle_exit(struct vcpu *v, struct x86_exit *exit);
+struct acrn_regs;
+/* HC_SET_VCPU_REGS' register file to an entry state; -EINVAL for one we do not start from. */
+int x86_entry_from_regs(const struct acrn_regs *r, struct x86_entry_state *out);
+/* The Service VM answered v's ioreq: finish the instruction (exit.c). */
+void x86_ioreq_complete(struct vcpu *v, uint64_t value);
 
 /* Emulation helpers of the x86 layer. */
 void x86_cpuid(struct vcpu *v, uint32_t leaf, uint32_t sub, uint32_t out[4]);
