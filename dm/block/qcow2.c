@@ -51,6 +51,8 @@ static void qcow2_free(struct qcow2 *q)
 		close(q->fd);
 	pthread_mutex_destroy(&q->lock);
 	pthread_rwlock_destroy(&q->io_lock);
+	pthread_mutex_destroy(&q->direct_lock);
+	pthread_cond_destroy(&q->direct_idle);
 	g_free(q);
 }
 
@@ -86,6 +88,8 @@ static int qcow2_open(struct blk_image *img, const char *path, bool read_only, G
 
 	pthread_mutex_init(&q->lock, NULL);
 	pthread_rwlock_init(&q->io_lock, NULL);
+	pthread_mutex_init(&q->direct_lock, NULL);
+	pthread_cond_init(&q->direct_idle, NULL);
 	q->img = img;
 	q->path = g_strdup(path);
 	q->read_only = read_only;
@@ -204,6 +208,7 @@ static int qcow2_refresh(struct blk_image *img)
 	if (ret == 0 && n->cluster_bits != q->cluster_bits)
 		ret = -EINVAL;
 	if (ret == 0) {
+		qcow2_io_barrier(q);
 		pthread_rwlock_wrlock(&q->io_lock);
 		SWAP(q->l1, n->l1);
 		SWAP(q->reftable, n->reftable);

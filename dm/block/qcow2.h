@@ -10,7 +10,9 @@
  * cluster that needs no metadata change runs outside q->lock but inside
  * q->io_lock (read side); freeing a cluster takes q->io_lock's write side
  * first, so a cluster is never reused while an unlocked read or write
- * still targets it. Lock order: lock, then io_lock.
+ * still targets it. Asynchronous transfers (queues' io_uring, see
+ * qcow2_direct_map) are counted in direct_inflight instead, and the same
+ * barrier waits for them. Lock order: lock, then io_lock.
  */
 #ifndef DM_BLOCK_QCOW2_H
 #define DM_BLOCK_QCOW2_H
@@ -138,6 +140,10 @@ struct qcow2 {
 
 	pthread_mutex_t lock;
 	pthread_rwlock_t io_lock;
+	/* Transfers a queue runs through io_uring on a mapping taken under lock (qcow2_direct_map). */
+	pthread_mutex_t direct_lock;
+	pthread_cond_t direct_idle;
+	unsigned direct_inflight;
 	uint8_t *zero_cluster; /* cluster_size zero bytes */
 };
 
@@ -184,6 +190,8 @@ int qcow2_l1_set(struct qcow2 *q, uint64_t index, uint64_t value);
 int qcow2_read(struct qcow2 *q, const struct iovec *iov, int iovcnt, uint64_t offset);
 int qcow2_write(struct qcow2 *q, const struct iovec *iov, int iovcnt, uint64_t offset);
 int qcow2_discard(struct qcow2 *q, uint64_t offset, uint64_t len, bool zero, bool may_unmap);
+/* Wait until no unlocked or asynchronous data transfer is in flight (q->lock held). */
+void qcow2_io_barrier(struct qcow2 *q);
 /* Set COPIED flags in the active L1/L2 from the refcounts (after snapshot operations). */
 int qcow2_update_copied(struct qcow2 *q);
 /* Add @delta to the refcount of every L2 table and cluster reachable from @l1. */

@@ -46,6 +46,16 @@ struct qcow2_check_result {
 	uint64_t allocated_clusters;
 };
 
+/*
+ * For blk_queue's io_uring path: if [@off, @off+@len) maps to one contiguous
+ * run of allocated clusters (for @write: writable in place), give the host
+ * fd and offset and pin the mapping until qcow2_direct_done(). Never blocks:
+ * -EAGAIN when the metadata lock is busy or the range needs the engine.
+ */
+int qcow2_direct_map(struct blk_image *img, bool write, uint64_t off, uint64_t len, int *fd,
+                     uint64_t *host);
+void qcow2_direct_done(struct blk_image *img);
+
 /* Rebuild the refcounts from the L1/L2 trees and compare; never repairs. */
 int qcow2_check(struct blk_image *img, struct qcow2_check_result *res, GError **error);
 

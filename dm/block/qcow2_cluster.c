@@ -330,6 +330,64 @@ int qcow2_read(struct qcow2 *q, const struct iovec *iov, int iovcnt, uint64_t of
 	return ret;
 }
 
+/* ---- asynchronous transfers on a pinned mapping ---- */
+
+void qcow2_io_barrier(struct qcow2 *q)
+{
+	pthread_rwlock_wrlock(&q->io_lock);
+	pthread_rwlock_unlock(&q->io_lock);
+	pthread_mutex_lock(&q->direct_lock);
+	while (q->direct_inflight)
+		pthread_cond_wait(&q->direct_idle, &q->direct_lock);
+	pthread_mutex_unlock(&q->direct_lock);
+}
+
+int qcow2_direct_map(struct blk_image *img, bool write, uint64_t off, uint64_t len, int *fd,
+                     uint64_t *host)
+{
+	struct qcow2 *q = img->priv;
+	uint64_t cs = q->cluster_size, gc = off >> q->cluster_bits, in = off & (cs - 1), n;
+	struct mapping m, next;
+	bool ok;
+
+	if (!len || off > q->size || len > q->size - off)
+		return -EINVAL;
+	/* The owner's thread must never wait for the lock: the engine takes the request then. */
+	if (pthread_mutex_trylock(&q->lock) != 0)
+		return -EAGAIN;
+	ok = !(write && q->read_only) && map_cluster(q, gc, &m) == 0 && m.kind == CL_NORMAL &&
+	     (!write || (m.copied && (q->l1[gc / q->l2_entries] & QCOW2_OFLAG_COPIED)));
+	n = MIN(len, cs - in);
+	while (ok && n < len) {
+		uint64_t expect = m.host + (in + n) / cs * cs;
+
+		gc++;
+		ok = map_cluster(q, gc, &next) == 0 && next.kind == CL_NORMAL &&
+		     next.host == expect &&
+		     (!write || (next.copied && (q->l1[gc / q->l2_entries] & QCOW2_OFLAG_COPIED)));
+		n += MIN(len - n, cs);
+	}
+	if (ok) {
+		pthread_mutex_lock(&q->direct_lock);
+		q->direct_inflight++;
+		pthread_mutex_unlock(&q->direct_lock);
+		*fd = q->fd;
+		*host = m.host + in;
+	}
+	pthread_mutex_unlock(&q->lock);
+	return ok ? 0 : -EAGAIN;
+}
+
+void qcow2_direct_done(struct blk_image *img)
+{
+	struct qcow2 *q = img->priv;
+
+	pthread_mutex_lock(&q->direct_lock);
+	if (--q->direct_inflight == 0)
+		pthread_cond_broadcast(&q->direct_idle);
+	pthread_mutex_unlock(&q->direct_lock);
+}
+
 /* ---- writes ---- */
 
 /* The active L2 table for @gc, allocated or copied (if shared with a snapshot) as needed. */

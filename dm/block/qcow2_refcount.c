@@ -370,8 +370,7 @@ int qcow2_free_range(struct qcow2 *q, uint64_t host, uint64_t len)
 	if (!len)
 		return 0;
 	/* Wait for unlocked data I/O that may still target these clusters. */
-	pthread_rwlock_wrlock(&q->io_lock);
-	pthread_rwlock_unlock(&q->io_lock);
+	qcow2_io_barrier(q);
 	for (uint64_t c = first; c <= last; c++) {
 		uint64_t rc;
 

@@ -226,8 +226,7 @@ int qcow2_snapshot_create(struct blk_image *img, const char *name, GError **erro
 		return -EINVAL;
 	pthread_mutex_lock(&q->lock);
 	/* In-place writes already past the lock finish before the tree changes hands. */
-	pthread_rwlock_wrlock(&q->io_lock);
-	pthread_rwlock_unlock(&q->io_lock);
+	qcow2_io_barrier(q);
 	ret = snapshot_create_locked(q, name, error);
 	qcow2_table_cache_clear(&q->l2_cache);
 	pthread_mutex_unlock(&q->lock);
@@ -305,8 +304,7 @@ int qcow2_snapshot_apply(struct blk_image *img, const char *name, GError **error
 		return -EINVAL;
 	pthread_mutex_lock(&q->lock);
 	/* In-place writes already past the lock finish before the tree changes hands. */
-	pthread_rwlock_wrlock(&q->io_lock);
-	pthread_rwlock_unlock(&q->io_lock);
+	qcow2_io_barrier(q);
 	ret = snapshot_apply_locked(q, name, error);
 	qcow2_table_cache_clear(&q->l2_cache);
 	pthread_mutex_unlock(&q->lock);
@@ -366,8 +364,7 @@ int qcow2_snapshot_delete(struct blk_image *img, const char *name, GError **erro
 		return -EINVAL;
 	pthread_mutex_lock(&q->lock);
 	/* In-place writes already past the lock finish before the tree changes hands. */
-	pthread_rwlock_wrlock(&q->io_lock);
-	pthread_rwlock_unlock(&q->io_lock);
+	qcow2_io_barrier(q);
 	ret = snapshot_delete_locked(q, name, error);
 	qcow2_table_cache_clear(&q->l2_cache);
 	pthread_mutex_unlock(&q->lock);

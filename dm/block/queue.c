@@ -4,9 +4,12 @@
  * through io_uring: submissions are prepared at once and handed to the
  * kernel in one io_uring_submit at kick; the ring signals an eventfd. Other
  * formats run on a small thread pool calling the driver's synchronous,
- * thread-safe operations; workers signal the same kind of eventfd. Either
- * way the owner polls blk_queue_fd() and calls blk_queue_complete() from
- * its own thread, so done() always runs there.
+ * thread-safe operations; workers signal the same eventfd. For qcow2, reads
+ * and in-place writes whose clusters are allocated and contiguous take the
+ * io_uring path too, on a mapping the engine pins until completion
+ * (qcow2_direct_map); everything else goes to the pool. Either way the
+ * owner polls blk_queue_fd() and calls blk_queue_complete() from its own
+ * thread, so done() always runs there.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -20,14 +23,17 @@
 #include <dm/block.h>
 
 #include "iov.h"
+#include "qcow2_api.h"
 
 #define POOL_THREADS_MAX 8
+#define DIRECT_MAX       (128u << 10) /* bytes: larger qcow2 transfers go to the pool */
 
 struct blk_queue {
 	struct blk_image *img;
 	unsigned depth;
 	int efd;
-	bool uring;
+	bool uring;  /* raw: every request through the ring */
+	bool direct; /* qcow2: mapped reads and writes through the ring, the rest on the pool */
 	/* io_uring */
 	struct io_uring ring;
 	unsigned in_kernel; /* prepared or submitted, not yet reaped */
@@ -90,6 +96,13 @@ static int validate(struct blk_queue *q, struct blk_req *r)
 
 /* ---- io_uring ---- */
 
+/* A qcow2 transfer on a pinned host mapping (the ring's user data in direct mode). */
+struct direct_io {
+	struct blk_req *req;
+	int fd;
+	uint64_t host;
+};
+
 static bool uring_prep(struct blk_queue *q, struct blk_req *r)
 {
 	struct io_uring_sqe *sqe;
@@ -144,7 +157,7 @@ static bool uring_refill(struct blk_queue *q)
 }
 
 /* A short transfer or an unsupported fallocate finishes synchronously. */
-static int uring_result(struct blk_queue *q, struct blk_req *r, int res)
+static int uring_result(struct blk_queue *q, struct blk_req *r, int res, int fd, uint64_t off)
 {
 	if (r->op == BLK_READ || r->op == BLK_WRITE) {
 		if (res < 0)
@@ -154,9 +167,8 @@ static int uring_result(struct blk_queue *q, struct blk_req *r, int res)
 		struct iovec small[8],
 		        *sl = r->iovcnt <= 8 ? small : g_new(struct iovec, r->iovcnt);
 		int n = blk_iov_slice(r->iov, r->iovcnt, (uint64_t)res, r->len - (uint64_t)res, sl);
-		int ret = r->op == BLK_READ
-		                  ? blk_preadv_full(q->img->direct_fd, sl, n, r->offset + res)
-		                  : blk_pwritev_full(q->img->direct_fd, sl, n, r->offset + res);
+		int ret = r->op == BLK_READ ? blk_preadv_full(fd, sl, n, off + (uint64_t)res)
+		                            : blk_pwritev_full(fd, sl, n, off + (uint64_t)res);
 		if (sl != small)
 			g_free(sl);
 		return ret;
@@ -171,10 +183,7 @@ static unsigned uring_complete(struct blk_queue *q)
 {
 	struct io_uring_cqe *cqe;
 	unsigned n = 0;
-	uint64_t v;
 
-	while (read(q->efd, &v, sizeof(v)) < 0 && errno == EINTR)
-		;
 	for (;;) {
 		struct blk_req *r = g_queue_pop_head(&q->failed);
 
@@ -185,17 +194,60 @@ static unsigned uring_complete(struct blk_queue *q)
 		}
 		if (io_uring_peek_cqe(&q->ring, &cqe) != 0)
 			break;
-		r = io_uring_cqe_get_data(cqe);
 		int res = cqe->res;
+		void *data = io_uring_cqe_get_data(cqe);
 		io_uring_cqe_seen(&q->ring, cqe);
 		q->in_kernel--;
-		r->result = uring_result(q, r, res);
+		if (q->direct) {
+			struct direct_io *d = data;
+			r = d->req;
+			r->result = uring_result(q, r, res, d->fd, d->host);
+			qcow2_direct_done(q->img);
+			g_free(d);
+		} else {
+			r = data;
+			r->result = uring_result(q, r, res, q->img->direct_fd, r->offset);
+		}
 		r->done(r);
 		n++;
 	}
 	if (uring_refill(q))
 		io_uring_submit(&q->ring);
 	return n;
+}
+
+/* qcow2: run @r through the ring if the engine maps it to one host extent now. */
+static bool direct_submit(struct blk_queue *q, struct blk_req *r)
+{
+	struct io_uring_sqe *sqe;
+	uint64_t host;
+	int fd;
+
+	/* Big transfers from the page cache are copies the submitting thread would make
+	 * alone; the pool spreads them over its threads. */
+	if ((r->op != BLK_READ && r->op != BLK_WRITE) || r->len > DIRECT_MAX ||
+	    q->in_kernel >= q->depth)
+		return false;
+	if (qcow2_direct_map(q->img, r->op == BLK_WRITE, r->offset, r->len, &fd, &host) < 0)
+		return false;
+	sqe = io_uring_get_sqe(&q->ring);
+	if (!sqe) {
+		io_uring_submit(&q->ring);
+		sqe = io_uring_get_sqe(&q->ring);
+	}
+	if (!sqe) {
+		qcow2_direct_done(q->img);
+		return false;
+	}
+	if (r->op == BLK_READ)
+		io_uring_prep_readv(sqe, fd, r->iov, (unsigned)r->iovcnt, host);
+	else
+		io_uring_prep_writev(sqe, fd, r->iov, (unsigned)r->iovcnt, host);
+	struct direct_io *d = g_new(struct direct_io, 1);
+	*d = (struct direct_io){ r, fd, host };
+	io_uring_sqe_set_data(sqe, d);
+	q->in_kernel++;
+	return true;
 }
 
 /* ---- thread pool ---- */
@@ -219,11 +271,8 @@ static unsigned pool_complete(struct blk_queue *q)
 {
 	GQueue done = G_QUEUE_INIT;
 	unsigned n = 0;
-	uint64_t v;
 
 	g_mutex_lock(&q->lock);
-	while (read(q->efd, &v, sizeof(v)) < 0 && errno == EINTR)
-		;
 	done = q->finished;
 	g_queue_init(&q->finished);
 	g_mutex_unlock(&q->lock);
@@ -266,6 +315,11 @@ struct blk_queue *blk_queue_new(struct blk_image *img, unsigned depth, GError **
 			goto fail;
 		}
 	} else {
+		q->direct = blk_is_qcow2(img) && io_uring_queue_init(q->depth, &q->ring, 0) == 0;
+		if (q->direct && io_uring_register_eventfd(&q->ring, q->efd) < 0) {
+			io_uring_queue_exit(&q->ring);
+			q->direct = false; /* the pool alone still works */
+		}
 		q->batch = g_ptr_array_new();
 		q->pool = g_thread_pool_new(pool_run, q, (gint)MIN(q->depth, POOL_THREADS_MAX),
 		                            FALSE, error);
@@ -302,7 +356,7 @@ void blk_queue_submit(struct blk_queue *q, struct blk_req *req)
 	if (q->uring) {
 		if (!g_queue_is_empty(&q->waiting) || !uring_prep(q, req))
 			g_queue_push_tail(&q->waiting, req);
-	} else {
+	} else if (!(q->direct && direct_submit(q, req))) {
 		g_ptr_array_add(q->batch, req);
 	}
 }
@@ -314,6 +368,8 @@ void blk_queue_kick(struct blk_queue *q)
 		io_uring_submit(&q->ring);
 		return;
 	}
+	if (q->direct)
+		io_uring_submit(&q->ring);
 	for (guint i = 0; i < q->batch->len; i++)
 		g_thread_pool_push(q->pool, q->batch->pdata[i], NULL);
 	g_ptr_array_set_size(q->batch, 0);
@@ -326,25 +382,39 @@ int blk_queue_fd(const struct blk_queue *q)
 
 unsigned blk_queue_complete(struct blk_queue *q)
 {
-	return q->uring ? uring_complete(q) : pool_complete(q);
+	uint64_t v;
+
+	/* Clear the eventfd first: a completion signalled after this read stays signalled. */
+	while (read(q->efd, &v, sizeof(v)) < 0 && errno == EINTR)
+		;
+	if (q->uring)
+		return uring_complete(q);
+	unsigned n = q->direct ? uring_complete(q) : 0;
+	return n + pool_complete(q);
 }
 
 void blk_queue_free(struct blk_queue *q)
 {
 	if (!q)
 		return;
-	if (q->uring) {
+	if (q->uring || q->direct) {
 		struct io_uring_cqe *cqe;
 
 		io_uring_submit(&q->ring);
 		while (q->in_kernel > 0 && io_uring_wait_cqe(&q->ring, &cqe) == 0) {
+			if (q->direct) {
+				/* Unpin the mapping, or the engine would wait for it forever. */
+				g_free(io_uring_cqe_get_data(cqe));
+				qcow2_direct_done(q->img);
+			}
 			io_uring_cqe_seen(&q->ring, cqe);
 			q->in_kernel--;
 		}
 		io_uring_queue_exit(&q->ring);
 		g_queue_clear(&q->waiting);
 		g_queue_clear(&q->failed);
-	} else {
+	}
+	if (!q->uring) {
 		g_thread_pool_free(q->pool, FALSE, TRUE);
 		g_ptr_array_free(q->batch, TRUE);
 		g_queue_clear(&q->finished);

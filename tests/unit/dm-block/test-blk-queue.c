@@ -189,9 +189,10 @@ static gpointer mq_run(gpointer data)
 	g_assert_no_error(err);
 	for (int round = 0; round < 20; round++) {
 		for (int i = 0; i < 16; i++) {
-			/* Interleaved 4 KiB blocks: the queues share clusters and L2 tables. */
+			/* Interleaved 4 KiB blocks: the queues share clusters and L2 tables. Distinct
+			 * within a batch, whose requests may complete in any order. */
 			uint64_t blk =
-			        (uint64_t)g_rand_int_range(rand, 0, SIZE / 4096 / 2) * 2 + t->id;
+			        (uint64_t)(round * 16 + i) * 7919 % (SIZE / 4096 / 2) * 2 + t->id;
 			rq[i] = (struct req){ .buf = g_malloc(4096), .pending = &pending };
 			fill_random(rand, rq[i].buf, 4096);
 			memcpy(t->ref + blk * 4096, rq[i].buf, 4096);
@@ -237,6 +238,68 @@ static void test_qcow2_two_queues(void)
 	g_assert_cmpint(sh("qemu-img compare -f raw -F qcow2 '%s' '%s'", ref, p), ==, 0);
 }
 
+struct churn {
+	struct blk_image *img;
+	volatile bool stop;
+};
+
+/* Frees and reallocates clusters 0 and 1 over and over: 0 holds 0xa0 or zeros, 1 holds 0xa1. */
+static gpointer churn_run(gpointer data)
+{
+	struct churn *c = data;
+	g_autofree uint8_t *buf = g_malloc(65536);
+
+	while (!c->stop) {
+		for (int k = 0; k < 2; k++) {
+			g_assert_cmpint(c->img->drv->write_zeroes(c->img, k * 65536, 65536, true),
+			                ==, 0);
+			memset(buf, 0xa0 + k, 65536);
+			blk_write_buf(c->img, k * 65536, buf, 65536);
+		}
+	}
+	return NULL;
+}
+
+/* Queue reads of cluster 0 through io_uring while another thread frees and reuses clusters:
+ * a read must never see another cluster's data (a freed cluster reused under it). */
+static void test_qcow2_direct_vs_free(void)
+{
+	g_autofree char *p = tmp_path("churn.qcow2");
+	g_autoptr(GError) err = NULL;
+	uint8_t buf[4096];
+	struct iovec v = { buf, sizeof(buf) };
+	int pending = 0;
+
+	g_assert_cmpint(
+	        sh("qemu-img create -q -f qcow2 '%s' 1M && "
+	           "qemu-io -c 'write -P 0xa0 0 64k' -c 'write -P 0xa1 64k 64k' '%s' >/dev/null",
+	           p, p),
+	        ==, 0);
+	struct blk_image *img = open_img(p, "qcow2", false);
+	struct blk_queue *q = blk_queue_new(img, 8, &err);
+	g_assert_no_error(err);
+	struct churn c = { .img = img };
+	GThread *t = g_thread_new("churn", churn_run, &c);
+	for (int i = 0; i < 3000; i++) {
+		struct req rq = { .r = { .op = BLK_READ,
+			                 .offset = 4096 * (uint64_t)(i % 16),
+			                 .len = sizeof(buf),
+			                 .iov = &v,
+			                 .iovcnt = 1 } };
+		run_one(q, &rq, &pending);
+		g_assert_cmpint(rq.r.result, ==, 0);
+		for (size_t k = 0; k < sizeof(buf); k++)
+			if (buf[k] != 0 && buf[k] != 0xa0)
+				g_error("read %d: byte %zu is 0x%02x: another cluster's data", i, k,
+				        buf[k]);
+	}
+	c.stop = true;
+	g_thread_join(t);
+	blk_queue_free(q);
+	blk_close(img);
+	g_assert_cmpint(qemu_check(p), ==, 0);
+}
+
 static void test_format_choice(void)
 {
 	g_autofree char *raw = tmp_path("f.raw");
@@ -271,6 +334,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/blk/queue/raw-io_uring", test_raw_uring);
 	g_test_add_func("/blk/queue/qcow2-thread-pool", test_qcow2_pool);
 	g_test_add_func("/blk/queue/qcow2-two-queues", test_qcow2_two_queues);
+	g_test_add_func("/blk/queue/qcow2-direct-vs-free", test_qcow2_direct_vs_free);
 	g_test_add_func("/blk/open/format-choice", test_format_choice);
 	return g_test_run();
 }
