@@ -157,6 +157,22 @@ rv_guest_enter:
 	ld	x10, 10*8(a0)
 	sret
 
+	/*
+	 * long rv_hlvx_hu(uint64_t gva): read the guest's instruction halfword
+	 * at gva with the guest's translation and privilege (hstatus.SPVP). A
+	 * fault is the guest's doing: rv_trap sees sepc == rv_hlvx_insn and
+	 * resumes at rv_hlvx_fault, which returns -1.
+	 */
+	.globl rv_hlvx_hu, rv_hlvx_insn, rv_hlvx_fault
+rv_hlvx_hu:
+	mv	t0, a0
+rv_hlvx_insn:
+	.insn r 0x73, 0x4, 0x32, a0, t0, x3	/* hlvx.hu a0, (t0) */
+	ret
+rv_hlvx_fault:
+	li	a0, -1
+	ret
+
 	.section .bss.stack, "aw", @nobits
 	.balign 16
 	.globl rv_boot_stack_top

@@ -105,10 +105,14 @@ void rv_pcpu_init(struct pcpu *p)
 	timer_arch_program(0);
 	/*
 	 * What a guest handles itself, without an exit: its own breakpoints,
-	 * misaligned fetches, user ecalls and VS-stage page faults, and the VS
-	 * software, timer and external interrupts.
+	 * illegal instructions, misaligned and faulting accesses, user ecalls
+	 * and VS-stage page faults, and the VS software, timer and external
+	 * interrupts.
 	 */
-	csr_write(hedeleg, BIT(EXC_INSN_MISALIGNED) | BIT(EXC_BREAKPOINT) | BIT(EXC_ECALL_U) |
+	csr_write(hedeleg, BIT(EXC_INSN_MISALIGNED) | BIT(EXC_INSN_ACCESS) | BIT(EXC_ILLEGAL_INSN) |
+	                           BIT(EXC_BREAKPOINT) | BIT(EXC_LOAD_MISALIGNED) |
+	                           BIT(EXC_LOAD_ACCESS) | BIT(EXC_STORE_MISALIGNED) |
+	                           BIT(EXC_STORE_ACCESS) | BIT(EXC_ECALL_U) |
 	                           BIT(EXC_INSN_PAGE_FAULT) | BIT(EXC_LOAD_PAGE_FAULT) |
 	                           BIT(EXC_STORE_PAGE_FAULT));
 	csr_write(hideleg, BIT(IRQ_VS_SOFT) | BIT(IRQ_VS_TIMER) | BIT(IRQ_VS_EXT));

@@ -2,6 +2,7 @@
 #ifndef ARCH_RISCV_VCPU_H
 #define ARCH_RISCV_VCPU_H
 
+#include <hv/timer.h>
 #include <hv/types.h>
 
 /*
@@ -35,11 +36,30 @@ struct rv_vs_csrs {
 	uint64_t vstimecmp;
 };
 
+/* hvip bits: VS software, timer and external interrupts. */
+#define HVIP_VSSIP BIT(2)
+#define HVIP_VSTIP BIT(6)
+#define HVIP_VSEIP BIT(10)
+
 struct vcpu_arch {
 	struct rv_guest_ctx ctx;
 	struct rv_vs_csrs vs;
 	struct rv_exit exit;
-	uint64_t entry_pc;      /* where the vCPU starts after reset */
+	uint64_t entry_pc; /* where the vCPU starts after reset */
+	uint64_t entry_a1; /* a1 at reset: the guest-physical address of its device tree */
+	/*
+	 * Set by other pCPUs, applied by the vCPU's own pCPU before each entry:
+	 * irq_level holds the VSTIP/VSEIP lines (SBI timer without Sstc, vPLIC),
+	 * irq_edge a VSSIP request (SBI IPI; the guest clears sip.SSIP itself),
+	 * fence_req remote fences (SBI RFENCE), start_req an SBI HSM hart_start.
+	 */
+	volatile uint64_t irq_level;
+	volatile uint32_t irq_edge;
+	volatile uint32_t fence_req;
+	volatile uint32_t start_req;
+	uint64_t start_pc, start_opaque;
+	bool stop_self;         /* SBI HSM hart_stop: go offline after this exit */
+	struct timer vtimer;    /* SBI TIME without Sstc: raises VSTIP at the deadline */
 	unsigned nr_bad_logged; /* rate limit for guest-error logs */
 };
 

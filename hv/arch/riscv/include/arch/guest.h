@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Pieces of the RISC-V vCPU shared between its files (exits, MMIO, SBI, interrupts). */
+#ifndef ARCH_RISCV_GUEST_H
+#define ARCH_RISCV_GUEST_H
+
+#include <hv/types.h>
+
+struct vcpu;
+struct vm;
+
+/* Remote-fence requests (vcpu_arch.fence_req). */
+#define RV_FENCE_I   BIT(0)
+#define RV_FENCE_VMA BIT(1)
+
+/*
+ * Deliver exception cause to the guest's own trap vector, as if the
+ * hardware had: vsepc/vscause/vstval, vsstatus.SPP/SPIE/SIE, pc = vstvec.
+ * The vCPU must be loaded on this hart (it is while its exit is handled).
+ */
+void rv_inject_exception(struct vcpu *v, uint64_t cause, uint64_t tval);
+/* Log a guest error (a few times per vCPU) and power its VM off. */
+void rv_guest_error(struct vcpu *v, const char *what);
+/* Log a guest error a few times per vCPU; the caller decides what happens. */
+void rv_guest_warn(struct vcpu *v, const char *what);
+/* A load/store/fetch guest-page fault outside RAM: MMIO emulation or an exception. */
+void rv_guest_page_fault(struct vcpu *v);
+
+/* Raise or lower a VS interrupt line (HVIP_VSTIP, HVIP_VSEIP) of v, from any pCPU. */
+void rv_vcpu_set_irq(struct vcpu *v, uint64_t hvip_bit, bool level);
+/* Post a VSSIP (an SBI IPI) to v, from any pCPU. */
+void rv_vcpu_send_ipi(struct vcpu *v);
+/* Post fences (RV_FENCE_*) to v and wait until v cannot run guest code without them. */
+void rv_vcpu_remote_fence(struct vcpu *v, uint32_t fences);
+/* SBI TIME for v: a deadline in time-CSR ticks. */
+void rv_vcpu_set_timer(struct vcpu *v, uint64_t deadline);
+
+/* The halfword at guest-virtual gva read as an instruction fetch (HLVX.HU), or -1. */
+long rv_hlvx_hu(uint64_t gva);
+
+/* Build the VM's device tree at guest-physical gpa (at most max bytes). */
+int rv_vm_build_dt(struct vm *vm, uint64_t gpa, uint64_t max, uint64_t initrd_gpa,
+                   uint64_t initrd_size);
+
+#endif
