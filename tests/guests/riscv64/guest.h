@@ -65,6 +65,8 @@ static inline unsigned long rdtime(void)
 
 /* The device tree the hypervisor passed: 0 if it has what the guests rely on, else why not. */
 const char *dt_check(const void *fdt, unsigned nr_harts, int want_uart);
+/* Property prop of the node at path (node names with unit addresses), or NULL. */
+const uint8_t *dt_prop(const void *fdt, const char *path, const char *prop, uint32_t *len);
 /* The value of a 1-cell property of the node at path, or def. */
 uint32_t dt_u32(const void *fdt, const char *path, const char *prop, uint32_t def);
 

@@ -115,7 +115,7 @@ static size_t slen(const char *s)
  * Find property prop of the node at path ("/a/b", node names with unit
  * addresses); NULL if absent. *len gets its length.
  */
-static const uint8_t *dt_prop(const void *fdt, const char *path, const char *prop, uint32_t *len)
+const uint8_t *dt_prop(const void *fdt, const char *path, const char *prop, uint32_t *len)
 {
 	const uint8_t *b = fdt;
 	uint32_t total = be32(b + 4), off = be32(b + 8), strings = be32(b + 12);

@@ -143,6 +143,12 @@ void guest_main(unsigned long hartid, const void *fdt)
 	irq = dt_u32(fdt, "/soc/serial@10000000", "interrupts", 0);
 	uart_say("RV-UART: device tree ok, uart interrupt ", irq);
 
+	/* IIR with FIFOs on is 0xc1: a signed byte load must sign-extend it. */
+	UART[IIR] = 0x01; /* FCR: FIFOs on */
+	uart_say("RV-UART: iir as a signed byte ",
+	         (unsigned long)(long)*(volatile int8_t *)&UART[IIR]);
+	UART[IIR] = 0x00;
+
 	install_traps();
 	*PLIC_PRIO(irq) = 1;
 	*PLIC_THRESH = 0;
