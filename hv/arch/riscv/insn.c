@@ -82,7 +82,7 @@ static int decode16(uint32_t insn, struct rv_mmio_insn *o)
 	}
 }
 
-int rv_insn_decode(uint32_t insn, struct rv_mmio_insn *out)
+__hot int rv_insn_decode(uint32_t insn, struct rv_mmio_insn *out)
 {
 	if (rv_insn_len(insn) == 4)
 		return decode32(insn, out);

@@ -26,8 +26,17 @@
 /* Read the instruction at the guest's pc; 0 or -EFAULT. */
 static int fetch(uint64_t pc, uint32_t *insn)
 {
-	long lo = rv_hlvx_hu(pc), hi;
+	long lo, hi;
 
+	/* A 4-byte-aligned word never crosses a page: one read covers either length. */
+	if (!(pc & 3)) {
+		lo = rv_hlvx_wu(pc);
+		if (lo < 0)
+			return -EFAULT;
+		*insn = rv_insn_len((uint32_t)lo) == 4 ? (uint32_t)lo : (uint32_t)lo & 0xffff;
+		return 0;
+	}
+	lo = rv_hlvx_hu(pc);
 	if (lo < 0)
 		return -EFAULT;
 	if (rv_insn_len((uint32_t)lo) == 2) {
@@ -54,7 +63,7 @@ static void access_fault(struct vcpu *v, bool store, const char *why)
 	rv_inject_exception(v, store ? EXC_STORE_ACCESS : EXC_LOAD_ACCESS, v->arch.exit.stval);
 }
 
-void rv_guest_page_fault(struct vcpu *v)
+__hot void rv_guest_page_fault(struct vcpu *v)
 {
 	const struct rv_exit *e = &v->arch.exit;
 	struct rv_guest_ctx *c = &v->arch.ctx;

@@ -65,9 +65,7 @@ void vcpu_arch_reset(struct vcpu *v)
 {
 	hart_reset_state(v, v->arch.entry_pc, v->vm->arch.dt_gpa);
 	v->arch.irq_level = 0;
-	v->arch.irq_edge = 0;
-	v->arch.fence_req = 0;
-	v->arch.start_req = 0;
+	v->arch.posted = 0;
 	v->arch.stop_self = false;
 }
 
@@ -134,7 +132,13 @@ void vcpu_arch_stopped(struct vcpu *v)
 
 bool vcpu_arch_has_pending_irq(struct vcpu *v)
 {
-	return v->arch.vs.hvip || v->arch.irq_level || v->arch.irq_edge;
+	return v->arch.vs.hvip || v->arch.irq_level || (v->arch.posted & RV_POST_IPI);
+}
+
+void rv_vcpu_post(struct vcpu *v, uint32_t what)
+{
+	__atomic_or_fetch(&v->arch.posted, what, __ATOMIC_SEQ_CST);
+	vcpu_kick(v);
 }
 
 void rv_vcpu_set_irq(struct vcpu *v, uint64_t hvip_bit, bool level)
@@ -143,27 +147,25 @@ void rv_vcpu_set_irq(struct vcpu *v, uint64_t hvip_bit, bool level)
 	                     : __atomic_fetch_and(&v->arch.irq_level, ~hvip_bit, __ATOMIC_SEQ_CST);
 
 	if (((old & hvip_bit) != 0) != level)
-		vcpu_kick(v);
+		rv_vcpu_post(v, RV_POST_IRQ);
 }
 
 void rv_vcpu_send_ipi(struct vcpu *v)
 {
-	__atomic_store_n(&v->arch.irq_edge, 1, __ATOMIC_SEQ_CST);
-	vcpu_kick(v);
+	rv_vcpu_post(v, RV_POST_IPI);
 }
 
 void rv_vcpu_remote_fence(struct vcpu *v, uint32_t fences)
 {
-	__atomic_or_fetch(&v->arch.fence_req, fences, __ATOMIC_SEQ_CST);
-	vcpu_kick(v);
+	rv_vcpu_post(v, fences);
 	/*
 	 * A vCPU outside the guest fences before it enters again (it sets
-	 * in_guest before it looks at fence_req), so only one inside needs
-	 * waiting for. Callers run with interrupts off and outside their own
-	 * guest (the caller itself never waits), so two vCPUs fencing each
+	 * in_guest before it looks at what was posted), so only one inside
+	 * needs waiting for. Callers run with interrupts off and outside their
+	 * own guest (the caller itself never waits), so two vCPUs fencing each
 	 * other cannot deadlock.
 	 */
-	while (__atomic_load_n(&v->arch.fence_req, __ATOMIC_SEQ_CST) & fences &&
+	while (__atomic_load_n(&v->arch.posted, __ATOMIC_SEQ_CST) & fences &&
 	       __atomic_load_n(&v->in_guest, __ATOMIC_SEQ_CST))
 		cpu_relax();
 }
@@ -229,26 +231,25 @@ void rv_guest_error(struct vcpu *v, const char *what)
 }
 
 /* What other pCPUs posted for v, applied on its own pCPU with v loaded. */
-static void apply_posted(struct vcpu *v)
+static void apply_posted(struct vcpu *v, uint32_t posted)
 {
-	uint64_t hvip = csr_read(hvip) & ~(HVIP_VSTIP | HVIP_VSEIP);
-	uint32_t fences;
+	uint64_t hvip;
 
-	if (__atomic_load_n(&v->arch.start_req, __ATOMIC_ACQUIRE)) {
+	if (posted & RV_POST_START) {
 		/* SBI HSM hart_start: this vCPU starts afresh where its starter said. */
-		v->arch.start_req = 0;
 		hart_reset_state(v, v->arch.start_pc, v->arch.start_opaque);
 		vs_load(v);
-		hvip = 0;
 	}
-	hvip |= __atomic_load_n(&v->arch.irq_level, __ATOMIC_SEQ_CST);
-	if (__atomic_exchange_n(&v->arch.irq_edge, 0, __ATOMIC_SEQ_CST))
+	hvip = csr_read(hvip);
+	if (posted & (RV_POST_IRQ | RV_POST_START))
+		hvip = (hvip & ~(HVIP_VSTIP | HVIP_VSEIP)) |
+		       __atomic_load_n(&v->arch.irq_level, __ATOMIC_SEQ_CST);
+	if (posted & RV_POST_IPI)
 		hvip |= HVIP_VSSIP;
 	csr_write(hvip, hvip);
-	fences = __atomic_exchange_n(&v->arch.fence_req, 0, __ATOMIC_SEQ_CST);
-	if (fences & RV_FENCE_VMA)
+	if (posted & RV_FENCE_VMA)
 		hfence_vvma_all();
-	if (fences & RV_FENCE_I)
+	if (posted & RV_FENCE_I)
 		__asm__ volatile("fence.i" ::: "memory");
 }
 
@@ -274,14 +275,23 @@ __hot void vcpu_arch_run_once(struct vcpu *v)
 	load(v);
 	/* Posters check in_guest after posting: set it before looking at their posts. */
 	__atomic_store_n(&v->in_guest, true, __ATOMIC_SEQ_CST);
-	apply_posted(v);
+	if (unlikely(__atomic_load_n(&v->arch.posted, __ATOMIC_SEQ_CST)))
+		apply_posted(v, __atomic_exchange_n(&v->arch.posted, 0, __ATOMIC_SEQ_CST));
 	rv_guest_enter(&v->arch.ctx);
 	__atomic_store_n(&v->in_guest, false, __ATOMIC_SEQ_CST);
 	e->scause = csr_read(scause);
+	v->nr_exits++;
+	/* SBI calls, the most frequent exit, need nothing else. */
+	if (e->scause == EXC_ECALL_VS) {
+		v->arch.ctx.sepc += 4;
+		vsbi_handle(v);
+		if (unlikely(v->arch.stop_self))
+			stop_self(v);
+		return;
+	}
 	e->stval = csr_read(stval);
 	e->htval = csr_read(htval);
 	e->htinst = csr_read(htinst);
-	v->nr_exits++;
 
 	if (e->scause & SCAUSE_IRQ) {
 		/* A host interrupt (timer, IPI) is still pending: take it in HS now. */
@@ -290,12 +300,6 @@ __hot void vcpu_arch_run_once(struct vcpu *v)
 		return;
 	}
 	switch (e->scause) {
-	case EXC_ECALL_VS:
-		v->arch.ctx.sepc += 4;
-		vsbi_handle(v);
-		if (v->arch.stop_self)
-			stop_self(v);
-		break;
 	case EXC_INSN_GUEST_PF:
 	case EXC_LOAD_GUEST_PF:
 	case EXC_STORE_GUEST_PF:

@@ -38,7 +38,8 @@ static void plic_notify(void *owner, unsigned hart, bool level)
 		rv_vcpu_set_irq(&vm->vcpus[hart], HVIP_VSEIP, level);
 }
 
-static int plic_io_read(struct vcpu *v, void *opaque, uint64_t off, unsigned width, uint64_t *val)
+__hot static int plic_io_read(struct vcpu *v, void *opaque, uint64_t off, unsigned width,
+                              uint64_t *val)
 {
 	struct vm *vm = opaque;
 	int err;
@@ -50,7 +51,8 @@ static int plic_io_read(struct vcpu *v, void *opaque, uint64_t off, unsigned wid
 	return err;
 }
 
-static int plic_io_write(struct vcpu *v, void *opaque, uint64_t off, unsigned width, uint64_t val)
+__hot static int plic_io_write(struct vcpu *v, void *opaque, uint64_t off, unsigned width,
+                               uint64_t val)
 {
 	struct vm *vm = opaque;
 	int err;

@@ -109,7 +109,7 @@ static void complete(struct vplic *p, unsigned ctx, uint32_t s)
 	update(p);
 }
 
-int vplic_read(struct vplic *p, uint64_t off, unsigned width, uint64_t *val)
+__hot int vplic_read(struct vplic *p, uint64_t off, unsigned width, uint64_t *val)
 {
 	if (width != 4 || (off & 3))
 		return -EINVAL;
@@ -145,7 +145,7 @@ int vplic_read(struct vplic *p, uint64_t off, unsigned width, uint64_t *val)
 	}
 }
 
-int vplic_write(struct vplic *p, uint64_t off, unsigned width, uint64_t val)
+__hot int vplic_write(struct vplic *p, uint64_t off, unsigned width, uint64_t val)
 {
 	uint32_t v = (uint32_t)val;
 

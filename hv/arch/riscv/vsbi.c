@@ -175,7 +175,7 @@ static struct sbiret hart_start(struct vcpu *v, uint64_t hartid, uint64_t pc, ui
 		/* Applied by t's own pCPU before it first enters (vcpu.c). */
 		t->arch.start_pc = pc;
 		t->arch.start_opaque = opaque;
-		__atomic_store_n(&t->arch.start_req, 1, __ATOMIC_RELEASE);
+		__atomic_or_fetch(&t->arch.posted, RV_POST_START, __ATOMIC_SEQ_CST);
 		if (vm_vcpu_online(t))
 			err = SBI_ERR_FAILED; /* the VM is stopping */
 	}
@@ -202,7 +202,7 @@ static struct sbiret hsm(struct vcpu *v, unsigned long fid, uint64_t *a)
 	}
 }
 
-void vsbi_handle(struct vcpu *v)
+__hot void vsbi_handle(struct vcpu *v)
 {
 	uint64_t *a = &v->arch.ctx.x[10]; /* a0..a7 */
 	unsigned long ext = a[7], fid = a[6];

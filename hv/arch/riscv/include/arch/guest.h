@@ -8,9 +8,12 @@
 struct vcpu;
 struct vm;
 
-/* Remote-fence requests (vcpu_arch.fence_req). */
-#define RV_FENCE_I   BIT(0)
-#define RV_FENCE_VMA BIT(1)
+/* What other pCPUs post to a vCPU (vcpu_arch.posted). */
+#define RV_POST_IRQ   BIT(0) /* irq_level changed */
+#define RV_POST_IPI   BIT(1) /* raise VSSIP (the guest clears sip.SSIP itself) */
+#define RV_FENCE_I    BIT(2) /* remote fence.i */
+#define RV_FENCE_VMA  BIT(3) /* remote sfence.vma: hfence.vvma of the VM's VMID */
+#define RV_POST_START BIT(4) /* SBI HSM hart_start: reset to start_pc/start_opaque */
 
 /*
  * Deliver exception cause to the guest's own trap vector, as if the
@@ -29,13 +32,16 @@ void rv_guest_page_fault(struct vcpu *v);
 void rv_vcpu_set_irq(struct vcpu *v, uint64_t hvip_bit, bool level);
 /* Post a VSSIP (an SBI IPI) to v, from any pCPU. */
 void rv_vcpu_send_ipi(struct vcpu *v);
+/* Post work (RV_POST_*) to v and kick it, from any pCPU. */
+void rv_vcpu_post(struct vcpu *v, uint32_t what);
 /* Post fences (RV_FENCE_*) to v and wait until v cannot run guest code without them. */
 void rv_vcpu_remote_fence(struct vcpu *v, uint32_t fences);
 /* SBI TIME for v: a deadline in time-CSR ticks. */
 void rv_vcpu_set_timer(struct vcpu *v, uint64_t deadline);
 
-/* The halfword at guest-virtual gva read as an instruction fetch (HLVX.HU), or -1. */
+/* The halfword (HLVX.HU) or word (HLVX.WU) at guest-virtual gva read as a fetch, or -1. */
 long rv_hlvx_hu(uint64_t gva);
+long rv_hlvx_wu(uint64_t gva);
 
 /* Build the VM's device tree at guest-physical gpa (at most max bytes). */
 int rv_vm_build_dt(struct vm *vm, uint64_t gpa, uint64_t max, uint64_t initrd_gpa,

@@ -48,15 +48,13 @@ struct vcpu_arch {
 	uint64_t entry_pc; /* where the vCPU starts after reset */
 	uint64_t entry_a1; /* a1 at reset: the guest-physical address of its device tree */
 	/*
-	 * Set by other pCPUs, applied by the vCPU's own pCPU before each entry:
-	 * irq_level holds the VSTIP/VSEIP lines (SBI timer without Sstc, vPLIC),
-	 * irq_edge a VSSIP request (SBI IPI; the guest clears sip.SSIP itself),
-	 * fence_req remote fences (SBI RFENCE), start_req an SBI HSM hart_start.
+	 * Set by other pCPUs, applied by the vCPU's own pCPU before its next
+	 * entry: irq_level holds the VSTIP/VSEIP lines (SBI timer without Sstc,
+	 * vPLIC); posted says what to apply (RV_POST_*, arch/guest.h), so an
+	 * entry with nothing posted costs one load.
 	 */
 	volatile uint64_t irq_level;
-	volatile uint32_t irq_edge;
-	volatile uint32_t fence_req;
-	volatile uint32_t start_req;
+	volatile uint32_t posted;
 	uint64_t start_pc, start_opaque;
 	bool stop_self;         /* SBI HSM hart_stop: go offline after this exit */
 	struct timer vtimer;    /* SBI TIME without Sstc: raises VSTIP at the deadline */
