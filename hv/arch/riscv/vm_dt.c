@@ -55,6 +55,7 @@ static void cpus(struct fdt_wr *w, const struct vm *vm)
 		                              : "rv64imac_zicsr_zifencei");
 		fdt_wr_prop_str(w, "mmu-type", "riscv,sv39");
 		fdt_wr_node(w, "interrupt-controller");
+		fdt_wr_prop_u32(w, "#address-cells", 0);
 		fdt_wr_prop_u32(w, "#interrupt-cells", 1);
 		fdt_wr_prop(w, "interrupt-controller", NULL, 0);
 		fdt_wr_prop_str(w, "compatible", "riscv,cpu-intc");
