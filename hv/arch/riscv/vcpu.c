@@ -239,6 +239,7 @@ static void apply_posted(struct vcpu *v, uint32_t posted)
 		/* SBI HSM hart_start: this vCPU starts afresh where its starter said. */
 		hart_reset_state(v, v->arch.start_pc, v->arch.start_opaque);
 		vs_load(v);
+		posted |= RV_FENCE_VMA | RV_FENCE_I; /* nothing of its previous life survives */
 	}
 	hvip = csr_read(hvip);
 	if (posted & (RV_POST_IRQ | RV_POST_START))
