@@ -51,12 +51,16 @@ static void hart_reset_state(struct vcpu *v, uint64_t pc, uint64_t a1)
 
 	memset(c, 0, sizeof(*c));
 	memset(&v->arch.vs, 0, sizeof(v->arch.vs));
+	memset(&v->arch.fp, 0, sizeof(v->arch.fp));
 	v->arch.vs.vstimecmp = UINT64_MAX;
 	c->sepc = pc;
 	c->x[10] = v->id; /* a0: hart id, as SBI firmware starts a hart */
 	c->x[11] = a1;
 	/* sret goes to VS-mode (SPV) with S privilege (SPP), interrupts of HS unchanged. */
 	c->sstatus = (csr_read(sstatus) | SSTATUS_SPP) & ~(SSTATUS_SIE | SSTATUS_SPIE | SSTATUS_FS);
+	/* HS's FS gates the guest's F/D too; the guest's own vsstatus.FS starts off. */
+	if (rv_board.fpu)
+		c->sstatus |= SSTATUS_FS_INITIAL;
 	c->hstatus =
 	        (csr_read(hstatus) & ~(HSTATUS_GVA | HSTATUS_VTW)) | HSTATUS_SPV | HSTATUS_SPVP;
 }
@@ -110,9 +114,14 @@ static void load(struct vcpu *v)
 
 	if (p->arch.loaded == v)
 		return;
-	if (p->arch.loaded)
+	if (p->arch.loaded) {
 		vs_save(p->arch.loaded);
+		if (rv_board.fpu)
+			rv_fp_save(&p->arch.loaded->arch.fp);
+	}
 	vs_load(v);
+	if (rv_board.fpu)
+		rv_fp_load(&v->arch.fp);
 	csr_write(hgatp, v->vm->arch.hgatp);
 	hfence_gvma_all();
 	p->arch.loaded = v;
@@ -125,6 +134,8 @@ void vcpu_arch_stopped(struct vcpu *v)
 	timer_cancel(&v->arch.vtimer);
 	if (p->arch.loaded == v) {
 		vs_save(v);
+		if (rv_board.fpu)
+			rv_fp_save(&v->arch.fp);
 		csr_write(hgatp, 0);
 		p->arch.loaded = NULL;
 	}
@@ -239,6 +250,8 @@ static void apply_posted(struct vcpu *v, uint32_t posted)
 		/* SBI HSM hart_start: this vCPU starts afresh where its starter said. */
 		hart_reset_state(v, v->arch.start_pc, v->arch.start_opaque);
 		vs_load(v);
+		if (rv_board.fpu)
+			rv_fp_load(&v->arch.fp);
 		posted |= RV_FENCE_VMA | RV_FENCE_I; /* nothing of its previous life survives */
 	}
 	hvip = csr_read(hvip);

@@ -36,7 +36,7 @@ static void u64_prop(struct fdt_wr *w, const char *name, uint64_t v)
 
 static void cpus(struct fdt_wr *w, const struct vm *vm)
 {
-	char name[24];
+	char name[24], isa[48];
 
 	fdt_wr_node(w, "cpus");
 	fdt_wr_prop_u32(w, "#address-cells", 1);
@@ -49,10 +49,10 @@ static void cpus(struct fdt_wr *w, const struct vm *vm)
 		fdt_wr_prop_u32(w, "reg", i);
 		fdt_wr_prop_str(w, "status", "okay");
 		fdt_wr_prop_str(w, "compatible", "riscv");
-		/* No F/D: guest FP state is not switched yet. Sstc only if the harts have it. */
-		fdt_wr_prop_str(w, "riscv,isa",
-		                rv_board.sstc ? "rv64imac_zicsr_zifencei_sstc"
-		                              : "rv64imac_zicsr_zifencei");
+		/* F/D and Sstc only if the harts have them (vcpu.c switches F/D state). */
+		snprintf(isa, sizeof(isa), "rv64ima%sc_zicsr_zifencei%s", rv_board.fpu ? "fd" : "",
+		         rv_board.sstc ? "_sstc" : "");
+		fdt_wr_prop_str(w, "riscv,isa", isa);
 		fdt_wr_prop_str(w, "mmu-type", "riscv,sv39");
 		fdt_wr_node(w, "interrupt-controller");
 		fdt_wr_prop_u32(w, "#address-cells", 0);

@@ -119,6 +119,7 @@ static void make_vm(struct vm *vm, struct scenario_vm *cfg, unsigned nr, bool ua
 	vm->ram_size = MiB(64);
 	rv_board.timebase_hz = 10000000;
 	rv_board.sstc = true;
+	rv_board.fpu = true;
 }
 
 static void test_full(void)
@@ -158,7 +159,7 @@ static void test_full(void)
 
 		snprintf(path, sizeof(path), "/cpus/cpu@%u", i);
 		g_assert_cmpuint(u32(b, path, "reg"), ==, i);
-		g_assert_cmpstr(str(b, path, "riscv,isa"), ==, "rv64imac_zicsr_zifencei_sstc");
+		g_assert_cmpstr(str(b, path, "riscv,isa"), ==, "rv64imafdc_zicsr_zifencei_sstc");
 		g_assert_cmpstr(str(b, path, "device_type"), ==, "cpu");
 		snprintf(path, sizeof(path), "/cpus/cpu@%u/interrupt-controller", i);
 		g_assert_cmpstr(str(b, path, "compatible"), ==, "riscv,cpu-intc");
@@ -191,6 +192,7 @@ static void test_minimal(void)
 
 	make_vm(&vm, &cfg, 1, false);
 	rv_board.sstc = false;
+	rv_board.fpu = false;
 	g_assert_cmpint(rv_vm_build_dt(&vm, 0, 0x10000, 0, 0), ==, 0);
 	g_assert_null(prop(b, "/soc/serial@10000000", "compatible", &len));
 	g_assert_null(prop(b, "/chosen", "stdout-path", &len));

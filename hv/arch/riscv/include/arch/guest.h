@@ -3,6 +3,7 @@
 #ifndef ARCH_RISCV_GUEST_H
 #define ARCH_RISCV_GUEST_H
 
+#include <arch/vcpu.h>
 #include <hv/types.h>
 
 struct vcpu;
@@ -42,6 +43,10 @@ void rv_vcpu_set_timer(struct vcpu *v, uint64_t deadline);
 /* The halfword (HLVX.HU) or word (HLVX.WU) at guest-virtual gva read as a fetch, or -1. */
 long rv_hlvx_hu(uint64_t gva);
 long rv_hlvx_wu(uint64_t gva);
+
+/* Move the hart's F/D registers and fcsr to or from s (fp.S). */
+void rv_fp_save(struct rv_fp_state *s);
+void rv_fp_load(const struct rv_fp_state *s);
 
 /* Build the VM's device tree at guest-physical gpa (at most max bytes). */
 int rv_vm_build_dt(struct vm *vm, uint64_t gpa, uint64_t max, uint64_t initrd_gpa,

@@ -30,6 +30,12 @@ struct rv_exit {
 	uint64_t htinst;
 };
 
+/* The guest's F/D registers and fcsr while another vCPU's are in the hart (fp.S). */
+struct rv_fp_state {
+	uint64_t f[32];
+	uint64_t fcsr;
+};
+
 /* Virtual-supervisor CSRs kept while the vCPU is not loaded. */
 struct rv_vs_csrs {
 	uint64_t vsstatus, vsie, vstvec, vsscratch, vsepc, vscause, vstval, vsatp, hvip;
@@ -44,6 +50,7 @@ struct rv_vs_csrs {
 struct vcpu_arch {
 	struct rv_guest_ctx ctx;
 	struct rv_vs_csrs vs;
+	struct rv_fp_state fp;
 	struct rv_exit exit;
 	uint64_t entry_pc; /* where the vCPU starts after reset */
 	uint64_t entry_a1; /* a1 at reset: the guest-physical address of its device tree */
