@@ -207,8 +207,8 @@ void rv_vcpu_set_timer(struct vcpu *v, uint64_t deadline)
 void rv_inject_exception(struct vcpu *v, uint64_t cause, uint64_t tval)
 {
 	struct rv_guest_ctx *c = &v->arch.ctx;
-	uint64_t vsstatus = csr_read(vsstatus) & ~(SSTATUS_SPP | SSTATUS_SPIE | SSTATUS_SIE);
 	uint64_t old = csr_read(vsstatus);
+	uint64_t vsstatus = old & ~(SSTATUS_SPP | SSTATUS_SPIE | SSTATUS_SIE);
 
 	if (c->hstatus & HSTATUS_SPVP)
 		vsstatus |= SSTATUS_SPP;
