@@ -36,6 +36,17 @@
 _start:
 	csrw	sie, zero
 	csrw	sscratch, zero
+	/*
+	 * OpenSBI 1.1 marks a hart START_PENDING before it stores the start
+	 * address of an HSM hart_start, so a hart that wakes in between enters
+	 * here, at the boot address, with a0 = its id and a1 = the device tree.
+	 * Only the first hart here boots; a later one is the hart being started
+	 * (the boot hart starts one at a time): give it its start record.
+	 */
+	la	t0, rv_boot_claimed
+	li	t1, 1
+	amoswap.w.aqrl t1, t1, (t0)
+	bnez	t1, 4f
 	la	sp, rv_boot_stack_top
 	la	t0, hv_bss_start
 	la	t1, hv_bss_end
@@ -50,6 +61,9 @@ _start:
 	call	rv_main
 3:	wfi
 	j	3b
+4:	la	t0, rv_pending_start
+	ld	a1, 0(t0)
+	fence	r, rw
 
 	.globl rv_secondary_start
 rv_secondary_start:
@@ -178,6 +192,15 @@ rv_hlvx_wu_insn:
 rv_hlvx_fault:
 	li	a0, -1
 	ret
+
+	/* In .data: the boot hart clears BSS after claiming the boot. */
+	.data
+	.balign 8
+	.globl rv_pending_start
+rv_pending_start:
+	.dword	0
+rv_boot_claimed:
+	.word	0
 
 	.section .bss.stack, "aw", @nobits
 	.balign 16

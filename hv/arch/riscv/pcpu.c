@@ -26,6 +26,7 @@ _Static_assert(offsetof(struct rv_hart_start, pcpu) == 8, "entry.S: pcpu at 8");
 #define BOARD_FAILURE_STATUS 3
 
 static struct rv_hart_start hart_start[MAX_PCPUS];
+extern struct rv_hart_start *volatile rv_pending_start;
 
 extern uint8_t rv_secondary_start[];
 
@@ -146,6 +147,8 @@ void pcpu_arch_start_secondaries(void)
 		p->self = p;
 		p->stack_top = hpa_to_ptr(stack + HART_STACK_PAGES * PAGE_SIZE);
 		hart_start[i] = (struct rv_hart_start){ .sp = ptr_to_hpa(p->stack_top), .pcpu = p };
+		/* For a hart OpenSBI sends to _start instead (entry.S): one start at a time. */
+		rv_pending_start = &hart_start[i];
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		err = sbi_hart_start(p->hw_id, ptr_to_hpa(rv_secondary_start),
 		                     (unsigned long)ptr_to_hpa(&hart_start[i]));
