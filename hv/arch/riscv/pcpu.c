@@ -28,7 +28,7 @@ _Static_assert(offsetof(struct rv_hart_start, pcpu) == 8, "entry.S: pcpu at 8");
 static struct rv_hart_start hart_start[MAX_PCPUS];
 extern struct rv_hart_start *volatile rv_pending_start;
 
-extern uint8_t rv_secondary_start[];
+extern uint8_t rv_secondary_start[], _start[];
 
 struct pcpu *pcpu_arch_this(void)
 {
@@ -134,6 +134,8 @@ void rv_secondary_main(struct pcpu *p)
 
 void pcpu_arch_start_secondaries(void)
 {
+	bool late_start = boot_cmdline_has("selftest=late-start");
+
 	for (unsigned i = 1; i < nr_pcpus; i++) {
 		struct pcpu *p = &pcpus[i];
 		paddr_t stack = page_pool_alloc(&hv_pages, HART_STACK_PAGES, 1);
@@ -150,7 +152,11 @@ void pcpu_arch_start_secondaries(void)
 		/* For a hart OpenSBI sends to _start instead (entry.S): one start at a time. */
 		rv_pending_start = &hart_start[i];
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
-		err = sbi_hart_start(p->hw_id, ptr_to_hpa(rv_secondary_start),
+		/*
+		 * selftest=late-start sends the hart where OpenSBI 1.1's race does
+		 * (the boot entry), so a board test covers the way back (entry.S).
+		 */
+		err = sbi_hart_start(p->hw_id, ptr_to_hpa(late_start ? _start : rv_secondary_start),
 		                     (unsigned long)ptr_to_hpa(&hart_start[i]));
 		if (err) {
 			pr_err("pCPU %u (hart %u): SBI HSM hart_start failed (error %d)\n", i,
