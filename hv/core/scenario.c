@@ -388,6 +388,7 @@ static const struct choice load_order_choices[] = {
 static const struct choice kernel_type_choices[] = {
 	{ "bzimage", KERNEL_BZIMAGE },
 	{ "raw", KERNEL_RAW },
+	{ "image", KERNEL_IMAGE },
 	{ "bridge", KERNEL_BRIDGE },
 };
 

@@ -36,6 +36,17 @@
 _start:
 	csrw	sie, zero
 	csrw	sscratch, zero
+	/*
+	 * OpenSBI 1.1 marks a hart START_PENDING before it stores the start
+	 * address of an HSM hart_start, so a hart that wakes in between enters
+	 * here, at the boot address, with a0 = its id and a1 = the device tree.
+	 * Only the first hart here boots; a later one is the hart being started
+	 * (the boot hart starts one at a time): give it its start record.
+	 */
+	la	t0, rv_boot_claimed
+	li	t1, 1
+	amoswap.w.aqrl t1, t1, (t0)
+	bnez	t1, 4f
 	la	sp, rv_boot_stack_top
 	la	t0, hv_bss_start
 	la	t1, hv_bss_end
@@ -50,6 +61,9 @@ _start:
 	call	rv_main
 3:	wfi
 	j	3b
+4:	la	t0, rv_pending_start
+	ld	a1, 0(t0)
+	fence	r, rw
 
 	.globl rv_secondary_start
 rv_secondary_start:
@@ -65,7 +79,7 @@ rv_secondary_start:
 4:	wfi
 	j	4b
 
-	.text
+	.section .text.hot, "ax"	/* the exit path: next to the C code of exits */
 	.balign 4
 	.globl rv_trap_vector
 rv_trap_vector:
@@ -156,6 +170,37 @@ rv_guest_enter:
 	GPRS ld, a0, 1, 2, GPR_3_9, GPR_11_31
 	ld	x10, 10*8(a0)
 	sret
+
+	/*
+	 * long rv_hlvx_hu(uint64_t gva), rv_hlvx_wu(gva): read the guest's
+	 * instruction halfword or word at gva with the guest's translation and
+	 * privilege (hstatus.SPVP). A fault is the guest's doing: rv_trap sees
+	 * sepc at rv_hlvx_hu_insn or rv_hlvx_wu_insn and resumes at
+	 * rv_hlvx_fault, which returns -1.
+	 */
+	.globl rv_hlvx_hu, rv_hlvx_hu_insn, rv_hlvx_wu, rv_hlvx_wu_insn, rv_hlvx_fault
+rv_hlvx_hu:
+	mv	t0, a0
+rv_hlvx_hu_insn:
+	.insn r 0x73, 0x4, 0x32, a0, t0, x3	/* hlvx.hu a0, (t0) */
+	ret
+rv_hlvx_wu:
+	mv	t0, a0
+rv_hlvx_wu_insn:
+	.insn r 0x73, 0x4, 0x34, a0, t0, x3	/* hlvx.wu a0, (t0) */
+	ret
+rv_hlvx_fault:
+	li	a0, -1
+	ret
+
+	/* In .data: the boot hart clears BSS after claiming the boot. */
+	.data
+	.balign 8
+	.globl rv_pending_start
+rv_pending_start:
+	.dword	0
+rv_boot_claimed:
+	.word	0
 
 	.section .bss.stack, "aw", @nobits
 	.balign 16

@@ -118,12 +118,16 @@ static void end_node(struct node *n, const struct node *parent, bool *first_cpu)
 		if (*first_cpu) {
 			rv_board.sstc = true;
 			rv_board.hext = true;
+			rv_board.fpu = true;
 			*first_cpu = false;
 		}
 		if (!n->isa || !isa_has_ext(n->isa, n->isa_len, "sstc"))
 			rv_board.sstc = false;
 		if (!n->isa || !isa_has_letter(n->isa, n->isa_len, 'h'))
 			rv_board.hext = false;
+		if (!n->isa || !isa_has_letter(n->isa, n->isa_len, 'f') ||
+		    !isa_has_letter(n->isa, n->isa_len, 'd'))
+			rv_board.fpu = false;
 	}
 	if (n->compat && n->reg && ac <= 2 && n->reg_len >= ac * 4) {
 		if (!rv_board.uart_base && strlist_has(n->compat, n->compat_len, "ns16550a"))

@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * vCPU hooks on RISC-V: entering VS-mode, swapping the VS CSRs, and the exit
- * dispatch (SBI calls from the guest; everything else is not emulated yet
- * and powers the VM off with a log line, never the board).
+ * vCPU hooks on RISC-V: entering VS-mode, swapping the VS CSRs, applying
+ * what other pCPUs posted (VS interrupt lines, IPIs, remote fences, an SBI
+ * HSM start) before each entry, and the exit dispatch: SBI calls, MMIO
+ * (guest-page faults), and exceptions reflected to the guest. Nothing a
+ * guest does stops more than its own VM.
  */
 #include <arch/board.h>
 #include <arch/cpu.h>
 #include <arch/gstage.h>
+#include <arch/guest.h>
 #include <arch/trap.h>
 #include <arch/vsbi.h>
 #include <hv/errno.h>
@@ -26,27 +29,48 @@ _Static_assert(offsetof(struct rv_guest_ctx, host) == RV_CTX_HOST, "entry.S offs
 /* Guest errors are logged a few times per vCPU, then counted silently. */
 #define BAD_LOG_LIMIT 4
 
+static void vtimer_expired(struct timer *t)
+{
+	struct vcpu *v = container_of(t, struct vcpu, arch.vtimer);
+
+	/* Runs on v's pCPU: the next entry (or the one after a switch) applies it. */
+	rv_vcpu_set_irq(v, HVIP_VSTIP, true);
+}
+
 int vcpu_arch_init(struct vcpu *v)
 {
 	memset(&v->arch, 0, sizeof(v->arch));
+	timer_init(&v->arch.vtimer, vtimer_expired);
 	return 0;
+}
+
+/* Registers and VS CSRs of a hart that starts at pc with a0 = its id and a1 = arg. */
+static void hart_reset_state(struct vcpu *v, uint64_t pc, uint64_t a1)
+{
+	struct rv_guest_ctx *c = &v->arch.ctx;
+
+	memset(c, 0, sizeof(*c));
+	memset(&v->arch.vs, 0, sizeof(v->arch.vs));
+	memset(&v->arch.fp, 0, sizeof(v->arch.fp));
+	v->arch.vs.vstimecmp = UINT64_MAX;
+	c->sepc = pc;
+	c->x[10] = v->id; /* a0: hart id, as SBI firmware starts a hart */
+	c->x[11] = a1;
+	/* sret goes to VS-mode (SPV) with S privilege (SPP), interrupts of HS unchanged. */
+	c->sstatus = (csr_read(sstatus) | SSTATUS_SPP) & ~(SSTATUS_SIE | SSTATUS_SPIE | SSTATUS_FS);
+	/* HS's FS gates the guest's F/D too; the guest's own vsstatus.FS starts off. */
+	if (rv_board.fpu)
+		c->sstatus |= SSTATUS_FS_INITIAL;
+	c->hstatus =
+	        (csr_read(hstatus) & ~(HSTATUS_GVA | HSTATUS_VTW)) | HSTATUS_SPV | HSTATUS_SPVP;
 }
 
 void vcpu_arch_reset(struct vcpu *v)
 {
-	struct rv_guest_ctx *c = &v->arch.ctx;
-	uint64_t entry = v->arch.entry_pc;
-
-	memset(c, 0, sizeof(*c));
-	memset(&v->arch.vs, 0, sizeof(v->arch.vs));
-	v->arch.vs.vstimecmp = UINT64_MAX;
-	c->sepc = entry;
-	c->x[10] = v->id; /* a0: hart id, as SBI firmware starts a hart */
-	c->x[11] = 0;     /* a1: no device tree yet */
-	/* sret goes to VS-mode (SPV) with S privilege (SPP), interrupts of HS unchanged. */
-	c->sstatus = (csr_read(sstatus) | SSTATUS_SPP) & ~(SSTATUS_SIE | SSTATUS_SPIE | SSTATUS_FS);
-	c->hstatus =
-	        (csr_read(hstatus) & ~(HSTATUS_GVA | HSTATUS_VTW)) | HSTATUS_SPV | HSTATUS_SPVP;
+	hart_reset_state(v, v->arch.entry_pc, v->vm->arch.dt_gpa);
+	v->arch.irq_level = 0;
+	v->arch.posted = 0;
+	v->arch.stop_self = false;
 }
 
 static void vs_save(struct vcpu *v)
@@ -90,9 +114,14 @@ static void load(struct vcpu *v)
 
 	if (p->arch.loaded == v)
 		return;
-	if (p->arch.loaded)
+	if (p->arch.loaded) {
 		vs_save(p->arch.loaded);
+		if (rv_board.fpu)
+			rv_fp_save(&p->arch.loaded->arch.fp);
+	}
 	vs_load(v);
+	if (rv_board.fpu)
+		rv_fp_load(&v->arch.fp);
 	csr_write(hgatp, v->vm->arch.hgatp);
 	hfence_gvma_all();
 	p->arch.loaded = v;
@@ -102,8 +131,11 @@ void vcpu_arch_stopped(struct vcpu *v)
 {
 	struct pcpu *p = this_pcpu();
 
+	timer_cancel(&v->arch.vtimer);
 	if (p->arch.loaded == v) {
 		vs_save(v);
+		if (rv_board.fpu)
+			rv_fp_save(&v->arch.fp);
 		csr_write(hgatp, 0);
 		p->arch.loaded = NULL;
 	}
@@ -111,11 +143,88 @@ void vcpu_arch_stopped(struct vcpu *v)
 
 bool vcpu_arch_has_pending_irq(struct vcpu *v)
 {
-	/* Only VS interrupts the hypervisor injected count; there is no halt exit yet. */
-	return v->arch.vs.hvip != 0;
+	return v->arch.vs.hvip || v->arch.irq_level || (v->arch.posted & RV_POST_IPI);
 }
 
-static void guest_error(struct vcpu *v, const char *what)
+void rv_vcpu_post(struct vcpu *v, uint32_t what)
+{
+	__atomic_or_fetch(&v->arch.posted, what, __ATOMIC_SEQ_CST);
+	vcpu_kick(v);
+}
+
+void rv_vcpu_set_irq(struct vcpu *v, uint64_t hvip_bit, bool level)
+{
+	uint64_t old = level ? __atomic_fetch_or(&v->arch.irq_level, hvip_bit, __ATOMIC_SEQ_CST)
+	                     : __atomic_fetch_and(&v->arch.irq_level, ~hvip_bit, __ATOMIC_SEQ_CST);
+
+	if (((old & hvip_bit) != 0) != level)
+		rv_vcpu_post(v, RV_POST_IRQ);
+}
+
+void rv_vcpu_send_ipi(struct vcpu *v)
+{
+	rv_vcpu_post(v, RV_POST_IPI);
+}
+
+void rv_vcpu_remote_fence(struct vcpu *v, uint32_t fences)
+{
+	rv_vcpu_post(v, fences);
+	/*
+	 * A vCPU outside the guest fences before it enters again (it sets
+	 * in_guest before it looks at what was posted), so only one inside
+	 * needs waiting for. Callers run with interrupts off and outside their
+	 * own guest (the caller itself never waits), so two vCPUs fencing each
+	 * other cannot deadlock.
+	 */
+	while (__atomic_load_n(&v->arch.posted, __ATOMIC_SEQ_CST) & fences &&
+	       __atomic_load_n(&v->in_guest, __ATOMIC_SEQ_CST))
+		cpu_relax();
+}
+
+void rv_vcpu_set_timer(struct vcpu *v, uint64_t deadline)
+{
+	if (rv_board.sstc) {
+		/* The vCPU is loaded while it exits: vstimecmp is the live register. */
+		v->arch.vs.vstimecmp = deadline;
+		CSR_VSTIMECMP_WR(deadline);
+		return;
+	}
+	/*
+	 * Without Sstc a timer of this pCPU raises VSTIP at the deadline; as
+	 * with stimecmp, a new deadline lowers it (the guest cannot clear it).
+	 */
+	rv_vcpu_set_irq(v, HVIP_VSTIP, false);
+	if (deadline == UINT64_MAX) {
+		timer_cancel(&v->arch.vtimer);
+	} else if (deadline <= timer_now()) {
+		timer_cancel(&v->arch.vtimer);
+		rv_vcpu_set_irq(v, HVIP_VSTIP, true);
+	} else {
+		timer_arm(&v->arch.vtimer, deadline);
+	}
+}
+
+void rv_inject_exception(struct vcpu *v, uint64_t cause, uint64_t tval)
+{
+	struct rv_guest_ctx *c = &v->arch.ctx;
+	uint64_t old = csr_read(vsstatus);
+	uint64_t vsstatus = old & ~(SSTATUS_SPP | SSTATUS_SPIE | SSTATUS_SIE);
+
+	if (c->hstatus & HSTATUS_SPVP)
+		vsstatus |= SSTATUS_SPP;
+	if (old & SSTATUS_SIE)
+		vsstatus |= SSTATUS_SPIE;
+	csr_write(vsstatus, vsstatus);
+	csr_write(vsepc, c->sepc);
+	csr_write(vscause, cause);
+	csr_write(vstval, tval);
+	/* Exceptions go to the vector's base, in direct and vectored mode alike. */
+	c->sepc = csr_read(vstvec) & ~3ULL;
+	c->sstatus |= SSTATUS_SPP;
+	c->hstatus |= HSTATUS_SPVP;
+}
+
+void rv_guest_warn(struct vcpu *v, const char *what)
 {
 	const struct rv_exit *e = &v->arch.exit;
 
@@ -124,7 +233,51 @@ static void guest_error(struct vcpu *v, const char *what)
 		        "htinst 0x%lx)\n",
 		        vm_name(v->vm), v->id, what, (uint64_t)(e->scause & ~SCAUSE_IRQ),
 		        v->arch.ctx.sepc, e->stval, e->htval, e->htinst);
+}
+
+void rv_guest_error(struct vcpu *v, const char *what)
+{
+	rv_guest_warn(v, what);
 	vm_poweroff(v->vm, what);
+}
+
+/* What other pCPUs posted for v, applied on its own pCPU with v loaded. */
+static void apply_posted(struct vcpu *v, uint32_t posted)
+{
+	uint64_t hvip;
+
+	if (posted & RV_POST_START) {
+		/* SBI HSM hart_start: this vCPU starts afresh where its starter said. */
+		hart_reset_state(v, v->arch.start_pc, v->arch.start_opaque);
+		vs_load(v);
+		if (rv_board.fpu)
+			rv_fp_load(&v->arch.fp);
+		posted |= RV_FENCE_VMA | RV_FENCE_I; /* nothing of its previous life survives */
+	}
+	hvip = csr_read(hvip);
+	if (posted & (RV_POST_IRQ | RV_POST_START))
+		hvip = (hvip & ~(HVIP_VSTIP | HVIP_VSEIP)) |
+		       __atomic_load_n(&v->arch.irq_level, __ATOMIC_SEQ_CST);
+	if (posted & RV_POST_IPI)
+		hvip |= HVIP_VSSIP;
+	csr_write(hvip, hvip);
+	if (posted & RV_FENCE_VMA)
+		hfence_vvma_all();
+	if (posted & RV_FENCE_I)
+		__asm__ volatile("fence.i" ::: "memory");
+}
+
+/* SBI HSM hart_stop: v goes offline; the last hart stopping powers the VM off. */
+static void stop_self(struct vcpu *v)
+{
+	v->arch.stop_self = false;
+	if (__atomic_load_n(&v->vm->vcpus_online, __ATOMIC_SEQ_CST) <= 1) {
+		vm_poweroff(v->vm, "SBI HSM: the last hart stopped");
+		return;
+	}
+	vcpu_set_state(v, VCPU_OFFLINE);
+	vcpu_arch_stopped(v);
+	vm_vcpu_stopped(v);
 }
 
 __hot void vcpu_arch_run_once(struct vcpu *v)
@@ -134,14 +287,25 @@ __hot void vcpu_arch_run_once(struct vcpu *v)
 	if (v->requests & VCPU_REQ_EVENT)
 		__atomic_and_fetch(&v->requests, ~VCPU_REQ_EVENT, __ATOMIC_SEQ_CST);
 	load(v);
-	v->in_guest = true;
+	/* Posters check in_guest after posting: set it before looking at their posts. */
+	__atomic_store_n(&v->in_guest, true, __ATOMIC_SEQ_CST);
+	if (unlikely(__atomic_load_n(&v->arch.posted, __ATOMIC_SEQ_CST)))
+		apply_posted(v, __atomic_exchange_n(&v->arch.posted, 0, __ATOMIC_SEQ_CST));
 	rv_guest_enter(&v->arch.ctx);
-	v->in_guest = false;
+	__atomic_store_n(&v->in_guest, false, __ATOMIC_SEQ_CST);
 	e->scause = csr_read(scause);
+	v->nr_exits++;
+	/* SBI calls, the most frequent exit, need nothing else. */
+	if (e->scause == EXC_ECALL_VS) {
+		v->arch.ctx.sepc += 4;
+		vsbi_handle(v);
+		if (unlikely(v->arch.stop_self))
+			stop_self(v);
+		return;
+	}
 	e->stval = csr_read(stval);
 	e->htval = csr_read(htval);
 	e->htinst = csr_read(htinst);
-	v->nr_exits++;
 
 	if (e->scause & SCAUSE_IRQ) {
 		/* A host interrupt (timer, IPI) is still pending: take it in HS now. */
@@ -150,21 +314,18 @@ __hot void vcpu_arch_run_once(struct vcpu *v)
 		return;
 	}
 	switch (e->scause) {
-	case EXC_ECALL_VS:
-		v->arch.ctx.sepc += 4;
-		vsbi_handle(v);
-		break;
 	case EXC_INSN_GUEST_PF:
 	case EXC_LOAD_GUEST_PF:
 	case EXC_STORE_GUEST_PF:
-		/* GPA = htval << 2 | stval's low bits; no MMIO device is emulated yet. */
-		guest_error(v, "guest-page fault outside RAM (MMIO emulation is not implemented)");
+		rv_guest_page_fault(v);
 		break;
 	case EXC_VIRTUAL_INSN:
-		guest_error(v, "virtual instruction");
+		/* Hypervisor CSRs and instructions do not exist for the guest. */
+		rv_guest_warn(v, "virtual instruction: illegal instruction injected");
+		rv_inject_exception(v, EXC_ILLEGAL_INSN, e->stval);
 		break;
 	default:
-		guest_error(v, "unexpected exception");
+		rv_guest_error(v, "unexpected exception");
 		break;
 	}
 }

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * SBI for guests: BASE, the legacy console putchar (Linux 6.1's earlycon=sbi
- * uses it), DBCN, SRST, TIME (Sstc only) and ACRN hypercalls. HSM, IPI and
- * RFENCE answer "not supported" until guests can have several harts.
+ * uses it), DBCN, SRST, TIME (vstimecmp with Sstc, else a hypervisor timer),
+ * IPI, RFENCE, HSM and ACRN hypercalls. Guest hart ids are vCPU ids.
  */
 #include <arch/board.h>
+#include <arch/guest.h>
 #include <arch/sbi.h>
 #include <arch/vsbi.h>
 #include <hv/hypercall.h>
@@ -23,10 +24,12 @@ static bool ext_supported(unsigned long ext)
 	case SBI_EXT_LEGACY_PUTCHAR:
 	case SBI_EXT_DBCN:
 	case SBI_EXT_SRST:
+	case SBI_EXT_TIME:
+	case SBI_EXT_IPI:
+	case SBI_EXT_RFENCE:
+	case SBI_EXT_HSM:
 	case VSBI_EXT_ACRN:
 		return true;
-	case SBI_EXT_TIME:
-		return rv_board.sstc;
 	default:
 		return false;
 	}
@@ -95,17 +98,111 @@ static struct sbiret srst(struct vcpu *v, unsigned long fid, uint64_t *a)
 	}
 }
 
-static struct sbiret set_timer(struct vcpu *v, uint64_t deadline)
+/*
+ * The vCPUs a (hart_mask, hart_mask_base) pair names, as a bitmap; base -1
+ * means every hart. -1 (SBI_ERR_INVALID_PARAM to the guest) if it names a
+ * hart the VM does not have.
+ */
+static long hart_targets(struct vm *vm, uint64_t mask, uint64_t base, uint32_t *out)
 {
-	if (!rv_board.sstc)
+	uint32_t all = (uint32_t)(BIT(vm->nr_vcpus) - 1);
+
+	if (base == UINT64_MAX) {
+		*out = all;
+		return 0;
+	}
+	if (base >= vm->nr_vcpus || (mask && (mask << base) >> base != mask) ||
+	    (mask << base) & ~(uint64_t)all)
+		return -1;
+	*out = (uint32_t)(mask << base);
+	return 0;
+}
+
+static struct sbiret ipi(struct vcpu *v, unsigned long fid, uint64_t *a)
+{
+	uint32_t t;
+
+	if (fid != 0)
 		return (struct sbiret){ SBI_ERR_NOT_SUPPORTED, 0 };
-	/* The vCPU is loaded while it exits: vstimecmp is the live register. */
-	v->arch.vs.vstimecmp = deadline;
-	__asm__ volatile("csrw 0x24D, %0" ::"r"(deadline) : "memory");
+	if (hart_targets(v->vm, a[0], a[1], &t))
+		return (struct sbiret){ SBI_ERR_INVALID_PARAM, 0 };
+	for (unsigned i = 0; i < v->vm->nr_vcpus; i++) {
+		if (t & BIT(i))
+			rv_vcpu_send_ipi(&v->vm->vcpus[i]);
+	}
 	return (struct sbiret){ 0, 0 };
 }
 
-void vsbi_handle(struct vcpu *v)
+static struct sbiret rfence(struct vcpu *v, unsigned long fid, uint64_t *a)
+{
+	uint32_t fences, t;
+
+	switch (fid) {
+	case SBI_RFENCE_FENCE_I:
+		fences = RV_FENCE_I;
+		break;
+	case SBI_RFENCE_SFENCE_VMA:
+	case SBI_RFENCE_SFENCE_VMA_ASID:
+		fences = RV_FENCE_VMA; /* the whole VS stage of the VM: a superset of any range */
+		break;
+	default:
+		return (struct sbiret){ SBI_ERR_NOT_SUPPORTED, 0 }; /* HFENCE: guests have no H */
+	}
+	if (hart_targets(v->vm, a[0], a[1], &t))
+		return (struct sbiret){ SBI_ERR_INVALID_PARAM, 0 };
+	for (unsigned i = 0; i < v->vm->nr_vcpus; i++) {
+		if (t & BIT(i))
+			rv_vcpu_remote_fence(&v->vm->vcpus[i], fences);
+	}
+	return (struct sbiret){ 0, 0 };
+}
+
+static struct sbiret hart_start(struct vcpu *v, uint64_t hartid, uint64_t pc, uint64_t opaque)
+{
+	struct vm *vm = v->vm;
+	struct vcpu *t;
+	long err = 0;
+
+	if (hartid >= vm->nr_vcpus)
+		return (struct sbiret){ SBI_ERR_INVALID_PARAM, 0 };
+	if ((pc & 1) || !vm_gpa_to_hva(vm, pc, 2))
+		return (struct sbiret){ SBI_ERR_INVALID_ADDRESS, 0 };
+	t = &vm->vcpus[hartid];
+	spin_lock(&vm->arch.hsm_lock);
+	if (t->state != VCPU_OFFLINE) {
+		err = SBI_ERR_ALREADY_AVAILABLE;
+	} else {
+		/* Applied by t's own pCPU before it first enters (vcpu.c). */
+		t->arch.start_pc = pc;
+		t->arch.start_opaque = opaque;
+		__atomic_or_fetch(&t->arch.posted, RV_POST_START, __ATOMIC_SEQ_CST);
+		if (vm_vcpu_online(t))
+			err = SBI_ERR_FAILED; /* the VM is stopping */
+	}
+	spin_unlock(&vm->arch.hsm_lock);
+	return (struct sbiret){ err, 0 };
+}
+
+static struct sbiret hsm(struct vcpu *v, unsigned long fid, uint64_t *a)
+{
+	switch (fid) {
+	case SBI_HSM_HART_START:
+		return hart_start(v, a[0], a[1], a[2]);
+	case SBI_HSM_HART_STOP:
+		v->arch.stop_self = true; /* after this exit; the call does not return */
+		return (struct sbiret){ 0, 0 };
+	case SBI_HSM_HART_STATUS:
+		if (a[0] >= v->vm->nr_vcpus)
+			return (struct sbiret){ SBI_ERR_INVALID_PARAM, 0 };
+		return (struct sbiret){ 0, v->vm->vcpus[a[0]].state == VCPU_OFFLINE
+			                           ? SBI_HSM_STATE_STOPPED
+			                           : SBI_HSM_STATE_STARTED };
+	default:
+		return (struct sbiret){ SBI_ERR_NOT_SUPPORTED, 0 }; /* no hart_suspend */
+	}
+}
+
+__hot void vsbi_handle(struct vcpu *v)
 {
 	uint64_t *a = &v->arch.ctx.x[10]; /* a0..a7 */
 	unsigned long ext = a[7], fid = a[6];
@@ -126,7 +223,21 @@ void vsbi_handle(struct vcpu *v)
 		r = srst(v, fid, a);
 		break;
 	case SBI_EXT_TIME:
-		r = fid == 0 ? set_timer(v, a[0]) : (struct sbiret){ SBI_ERR_NOT_SUPPORTED, 0 };
+		if (fid != 0) {
+			r = (struct sbiret){ SBI_ERR_NOT_SUPPORTED, 0 };
+			break;
+		}
+		rv_vcpu_set_timer(v, a[0]);
+		r = (struct sbiret){ 0, 0 };
+		break;
+	case SBI_EXT_IPI:
+		r = ipi(v, fid, a);
+		break;
+	case SBI_EXT_RFENCE:
+		r = rfence(v, fid, a);
+		break;
+	case SBI_EXT_HSM:
+		r = hsm(v, fid, a);
 		break;
 	case VSBI_EXT_ACRN:
 		/* Where x86 raises #UD for VMs without hypercalls, the extension is absent. */

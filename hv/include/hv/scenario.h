@@ -42,6 +42,7 @@ enum sched_mode {
 enum kernel_type {
 	KERNEL_BZIMAGE = 0, /* Linux x86 boot protocol */
 	KERNEL_RAW,         /* flat binary loaded at load_addr, entered in 32-bit flat mode */
+	KERNEL_IMAGE,       /* RISC-V Linux Image: RAM base + 2 MiB, initrd and DT above */
 	KERNEL_BRIDGE,      /* SERVICE only: the host plays it through the board bridge */
 };
 

@@ -368,6 +368,15 @@ static void test_shared_and_limits(void)
 	g_assert_true(sc.vms[3].test_device);
 	g_assert_cmphex(sc.vms[3].load_addr, ==, 0x200000);
 	assert_round_trip(&sc);
+
+	/* A RISC-V Linux Image with an initrd and a command line. */
+	parse_ok("[vm rv]\nload_order = PRE_LAUNCHED\ncpus = 0\nmemory = 128M\nkernel = "
+	         "Image\nkernel_type = image\n"
+	         "initrd = rootfs.cpio\nbootargs = console=ttyS0\n",
+	         0, &sc);
+	g_assert_cmpint(sc.vms[0].kernel_type, ==, KERNEL_IMAGE);
+	g_assert_cmpstr(sc.vms[0].initrd_mod, ==, "rootfs.cpio");
+	assert_round_trip(&sc);
 }
 
 static void test_samples(void)
@@ -579,7 +588,7 @@ static const struct error_case error_cases[] = {
 	{ VM_A "test_device = yse", 0, 0, 6,
 	  "invalid test_device 'yse': expected yes or no; did you mean 'yes'?" },
 	{ VM_A "kernel_type = elf", 0, 0, 6,
-	  "invalid kernel_type 'elf': expected bzimage, raw or bridge" },
+	  "invalid kernel_type 'elf': expected bzimage, raw, image or bridge" },
 	{ VM_A "on_triple_fault = reboot", 0, 0, 6,
 	  "invalid on_triple_fault 'reboot': expected poweroff or reset" },
 
@@ -646,6 +655,9 @@ static const struct error_case error_cases[] = {
 	  "vm a: initrd needs kernel_type = bzimage" },
 	{ VM_A "kernel_type = raw\nload_addr = 0x100000\nbootargs = x", 0, 0, 8,
 	  "vm a: bootargs needs kernel_type = bzimage" },
+	{ VM_A "kernel_type = image\nload_addr = 0x200000", 0, 0, 7,
+	  "vm a: load_addr needs kernel_type = raw (bzImage kernels are placed by the boot "
+	  "protocol)" },
 	{ VM_A "load_addr = 0x100000", 0, 0, 6,
 	  "vm a: load_addr needs kernel_type = raw (bzImage kernels are placed by the boot "
 	  "protocol)" },

@@ -12,6 +12,7 @@ struct rv_board {
 	uint64_t hartid[RV_MAX_HARTS]; /* enabled harts in device-tree order */
 	bool sstc;                     /* every enabled hart lists Sstc in riscv,isa */
 	bool hext;                     /* every enabled hart lists H in riscv,isa */
+	bool fpu;                      /* every enabled hart lists F and D: guests get them */
 	uint64_t timebase_hz;
 	paddr_t uart_base;                /* ns16550a, 0 if none found */
 	paddr_t test_base;                /* sifive,test0 power switch, 0 if none found */

@@ -16,21 +16,22 @@
 #define csr_clear(csr, val) __asm__ volatile("csrc " #csr ", %0" ::"rK"(val) : "memory")
 
 /* Sstc and H CSRs by number: the assembler of GCC 12 may not know every name. */
-#define CSR_STIMECMP  0x14D
-#define CSR_VSTIMECMP 0x24D
-#define CSR_HENVCFG   0x60A
+#define CSR_STIMECMP       0x14D
+#define CSR_VSTIMECMP      0x24D
+#define CSR_HENVCFG        0x60A
 
-#define SSTATUS_SIE   BIT(1)
-#define SSTATUS_SPIE  BIT(5)
-#define SSTATUS_SPP   BIT(8)
-#define SSTATUS_FS    (3ULL << 13)
+#define SSTATUS_SIE        BIT(1)
+#define SSTATUS_SPIE       BIT(5)
+#define SSTATUS_SPP        BIT(8)
+#define SSTATUS_FS         (3ULL << 13)
+#define SSTATUS_FS_INITIAL (1ULL << 13)
 
-#define HSTATUS_GVA   BIT(6)
-#define HSTATUS_SPV   BIT(7)
-#define HSTATUS_SPVP  BIT(8)
-#define HSTATUS_VTW   BIT(21)
+#define HSTATUS_GVA        BIT(6)
+#define HSTATUS_SPV        BIT(7)
+#define HSTATUS_SPVP       BIT(8)
+#define HSTATUS_VTW        BIT(21)
 
-#define HENVCFG_STCE  BIT(63)
+#define HENVCFG_STCE       BIT(63)
 
 /* Interrupt numbers (sip/sie bit positions, scause codes with the interrupt bit). */
 #define IRQ_S_SOFT   1

@@ -13,4 +13,11 @@ static inline void hfence_gvma_all(void)
 	__asm__ volatile(".insn r 0x73, 0, 0x31, x0, x0, x0" ::: "memory");
 }
 
+/* Flush the VS-stage translations of the VMID in hgatp (the loaded VM), all ASIDs. */
+static inline void hfence_vvma_all(void)
+{
+	/* HFENCE.VVMA x0, x0 */
+	__asm__ volatile(".insn r 0x73, 0, 0x11, x0, x0, x0" ::: "memory");
+}
+
 #endif

@@ -2,6 +2,7 @@
 #ifndef ARCH_RISCV_VCPU_H
 #define ARCH_RISCV_VCPU_H
 
+#include <hv/timer.h>
 #include <hv/types.h>
 
 /*
@@ -29,17 +30,41 @@ struct rv_exit {
 	uint64_t htinst;
 };
 
+/* The guest's F/D registers and fcsr while another vCPU's are in the hart (fp.S). */
+struct rv_fp_state {
+	uint64_t f[32];
+	uint64_t fcsr;
+};
+
 /* Virtual-supervisor CSRs kept while the vCPU is not loaded. */
 struct rv_vs_csrs {
 	uint64_t vsstatus, vsie, vstvec, vsscratch, vsepc, vscause, vstval, vsatp, hvip;
 	uint64_t vstimecmp;
 };
 
+/* hvip bits: VS software, timer and external interrupts. */
+#define HVIP_VSSIP BIT(2)
+#define HVIP_VSTIP BIT(6)
+#define HVIP_VSEIP BIT(10)
+
 struct vcpu_arch {
 	struct rv_guest_ctx ctx;
 	struct rv_vs_csrs vs;
+	struct rv_fp_state fp;
 	struct rv_exit exit;
-	uint64_t entry_pc;      /* where the vCPU starts after reset */
+	uint64_t entry_pc; /* where the vCPU starts after reset */
+	uint64_t entry_a1; /* a1 at reset: the guest-physical address of its device tree */
+	/*
+	 * Set by other pCPUs, applied by the vCPU's own pCPU before its next
+	 * entry: irq_level holds the VSTIP/VSEIP lines (SBI timer without Sstc,
+	 * vPLIC); posted says what to apply (RV_POST_*, arch/guest.h), so an
+	 * entry with nothing posted costs one load.
+	 */
+	volatile uint64_t irq_level;
+	volatile uint32_t posted;
+	uint64_t start_pc, start_opaque;
+	bool stop_self;         /* SBI HSM hart_stop: go offline after this exit */
+	struct timer vtimer;    /* SBI TIME without Sstc: raises VSTIP at the deadline */
 	unsigned nr_bad_logged; /* rate limit for guest-error logs */
 };
 
