@@ -11,6 +11,7 @@
 #include <acrn/sbuf.h>
 #include <arch/npt.h>
 #include <glib.h>
+#include <hv/bridge.h>
 #include <hv/errno.h>
 #include <hv/ioreq.h>
 #include <hv/log.h>
@@ -42,6 +43,12 @@ void pcpu_arch_send_ipi(cpuid_t target, enum ipi_kind kind)
 	(void)target;
 	(void)kind;
 	nr_ipis++;
+}
+
+/* No board bridge here: nothing is ever deferred to the run loop. */
+void bridge_run_deferred(struct pcpu *p)
+{
+	(void)p;
 }
 
 void pcpu_arch_idle(void)
