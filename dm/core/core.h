@@ -23,6 +23,7 @@ struct dm_io_table {
 
 /* An eventfd that dispatch signals itself (the transport has no ioeventfd). */
 struct dm_io_evfd {
+	bool posted; /* the transport signals it; else dispatch does */
 	bool pio, datamatch;
 	unsigned len;
 	uint64_t addr, data;
@@ -59,7 +60,7 @@ struct dm_vm_core {
 	enum dm_vm_state state;
 
 	struct dm_io_table pio, mmio;
-	GArray *evfds;         /* struct dm_io_evfd */
+	GArray *evfds;         /* struct dm_io_evfd, posted or not */
 	GHashTable *unclaimed; /* "p"/"m" + address, logged once */
 
 	int power_req;            /* enum dm_power; written under lock, read atomically */

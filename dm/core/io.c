@@ -125,29 +125,40 @@ int dm_io_unregister_mmio(struct dm_vm *vm, uint64_t base)
 	return table_remove(&vm->core->mmio, base);
 }
 
+static struct acrn_ioeventfd evfd_args(const struct dm_io_evfd *f, bool deassign)
+{
+	return (struct acrn_ioeventfd){
+		.fd = (uint32_t)f->fd,
+		.flags = (f->pio ? ACRN_IOEVENTFD_FLAG_PIO : 0) |
+		         (f->datamatch ? ACRN_IOEVENTFD_FLAG_DATAMATCH : 0) |
+		         (deassign ? ACRN_IOEVENTFD_FLAG_DEASSIGN : 0),
+		.addr = f->addr,
+		.len = f->len,
+		.data = f->data,
+	};
+}
+
 int dm_io_add_eventfd(struct dm_vm *vm, bool pio, uint64_t addr, unsigned len, bool datamatch,
                       uint64_t data, int eventfd)
 {
-	struct acrn_ioeventfd e = {
-		.fd = (uint32_t)eventfd,
-		.flags = (pio ? ACRN_IOEVENTFD_FLAG_PIO : 0) |
-		         (datamatch ? ACRN_IOEVENTFD_FLAG_DATAMATCH : 0),
-		.addr = addr,
-		.len = len,
-		.data = data,
-	};
-	struct dm_io_evfd f = { pio, datamatch, len, addr, data, eventfd };
+	struct dm_io_evfd f = { false, pio, datamatch, len, addr, data, eventfd };
 	int ret = -EOPNOTSUPP;
 
 	if (eventfd < 0 || (len != 1 && len != 2 && len != 4 && len != 8))
 		return -EINVAL;
-	if (vm->t->ops->ioeventfd)
+	if (vm->t->ops->ioeventfd) {
+		struct acrn_ioeventfd e = evfd_args(&f, false);
+
 		ret = vm->t->ops->ioeventfd(vm->t, &e);
-	if (ret == 0)
-		return 0;
-	if (ret != -EOPNOTSUPP)
+	}
+	if (ret < 0 && ret != -EOPNOTSUPP)
 		return ret;
-	/* No posted path: the write arrives as an ioreq and dispatch signals the fd. */
+	/*
+	 * Posted or not, remember it: a deassign must repeat the assign's
+	 * arguments, and without a posted path the write arrives as an ioreq
+	 * and dispatch signals the fd.
+	 */
+	f.posted = ret >= 0;
 	g_array_append_val(vm->core->evfds, f);
 	return 0;
 }
@@ -155,21 +166,20 @@ int dm_io_add_eventfd(struct dm_vm *vm, bool pio, uint64_t addr, unsigned len, b
 int dm_io_del_eventfd(struct dm_vm *vm, bool pio, uint64_t addr, int eventfd)
 {
 	GArray *a = vm->core->evfds;
-	struct acrn_ioeventfd e = {
-		.fd = (uint32_t)eventfd,
-		.flags = (pio ? ACRN_IOEVENTFD_FLAG_PIO : 0) | ACRN_IOEVENTFD_FLAG_DEASSIGN,
-		.addr = addr,
-	};
 
 	for (guint i = 0; i < a->len; i++) {
-		struct dm_io_evfd *f = &g_array_index(a, struct dm_io_evfd, i);
+		struct dm_io_evfd f = g_array_index(a, struct dm_io_evfd, i);
+		struct acrn_ioeventfd e;
 
-		if (f->pio == pio && f->addr == addr && f->fd == eventfd) {
-			g_array_remove_index(a, i);
+		if (f.pio != pio || f.addr != addr || f.fd != eventfd)
+			continue;
+		g_array_remove_index(a, i);
+		if (!f.posted)
 			return 0;
-		}
+		e = evfd_args(&f, true);
+		return vm->t->ops->ioeventfd(vm->t, &e);
 	}
-	return vm->t->ops->ioeventfd ? vm->t->ops->ioeventfd(vm->t, &e) : -ENOENT;
+	return -ENOENT;
 }
 
 /* A write that a fallback eventfd takes; true if it was signalled. */
@@ -181,7 +191,7 @@ static bool evfd_signal(struct dm_vm *vm, bool pio, uint64_t addr, unsigned size
 		struct dm_io_evfd *f = &g_array_index(a, struct dm_io_evfd, i);
 		uint64_t one = 1;
 
-		if (f->pio != pio || f->addr != addr || size > f->len ||
+		if (f->posted || f->pio != pio || f->addr != addr || size > f->len ||
 		    (f->datamatch && f->data != val))
 			continue;
 		if (write(f->fd, &one, sizeof(one)) != sizeof(one))

@@ -47,7 +47,7 @@ static int dev_io(struct dm_vm *vm, void *opaque, bool write, uint64_t offset, u
 
 static struct dm_io_range range(const char *name, uint64_t base, uint64_t len, void *opaque)
 {
-	return (struct dm_io_range){ name, base, len, dev_io, opaque };
+	return (struct dm_io_range){ name, base, len, dev_io, opaque, false };
 }
 
 static void test_tables(void)
@@ -345,9 +345,14 @@ static void test_eventfd(void)
 	g_assert_cmpuint(fake_nth(f, "ioeventfd", 0)->a, ==, 0xD0001000);
 	g_assert_cmpuint(fake_nth(f, "ioeventfd", 0)->b, ==, ACRN_IOEVENTFD_FLAG_DATAMATCH);
 	g_assert_cmpuint(fake_nth(f, "ioeventfd", 0)->c, ==, (uint64_t)fd);
-	g_assert_cmpuint(vm.core->evfds->len, ==, 0);
+	g_assert_cmpuint(vm.core->evfds->len, ==, 1); /* remembered for the deassign */
 	g_assert_cmpint(dm_io_del_eventfd(&vm, false, 0xD0001000, fd), ==, 0);
-	g_assert_cmpuint(fake_nth(f, "ioeventfd", 1)->b, ==, ACRN_IOEVENTFD_FLAG_DEASSIGN);
+	/* The deassign repeats the assign's arguments (the bridge and the HSM check them). */
+	g_assert_cmpuint(fake_nth(f, "ioeventfd", 1)->a, ==, 0xD0001000);
+	g_assert_cmpuint(fake_nth(f, "ioeventfd", 1)->b, ==,
+	                 ACRN_IOEVENTFD_FLAG_DEASSIGN | ACRN_IOEVENTFD_FLAG_DATAMATCH);
+	g_assert_cmpuint(vm.core->evfds->len, ==, 0);
+	g_assert_cmpint(dm_io_del_eventfd(&vm, false, 0xD0001000, fd), ==, -ENOENT);
 
 	/* Without: dispatch signals the eventfd itself, only for the matching write. */
 	f->no_ioeventfd = true;

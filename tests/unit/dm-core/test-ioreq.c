@@ -76,9 +76,9 @@ static int boot(struct dm_vm *vm, void *opaque)
 
 static void setup(struct fixture *fx, gconstpointer data)
 {
-	struct dm_io_range dev = { "dev", 0x500, 8, dev_io, fx };
-	struct dm_io_range mdev = { "mdev", 0xD0000000, 8, dev_io, fx };
-	struct dm_io_range pwr = { "pwr", 0xCF9, 1, power_io, fx };
+	struct dm_io_range dev = { "dev", 0x500, 8, dev_io, fx, false };
+	struct dm_io_range mdev = { "mdev", 0xD0000000, 8, dev_io, fx, false };
+	struct dm_io_range pwr = { "pwr", 0xCF9, 1, power_io, fx, false };
 	GError *err = NULL;
 
 	(void)data;
