@@ -222,10 +222,11 @@ static void log_unclaimed(struct dm_vm *vm, bool pio, uint64_t addr, bool write,
 		}
 	}
 	g_mutex_unlock(&core->lock);
+	/* Debug level: a booting Linux probes PIC, PIT, Super I/O and serial ports that are absent. */
 	if (full)
-		dm_warn("more than %d unclaimed addresses: no longer logging them", UNCLAIMED_KEEP);
+		dm_dbg("more than %d unclaimed addresses: no longer logging them", UNCLAIMED_KEEP);
 	else if (first)
-		dm_warn("unclaimed %s %s of %u bytes at 0x%llx%s", pio ? "port" : "MMIO",
+		dm_dbg("unclaimed %s %s of %u bytes at 0x%llx%s", pio ? "port" : "MMIO",
 		        write ? "write" : "read", size, (unsigned long long)addr,
 		        write ? " dropped" : " reads all ones");
 }
