@@ -190,7 +190,8 @@ int vm_create(struct vm *vm, vmid_t id, const struct scenario_vm *cfg)
 	vm_slot_init(vm, id, cfg);
 	vm->state = VM_CREATED;
 	vm->ram_size = cfg->memory_size;
-	init_vcpus(vm, cfg->cpu_affinity);
+	/* A bridge Service VM's pCPU only takes its doorbell: it has no vCPU. */
+	init_vcpus(vm, cfg->nr_vcpus ? cfg->cpu_affinity : 0);
 	vm->ram_hpa = page_pool_alloc(&hv_pages, pages, MiB(2) / PAGE_SIZE);
 	if (!vm->ram_hpa) {
 		pr_err("vm %s: cannot allocate %lu MiB of RAM (%lu MiB free)\n", cfg->name,
