@@ -227,8 +227,8 @@ static void log_unclaimed(struct dm_vm *vm, bool pio, uint64_t addr, bool write,
 		dm_dbg("more than %d unclaimed addresses: no longer logging them", UNCLAIMED_KEEP);
 	else if (first)
 		dm_dbg("unclaimed %s %s of %u bytes at 0x%llx%s", pio ? "port" : "MMIO",
-		        write ? "write" : "read", size, (unsigned long long)addr,
-		        write ? " dropped" : " reads all ones");
+		       write ? "write" : "read", size, (unsigned long long)addr,
+		       write ? " dropped" : " reads all ones");
 }
 
 static uint64_t size_mask(unsigned size)
