@@ -105,7 +105,13 @@
 #define INTR_HW_EXC       (3u << 8)
 #define INTR_BLOCKING     3 /* STI and MOV-SS blocking in the interruptibility state */
 
-/* Guest MSRs VMX does not switch by itself: VM-exit store / VM-entry load list. */
+/*
+ * Guest MSRs VMX does not switch by itself. The hypervisor uses none of them
+ * (no SYSCALL, SWAPGS or RDTSCP), so a guest's values stay in the registers
+ * across its exits and are switched only when another vCPU runs on the pCPU,
+ * like the FPU: no VM-exit store / VM-entry load lists, which every exit and
+ * entry would walk.
+ */
 static const uint32_t switched_msrs[] = { 0xC0000081, 0xC0000082,         0xC0000083,
 	                                  0xC0000084, MSR_KERNEL_GS_BASE, 0xC0000103 };
 #define NR_SWITCHED ARRAY_SIZE(switched_msrs)
@@ -117,7 +123,7 @@ struct vmx_msr_entry {
 
 struct vmx_vcpu {
 	paddr_t vmcs_pa;
-	struct vmx_msr_entry *msrs; /* guest values of switched_msrs */
+	struct vmx_msr_entry *msrs; /* guest values of switched_msrs while not loaded */
 	paddr_t msrs_pa;
 	struct x86_entry_state entry; /* applied by the next run */
 	bool need_setup;
@@ -135,6 +141,7 @@ struct vmx_vcpu {
 struct vmx_pcpu {
 	paddr_t vmxon_pa;
 	struct vmx_vcpu *current;
+	struct vmx_vcpu *msr_owner; /* whose switched_msrs the registers hold */
 };
 
 static struct vmx_pcpu vmx_pcpus[MAX_PCPUS];
@@ -333,6 +340,7 @@ static int vmx_pcpu_enable(struct pcpu *p)
 	if (vmx_op_pa(0, vp->vmxon_pa))
 		return -EIO;
 	vp->current = NULL;
+	vp->msr_owner = NULL;
 	return 0;
 }
 
@@ -368,9 +376,6 @@ static void vmx_vcpu_reset(struct vcpu *v, const struct x86_entry_state *e)
 	s->want_window = false;
 	s->intr_state = 0;
 	s->exit_rip = 0;
-	memset(s->msrs, 0, PAGE_SIZE);
-	for (unsigned i = 0; i < NR_SWITCHED; i++)
-		s->msrs[i].index = switched_msrs[i];
 	memset(&v->arch.regs, 0, sizeof(v->arch.regs));
 	v->arch.regs.rip = e->rip;
 	v->arch.regs.rflags = 0x2;
@@ -442,6 +447,15 @@ static void vmcs_setup(struct vcpu *v, struct pcpu *p)
 
 	if (vmx_op_pa(1, s->vmcs_pa))
 		pr_err("VMX: VMCLEAR failed\n");
+	/*
+	 * The reset values of the switched MSRs are set here, on the vCPU's own
+	 * pCPU: whatever the registers still hold for it predates the reset.
+	 */
+	if (vp->msr_owner == s)
+		vp->msr_owner = NULL;
+	memset(s->msrs, 0, PAGE_SIZE);
+	for (unsigned i = 0; i < NR_SWITCHED; i++)
+		s->msrs[i].index = switched_msrs[i];
 	if (vp->current == s)
 		vp->current = NULL;
 	vmcs_load(s);
@@ -462,10 +476,8 @@ static void vmcs_setup(struct vcpu *v, struct pcpu *p)
 	vmwrite(CTL_IO_BITMAP_A, vmx.io_bitmap_pa);
 	vmwrite(CTL_IO_BITMAP_B, vmx.io_bitmap_pa + PAGE_SIZE);
 	vmwrite(CTL_MSR_BITMAP, vmx.msr_bitmap_pa);
-	vmwrite(CTL_EXIT_MSR_STORE_ADDR, s->msrs_pa);
-	vmwrite(CTL_EXIT_MSR_STORE_COUNT, vmx.nr_msrs);
-	vmwrite(CTL_ENTRY_MSR_LOAD_ADDR, s->msrs_pa);
-	vmwrite(CTL_ENTRY_MSR_LOAD_COUNT, vmx.nr_msrs);
+	vmwrite(CTL_EXIT_MSR_STORE_COUNT, 0);
+	vmwrite(CTL_ENTRY_MSR_LOAD_COUNT, 0);
 	vmwrite(CTL_EXIT_MSR_LOAD_COUNT, 0);
 	vmwrite(CTL_ENTRY_INTR_INFO, 0);
 	vmwrite(CTL_TSC_OFFSET, 0);
@@ -517,6 +529,20 @@ static void vmcs_setup(struct vcpu *v, struct pcpu *p)
 	/* The stage-2 tables may have been rebuilt (VM reset): drop stale translations. */
 	invept_ctx(eptp);
 	invvpid_ctx(vpid);
+}
+
+/* Give the registers this vCPU's switched MSRs unless they still hold them. */
+__hot static void switch_msrs(struct vmx_pcpu *vp, struct vmx_vcpu *s)
+{
+	struct vmx_vcpu *old = vp->msr_owner;
+
+	if (old == s)
+		return;
+	for (unsigned i = 0; old && i < vmx.nr_msrs; i++)
+		old->msrs[i].value = rdmsr(old->msrs[i].index);
+	for (unsigned i = 0; i < vmx.nr_msrs; i++)
+		wrmsr(s->msrs[i].index, s->msrs[i].value);
+	vp->msr_owner = s;
 }
 
 __hot static void decode_exit(struct vcpu *v, struct vmx_vcpu *s, struct x86_exit *x)
@@ -614,6 +640,7 @@ __hot static void vmx_run(struct vcpu *v, struct x86_exit *x)
 		vmcs_setup(v, p);
 	else
 		vmcs_load(s);
+	switch_msrs(&vmx_pcpus[p->id], s);
 	proc = s->want_window ? (s->proc | PROC_INTR_WINDOW) : (s->proc & ~PROC_INTR_WINDOW);
 	if (proc != s->proc) {
 		s->proc = proc;
