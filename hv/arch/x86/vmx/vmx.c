@@ -134,8 +134,9 @@ struct vmx_vcpu {
 	uint32_t pending; /* VM-entry interruption info to write; 0: none */
 	uint32_t pending_err;
 	uint32_t pending_len;
-	uint32_t intr_state; /* guest interruptibility at the last exit */
-	uint64_t exit_rip;   /* guest RIP at the last exit */
+	uint32_t intr_state;            /* guest interruptibility at the last exit */
+	uint64_t exit_rip;              /* guest RIP at the last exit */
+	uint64_t vmcs_rsp, vmcs_rflags; /* what GUEST_RSP and GUEST_RFLAGS hold */
 };
 
 struct vmx_pcpu {
@@ -435,8 +436,11 @@ static void setup_host_state(struct pcpu *p)
 	vmwrite(HOST_RIP, (uint64_t)(uintptr_t)vmx_exit_entry);
 }
 
-/* Build the whole VMCS from the recorded entry state, on the vCPU's pCPU. */
-static void vmcs_setup(struct vcpu *v, struct pcpu *p)
+/*
+ * Build the whole VMCS from the recorded entry state, on the vCPU's pCPU.
+ * Kept out of line: it is rare, and vmx_run's hot path stays short.
+ */
+__attribute__((noinline, cold)) static void vmcs_setup(struct vcpu *v, struct pcpu *p)
 {
 	struct vmx_vcpu *s = v->arch.vendor;
 	const struct x86_entry_state *e = &s->entry;
@@ -525,24 +529,32 @@ static void vmcs_setup(struct vcpu *v, struct pcpu *p)
 	vmwrite(GUEST_INTERRUPTIBILITY, 0);
 	vmwrite(GUEST_PENDING_DBG, 0);
 	vmwrite(GUEST_LINK_PTR, ~0ULL);
+	s->vmcs_rsp = v->arch.regs.gpr[4];
+	s->vmcs_rflags = v->arch.regs.rflags;
+	vmwrite(GUEST_RSP, s->vmcs_rsp);
+	vmwrite(GUEST_RFLAGS, s->vmcs_rflags);
 
 	/* The stage-2 tables may have been rebuilt (VM reset): drop stale translations. */
 	invept_ctx(eptp);
 	invvpid_ctx(vpid);
 }
 
-/* Give the registers this vCPU's switched MSRs unless they still hold them. */
-__hot static void switch_msrs(struct vmx_pcpu *vp, struct vmx_vcpu *s)
+/* Give the registers another vCPU's switched MSRs (see switched_msrs). */
+__attribute__((noinline)) static void load_msrs(struct vmx_pcpu *vp, struct vmx_vcpu *s)
 {
 	struct vmx_vcpu *old = vp->msr_owner;
 
-	if (old == s)
-		return;
 	for (unsigned i = 0; old && i < vmx.nr_msrs; i++)
 		old->msrs[i].value = rdmsr(old->msrs[i].index);
 	for (unsigned i = 0; i < vmx.nr_msrs; i++)
 		wrmsr(s->msrs[i].index, s->msrs[i].value);
 	vp->msr_owner = s;
+}
+
+__hot static inline void switch_msrs(struct vmx_pcpu *vp, struct vmx_vcpu *s)
+{
+	if (vp->msr_owner != s)
+		load_msrs(vp, s);
 }
 
 __hot static void decode_exit(struct vcpu *v, struct vmx_vcpu *s, struct x86_exit *x)
@@ -633,14 +645,15 @@ __hot static void vmx_run(struct vcpu *v, struct x86_exit *x)
 {
 	struct vmx_vcpu *s = v->arch.vendor;
 	struct pcpu *p = this_pcpu();
+	struct vmx_pcpu *vp = &vmx_pcpus[p->id];
 	uint32_t proc, idt;
 	int failed;
 
 	if (s->need_setup || s->pcpu != p->id)
 		vmcs_setup(v, p);
-	else
+	else if (vp->current != s)
 		vmcs_load(s);
-	switch_msrs(&vmx_pcpus[p->id], s);
+	switch_msrs(vp, s);
 	proc = s->want_window ? (s->proc | PROC_INTR_WINDOW) : (s->proc & ~PROC_INTR_WINDOW);
 	if (proc != s->proc) {
 		s->proc = proc;
@@ -663,9 +676,16 @@ __hot static void vmx_run(struct vcpu *v, struct x86_exit *x)
 		s->intr_state &= ~INTR_BLOCKING;
 		vmwrite(GUEST_INTERRUPTIBILITY, s->intr_state);
 	}
-	vmwrite(GUEST_RSP, v->arch.regs.gpr[4]);
+	/* Exits rarely change RSP or RFLAGS: write them only when they did. */
+	if (v->arch.regs.gpr[4] != s->vmcs_rsp) {
+		s->vmcs_rsp = v->arch.regs.gpr[4];
+		vmwrite(GUEST_RSP, s->vmcs_rsp);
+	}
+	if (v->arch.regs.rflags != s->vmcs_rflags) {
+		s->vmcs_rflags = v->arch.regs.rflags;
+		vmwrite(GUEST_RFLAGS, s->vmcs_rflags);
+	}
 	vmwrite(GUEST_RIP, v->arch.regs.rip);
-	vmwrite(GUEST_RFLAGS, v->arch.regs.rflags);
 
 	v->in_guest = true;
 	failed = vmx_enter(&v->arch.regs, s->launched);
@@ -682,10 +702,10 @@ __hot static void vmx_run(struct vcpu *v, struct x86_exit *x)
 		return;
 	}
 	s->launched = true;
-	v->arch.regs.gpr[4] = vmread(GUEST_RSP);
+	s->vmcs_rsp = v->arch.regs.gpr[4] = vmread(GUEST_RSP);
 	v->arch.regs.rip = vmread(GUEST_RIP);
 	s->exit_rip = v->arch.regs.rip;
-	v->arch.regs.rflags = vmread(GUEST_RFLAGS);
+	s->vmcs_rflags = v->arch.regs.rflags = vmread(GUEST_RFLAGS);
 	s->intr_state = (uint32_t)vmread(GUEST_INTERRUPTIBILITY);
 
 	/* An event interrupted by the exit must be delivered again. */
