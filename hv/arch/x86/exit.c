@@ -244,27 +244,61 @@ __hot static enum x86_cpu_mode cpu_mode(const struct x86_sregs *s)
 }
 
 /*
- * Decoding is a pure function of the bytes and the mode, and a guest usually
- * hits one device register from the same instruction again and again: keep
- * the last result per vCPU and reuse it when the fetched bytes match.
+ * A guest usually hits one device register from the same instruction again
+ * and again. The decode cache remembers the last MMIO instruction with where
+ * it was fetched: the same linear address under the same paging state
+ * translates to the same guest-physical address, so a hit skips the page
+ * walk, the fetch and the decoding, and only compares the instruction's
+ * bytes in guest RAM (code the guest rewrote misses). Like a TLB, it can
+ * outlive a page-table edit the guest made without reloading CR3; such a
+ * guest would have to rewrite the mapping of an MMIO instruction it keeps
+ * executing.
  */
-__hot static int decode_cached(struct vcpu *v, const uint8_t *bytes, unsigned got,
-                               enum x86_cpu_mode mode, struct x86_insn *insn)
+__hot static bool dcache_hit(struct vcpu *v, const struct x86_sregs *s, uint64_t gla,
+                             enum x86_cpu_mode mode, struct x86_insn *insn)
 {
-	struct x86_decode_cache *c = &v->arch.dcache;
+	const struct x86_decode_cache *c = &v->arch.dcache;
+	const uint8_t *hva;
+
+	if (!c->insn.len || c->gla != gla || c->insn.mode != mode || c->cr3 != s->cr3 ||
+	    c->cr0 != s->cr0 || c->cr4 != s->cr4 || c->efer != s->efer)
+		return false;
+	hva = vm_gpa_to_hva(v->vm, c->gpa, c->insn.len);
+	if (!hva || memcmp(hva, c->bytes, c->insn.len))
+		return false;
+	*insn = c->insn;
+	return true;
+}
+
+/* Fetch and decode the instruction at gla; remember it when it sits in one page. */
+static int fetch_decode(struct vcpu *v, struct mmio_ctx *c, uint64_t gla, enum x86_cpu_mode mode,
+                        struct x86_insn *insn, uint8_t *bytes)
+{
+	struct x86_decode_cache *dc = &v->arch.dcache;
+	uint64_t fault_gla, gpa;
+	unsigned got = 0;
+	uint32_t pf;
 	int err;
 
-	if (c->insn.len && c->insn.mode == mode && got >= c->insn.len &&
-	    !memcmp(c->bytes, bytes, c->insn.len)) {
-		*insn = c->insn;
+	/* The instruction may end before a fault further on: decode what we got. */
+	x86_guest_read_gla(&c->paging, gla, X86_ACCESS_FETCH, &c->mem, bytes, X86_MAX_INSN_LEN,
+	                   &got, &fault_gla, &pf);
+	err = got ? x86_insn_decode(bytes, got, mode, insn) : -EFAULT;
+	if (err)
+		return err;
+	dc->insn.len = 0;
+	if ((gla & (PAGE_SIZE - 1)) + insn->len > PAGE_SIZE ||
+	    x86_guest_walk(&c->paging, gla, X86_ACCESS_FETCH, &c->mem, &gpa, &pf))
 		return 0;
-	}
-	err = x86_insn_decode(bytes, got, mode, insn);
-	if (!err) {
-		c->insn = *insn;
-		memcpy(c->bytes, bytes, insn->len);
-	}
-	return err;
+	memcpy(dc->bytes, bytes, insn->len);
+	dc->gla = gla;
+	dc->gpa = gpa;
+	dc->cr0 = c->paging.cr0;
+	dc->cr3 = c->paging.cr3;
+	dc->cr4 = c->paging.cr4;
+	dc->efer = c->paging.efer;
+	dc->insn = *insn;
+	return 0;
 }
 
 /* Send what the emulation recorded; the registers are as the emulator left them. */
@@ -330,20 +364,24 @@ __hot static void emulate_mmio(struct vcpu *v, uint64_t gpa, bool have_value, ui
 	struct x86_regs before = v->arch.regs;
 	struct x86_sregs s;
 	struct x86_insn insn;
-	uint8_t bytes[X86_MAX_INSN_LEN];
-	unsigned got = 0;
-	uint64_t fault_gla;
-	uint32_t pf;
-	int err;
+	uint8_t bytes[X86_MAX_INSN_LEN] = { 0 };
+	enum x86_cpu_mode mode;
+	uint64_t gla;
+	bool hit;
+	int err = 0;
 
 	x86_vendor->get_sregs(v, &s);
 	c.paging = (struct x86_paging_state){
 		.cr0 = s.cr0, .cr3 = s.cr3, .cr4 = s.cr4, .efer = s.efer
 	};
-	err = x86_guest_read_gla(&c.paging, s.cs_base + v->arch.regs.rip, X86_ACCESS_FETCH, &c.mem,
-	                         bytes, sizeof(bytes), &got, &fault_gla, &pf);
-	/* The instruction may end before a fault further on: decode what we got. */
-	err = got ? decode_cached(v, bytes, got, cpu_mode(&s), &insn) : -EFAULT;
+	mode = cpu_mode(&s);
+	gla = s.cs_base + v->arch.regs.rip;
+	/* Outside long mode linear addresses are 32 bits and wrap. */
+	if (!(s.efer & EFER_LMA))
+		gla = (uint32_t)gla;
+	hit = dcache_hit(v, &s, gla, mode, &insn);
+	if (!hit)
+		err = fetch_decode(v, &c, gla, mode, &insn, bytes);
 	if (!err)
 		err = x86_insn_emulate(&insn, &v->arch.regs, gpa, &emul_ops, &c);
 	if (c.req && (!err || err == -EAGAIN)) {
@@ -351,6 +389,8 @@ __hot static void emulate_mmio(struct vcpu *v, uint64_t gpa, bool have_value, ui
 		return;
 	}
 	if (err) {
+		if (hit)
+			memcpy(bytes, v->arch.dcache.bytes, insn.len);
 		guest_warn(v,
 		           "cannot emulate MMIO access to 0x%lx at rip 0x%lx (%d): "
 		           "%02x %02x %02x %02x\n",

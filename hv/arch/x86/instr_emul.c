@@ -649,6 +649,31 @@ static uint64_t src_operand(const struct x86_insn *in, const struct x86_regs *r)
 	return reg_get(r, in->reg, in->flags & X86_INSN_REG_HIGH8, in->opsize);
 }
 
+/*
+ * MOV, the common MMIO access, on its own: it changes at most its register,
+ * and only after the access succeeded, so it needs no copy to roll back.
+ */
+__hot static int emulate_mov(const struct x86_insn *in, struct x86_regs *r, uint64_t gpa,
+                             const struct x86_emul_ops *ops, void *opaque)
+{
+	uint64_t val;
+	int ret;
+
+	if (!(in->flags & X86_INSN_SRC_IMM) && in->reg == X86_REG_NONE)
+		return -EINVAL;
+	if (in->flags & X86_INSN_MEM_DST) {
+		ret = ops->mmio_write(opaque, gpa, in->opsize,
+		                      src_operand(in, r) & size_mask(in->opsize));
+	} else {
+		ret = mmio_read(ops, opaque, gpa, in->opsize, &val);
+		if (!ret)
+			reg_set(r, in->reg, in->flags & X86_INSN_REG_HIGH8, in->opsize, val);
+	}
+	if (!ret)
+		advance_rip(r, in);
+	return ret;
+}
+
 static int emulate_simple(const struct x86_insn *in, struct x86_regs *r, uint64_t gpa,
                           const struct x86_emul_ops *ops, void *opaque)
 {
@@ -926,6 +951,8 @@ __hot int x86_insn_emulate(const struct x86_insn *insn, struct x86_regs *regs, u
 
 	if (insn->op == X86_OP_STOS || insn->op == X86_OP_MOVS)
 		return emulate_string(insn, regs, mmio_gpa, ops, opaque);
+	if (insn->op == X86_OP_MOV)
+		return emulate_mov(insn, regs, mmio_gpa, ops, opaque);
 
 	/* Work on a copy so a failed access leaves the guest's registers alone. */
 	r = *regs;

@@ -263,6 +263,9 @@ __hot static void inject_pending(struct vcpu *v)
 	bool blocked = false;
 	int vec;
 
+	/* The common case: nothing to inject and no window to close. */
+	if (!v->arch.nmi_pending && !v->arch.irq_window && vlapic_irr_empty(&v->arch.vlapic))
+		return;
 	if (v->arch.nmi_pending && !x86_vendor->event_pending(v)) {
 		v->arch.nmi_pending = false;
 		x86_vendor->inject_nmi(v);

@@ -13,6 +13,9 @@
 #define IOREGSEL (IOAPIC_BASE + 0x00)
 #define IOWIN    (IOAPIC_BASE + 0x10)
 
+/* Room for one MMIO instruction and a RET, rewritten by test_rewritten_insn. */
+static uint8_t code[8] __attribute__((aligned(16)));
+
 static uint32_t testdev_count(void)
 {
 	/* The low half is enough: a test run makes far fewer than 2^32 accesses. */
@@ -265,6 +268,44 @@ static void test_unmapped(void)
 	EXPECT_EQ(mmio_read32(LAPIC_MMIO_BASE + 0x30), 0xffffffff);
 }
 
+/* Run code[] with EBX = SCR0; returns EAX, *ecx gets ECX. */
+static uint32_t run_code(uint32_t eax, uint32_t *ecx)
+{
+	uint32_t c = 0xcccccccc;
+
+	__asm__ volatile("call *%[fn]"
+	                 : "+a"(eax), "+c"(c)
+	                 : [fn] "S"(code), "b"(SCR0)
+	                 : "memory", "edx");
+	*ecx = c;
+	return eax;
+}
+
+/*
+ * The hypervisor caches the decoding of the last MMIO instruction by its
+ * address: new bytes at the same address must be decoded anew.
+ */
+static void test_rewritten_insn(void)
+{
+	uint32_t ecx;
+
+	scratch_set(0x11223344, 0);
+	code[2] = 0xc3; /* ret */
+	code[0] = 0x8b; /* mov (%ebx), %eax */
+	code[1] = 0x03;
+	EXPECT_EQ(run_code(0, &ecx), 0x11223344);
+	EXPECT_EQ(run_code(0, &ecx), 0x11223344);
+	code[1] = 0x0b; /* mov (%ebx), %ecx */
+	EXPECT_EQ(run_code(0x55, &ecx), 0x55);
+	EXPECT_EQ(ecx, 0x11223344);
+	code[0] = 0x8a; /* mov (%ebx), %cl */
+	EXPECT_EQ(run_code(0x55, &ecx), 0x55);
+	EXPECT_EQ(ecx, 0xcccccc44);
+	code[0] = 0x89; /* mov %ecx, (%ebx): ECX is 0xcccccccc on entry */
+	run_code(0, &ecx);
+	EXPECT_EQ(mmio_read32(SCR0), 0xcccccccc);
+}
+
 void guest_main(void)
 {
 	TEST_START("mmio");
@@ -272,6 +313,7 @@ void guest_main(void)
 	test_widths();
 	test_insn_forms();
 	test_string_ops();
+	test_rewritten_insn();
 	gprintf("mmio: test device done\n");
 	test_counter();
 	test_ioapic();

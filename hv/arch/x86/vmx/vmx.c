@@ -105,7 +105,13 @@
 #define INTR_HW_EXC       (3u << 8)
 #define INTR_BLOCKING     3 /* STI and MOV-SS blocking in the interruptibility state */
 
-/* Guest MSRs VMX does not switch by itself: VM-exit store / VM-entry load list. */
+/*
+ * Guest MSRs VMX does not switch by itself. The hypervisor uses none of them
+ * (no SYSCALL, SWAPGS or RDTSCP), so a guest's values stay in the registers
+ * across its exits and are switched only when another vCPU runs on the pCPU,
+ * like the FPU: no VM-exit store / VM-entry load lists, which every exit and
+ * entry would walk.
+ */
 static const uint32_t switched_msrs[] = { 0xC0000081, 0xC0000082,         0xC0000083,
 	                                  0xC0000084, MSR_KERNEL_GS_BASE, 0xC0000103 };
 #define NR_SWITCHED ARRAY_SIZE(switched_msrs)
@@ -117,7 +123,7 @@ struct vmx_msr_entry {
 
 struct vmx_vcpu {
 	paddr_t vmcs_pa;
-	struct vmx_msr_entry *msrs; /* guest values of switched_msrs */
+	struct vmx_msr_entry *msrs; /* guest values of switched_msrs while not loaded */
 	paddr_t msrs_pa;
 	struct x86_entry_state entry; /* applied by the next run */
 	bool need_setup;
@@ -128,13 +134,15 @@ struct vmx_vcpu {
 	uint32_t pending; /* VM-entry interruption info to write; 0: none */
 	uint32_t pending_err;
 	uint32_t pending_len;
-	uint32_t intr_state; /* guest interruptibility at the last exit */
-	uint64_t exit_rip;   /* guest RIP at the last exit */
+	uint32_t intr_state;            /* guest interruptibility at the last exit */
+	uint64_t exit_rip;              /* guest RIP at the last exit */
+	uint64_t vmcs_rsp, vmcs_rflags; /* what GUEST_RSP and GUEST_RFLAGS hold */
 };
 
 struct vmx_pcpu {
 	paddr_t vmxon_pa;
 	struct vmx_vcpu *current;
+	struct vmx_vcpu *msr_owner; /* whose switched_msrs the registers hold */
 };
 
 static struct vmx_pcpu vmx_pcpus[MAX_PCPUS];
@@ -333,6 +341,7 @@ static int vmx_pcpu_enable(struct pcpu *p)
 	if (vmx_op_pa(0, vp->vmxon_pa))
 		return -EIO;
 	vp->current = NULL;
+	vp->msr_owner = NULL;
 	return 0;
 }
 
@@ -371,9 +380,6 @@ static void vmx_vcpu_reset(struct vcpu *v, const struct x86_entry_state *e)
 	s->want_window = false;
 	s->intr_state = 0;
 	s->exit_rip = 0;
-	memset(s->msrs, 0, PAGE_SIZE);
-	for (unsigned i = 0; i < NR_SWITCHED; i++)
-		s->msrs[i].index = switched_msrs[i];
 	memset(&v->arch.regs, 0, sizeof(v->arch.regs));
 	v->arch.regs.rip = e->rip;
 	v->arch.regs.rflags = 0x2;
@@ -433,8 +439,11 @@ static void setup_host_state(struct pcpu *p)
 	vmwrite(HOST_RIP, (uint64_t)(uintptr_t)vmx_exit_entry);
 }
 
-/* Build the whole VMCS from the recorded entry state, on the vCPU's pCPU. */
-static void vmcs_setup(struct vcpu *v, struct pcpu *p)
+/*
+ * Build the whole VMCS from the recorded entry state, on the vCPU's pCPU.
+ * Kept out of line: it is rare, and vmx_run's hot path stays short.
+ */
+__attribute__((noinline, cold)) static void vmcs_setup(struct vcpu *v, struct pcpu *p)
 {
 	struct vmx_vcpu *s = v->arch.vendor;
 	const struct x86_entry_state *e = &s->entry;
@@ -445,6 +454,15 @@ static void vmcs_setup(struct vcpu *v, struct pcpu *p)
 
 	if (vmx_op_pa(1, s->vmcs_pa))
 		pr_err("VMX: VMCLEAR failed\n");
+	/*
+	 * The reset values of the switched MSRs are set here, on the vCPU's own
+	 * pCPU: whatever the registers still hold for it predates the reset.
+	 */
+	if (vp->msr_owner == s)
+		vp->msr_owner = NULL;
+	memset(s->msrs, 0, PAGE_SIZE);
+	for (unsigned i = 0; i < NR_SWITCHED; i++)
+		s->msrs[i].index = switched_msrs[i];
 	if (vp->current == s)
 		vp->current = NULL;
 	vmcs_load(s);
@@ -466,10 +484,8 @@ static void vmcs_setup(struct vcpu *v, struct pcpu *p)
 	vmwrite(CTL_IO_BITMAP_A, vmx.io_bitmap_pa);
 	vmwrite(CTL_IO_BITMAP_B, vmx.io_bitmap_pa + PAGE_SIZE);
 	vmwrite(CTL_MSR_BITMAP, vmx.msr_bitmap_pa);
-	vmwrite(CTL_EXIT_MSR_STORE_ADDR, s->msrs_pa);
-	vmwrite(CTL_EXIT_MSR_STORE_COUNT, vmx.nr_msrs);
-	vmwrite(CTL_ENTRY_MSR_LOAD_ADDR, s->msrs_pa);
-	vmwrite(CTL_ENTRY_MSR_LOAD_COUNT, vmx.nr_msrs);
+	vmwrite(CTL_EXIT_MSR_STORE_COUNT, 0);
+	vmwrite(CTL_ENTRY_MSR_LOAD_COUNT, 0);
 	vmwrite(CTL_EXIT_MSR_LOAD_COUNT, 0);
 	vmwrite(CTL_ENTRY_INTR_INFO, 0);
 	vmwrite(CTL_TSC_OFFSET, 0);
@@ -524,10 +540,32 @@ static void vmcs_setup(struct vcpu *v, struct pcpu *p)
 	vmwrite(GUEST_INTERRUPTIBILITY, 0);
 	vmwrite(GUEST_PENDING_DBG, 0);
 	vmwrite(GUEST_LINK_PTR, ~0ULL);
+	s->vmcs_rsp = v->arch.regs.gpr[4];
+	s->vmcs_rflags = v->arch.regs.rflags;
+	vmwrite(GUEST_RSP, s->vmcs_rsp);
+	vmwrite(GUEST_RFLAGS, s->vmcs_rflags);
 
 	/* The stage-2 tables may have been rebuilt (VM reset): drop stale translations. */
 	invept_ctx(eptp);
 	invvpid_ctx(vpid);
+}
+
+/* Give the registers another vCPU's switched MSRs (see switched_msrs). */
+__attribute__((noinline)) static void load_msrs(struct vmx_pcpu *vp, struct vmx_vcpu *s)
+{
+	struct vmx_vcpu *old = vp->msr_owner;
+
+	for (unsigned i = 0; old && i < vmx.nr_msrs; i++)
+		old->msrs[i].value = rdmsr(old->msrs[i].index);
+	for (unsigned i = 0; i < vmx.nr_msrs; i++)
+		wrmsr(s->msrs[i].index, s->msrs[i].value);
+	vp->msr_owner = s;
+}
+
+__hot static inline void switch_msrs(struct vmx_pcpu *vp, struct vmx_vcpu *s)
+{
+	if (vp->msr_owner != s)
+		load_msrs(vp, s);
 }
 
 __hot static void decode_exit(struct vcpu *v, struct vmx_vcpu *s, struct x86_exit *x)
@@ -618,13 +656,15 @@ __hot static void vmx_run(struct vcpu *v, struct x86_exit *x)
 {
 	struct vmx_vcpu *s = v->arch.vendor;
 	struct pcpu *p = this_pcpu();
+	struct vmx_pcpu *vp = &vmx_pcpus[p->id];
 	uint32_t proc, idt;
 	int failed;
 
 	if (s->need_setup || s->pcpu != p->id)
 		vmcs_setup(v, p);
-	else
+	else if (vp->current != s)
 		vmcs_load(s);
+	switch_msrs(vp, s);
 	proc = s->want_window ? (s->proc | PROC_INTR_WINDOW) : (s->proc & ~PROC_INTR_WINDOW);
 	if (proc != s->proc) {
 		s->proc = proc;
@@ -647,9 +687,16 @@ __hot static void vmx_run(struct vcpu *v, struct x86_exit *x)
 		s->intr_state &= ~INTR_BLOCKING;
 		vmwrite(GUEST_INTERRUPTIBILITY, s->intr_state);
 	}
-	vmwrite(GUEST_RSP, v->arch.regs.gpr[4]);
+	/* Exits rarely change RSP or RFLAGS: write them only when they did. */
+	if (v->arch.regs.gpr[4] != s->vmcs_rsp) {
+		s->vmcs_rsp = v->arch.regs.gpr[4];
+		vmwrite(GUEST_RSP, s->vmcs_rsp);
+	}
+	if (v->arch.regs.rflags != s->vmcs_rflags) {
+		s->vmcs_rflags = v->arch.regs.rflags;
+		vmwrite(GUEST_RFLAGS, s->vmcs_rflags);
+	}
 	vmwrite(GUEST_RIP, v->arch.regs.rip);
-	vmwrite(GUEST_RFLAGS, v->arch.regs.rflags);
 
 	v->in_guest = true;
 	failed = vmx_enter(&v->arch.regs, s->launched);
@@ -666,10 +713,10 @@ __hot static void vmx_run(struct vcpu *v, struct x86_exit *x)
 		return;
 	}
 	s->launched = true;
-	v->arch.regs.gpr[4] = vmread(GUEST_RSP);
+	s->vmcs_rsp = v->arch.regs.gpr[4] = vmread(GUEST_RSP);
 	v->arch.regs.rip = vmread(GUEST_RIP);
 	s->exit_rip = v->arch.regs.rip;
-	v->arch.regs.rflags = vmread(GUEST_RFLAGS);
+	s->vmcs_rflags = v->arch.regs.rflags = vmread(GUEST_RFLAGS);
 	s->intr_state = (uint32_t)vmread(GUEST_INTERRUPTIBILITY);
 
 	/* An event interrupted by the exit must be delivered again. */

@@ -33,10 +33,16 @@ struct lapic_deferred {
 	uint8_t eoi[4];
 };
 
-/* The last MMIO instruction this vCPU decoded (see exit.c). */
+/*
+ * The last MMIO instruction this vCPU decoded (see exit.c): its bytes and
+ * decoding, and where it was fetched: the linear address, the paging state
+ * that translated it and the guest-physical address it translated to.
+ */
 struct x86_decode_cache {
 	uint8_t bytes[X86_MAX_INSN_LEN];
 	struct x86_insn insn; /* len 0: empty */
+	uint64_t gla, gpa;
+	uint64_t cr0, cr3, cr4, efer;
 };
 
 /* The exit whose access went to the Service VM, to finish it when the answer comes. */

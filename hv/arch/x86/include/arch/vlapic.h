@@ -258,6 +258,16 @@ int vlapic_mmio_read(struct vlapic *v, uint64_t offset, unsigned size, uint64_t 
 int vlapic_mmio_write(struct vlapic *v, uint64_t offset, unsigned size, uint64_t val,
                       uint64_t now_tsc);
 
+/* No interrupt requested at all: the lock-free test every VM entry starts with. */
+static inline bool vlapic_irr_empty(const struct vlapic *v)
+{
+	uint32_t any = 0;
+
+	for (unsigned i = 0; i < 8; i++)
+		any |= v->irr[i];
+	return !any;
+}
+
 /* Fixed-mode interrupt for this LAPIC; level selects the TMR bit. */
 void vlapic_accept_irq(struct vlapic *v, uint8_t vector, bool level);
 /* Highest IRR vector whose priority class beats the PPR, or -1. */
