@@ -64,6 +64,7 @@
 #define GUEST_INTERRUPTIBILITY   0x4824
 #define GUEST_ACTIVITY           0x4826
 #define GUEST_SYSENTER_CS        0x482A
+#define GUEST_PREEMPT_TIMER      0x482E
 #define HOST_SYSENTER_CS         0x4C00
 
 /* Natural-width fields. */

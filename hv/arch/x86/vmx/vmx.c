@@ -17,6 +17,7 @@
 #include <hv/log.h>
 #include <hv/mm.h>
 #include <hv/pcpu.h>
+#include <hv/timer.h>
 #include <hv/vcpu.h>
 #include <hv/vm.h>
 
@@ -28,6 +29,7 @@
 #define MSR_VMX_PROCBASED        0x482
 #define MSR_VMX_EXIT             0x483
 #define MSR_VMX_ENTRY            0x484
+#define MSR_VMX_MISC             0x485
 #define MSR_VMX_CR0_FIXED0       0x486
 #define MSR_VMX_CR0_FIXED1       0x487
 #define MSR_VMX_CR4_FIXED0       0x488
@@ -44,6 +46,7 @@
 #define CR4_VMXE                 BIT(13)
 
 #define PIN_EXT_INTR             BIT(0)
+#define PIN_PREEMPT_TIMER        BIT(6)
 
 #define PROC_INTR_WINDOW         BIT(2)
 #define PROC_HLT                 BIT(7)
@@ -94,6 +97,7 @@
 #define EXIT_RDMSR        31
 #define EXIT_WRMSR        32
 #define EXIT_EPT_VIOL     48
+#define EXIT_PREEMPT      52
 #define EXIT_XSETBV       55
 #define EXIT_ENTRY_FAIL   BIT(31)
 
@@ -137,6 +141,7 @@ struct vmx_vcpu {
 	uint32_t intr_state;            /* guest interruptibility at the last exit */
 	uint64_t exit_rip;              /* guest RIP at the last exit */
 	uint64_t vmcs_rsp, vmcs_rflags; /* what GUEST_RSP and GUEST_RFLAGS hold */
+	uint32_t preempt; /* VMX-preemption timer value in the VMCS; 0: not written yet */
 };
 
 struct vmx_pcpu {
@@ -151,6 +156,7 @@ static struct vmx_pcpu vmx_pcpus[MAX_PCPUS];
 static struct {
 	uint32_t revision;
 	uint32_t pin, proc, proc2, exit, entry;
+	unsigned preempt_shift; /* the preemption timer counts TSC ticks >> this */
 	uint64_t cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
 	uint64_t ept_vpid_cap;
 	unsigned nr_msrs;
@@ -246,8 +252,9 @@ static int vmx_global_init(void)
 		pr_err("VMX: VMCS memory type is not write-back\n");
 		return -ENODEV;
 	}
-	err = adjust_ctl(true_ctls ? MSR_VMX_TRUE_PINBASED : MSR_VMX_PINBASED, PIN_EXT_INTR, 0,
-	                 &vmx.pin);
+	err = adjust_ctl(true_ctls ? MSR_VMX_TRUE_PINBASED : MSR_VMX_PINBASED, PIN_EXT_INTR,
+	                 PIN_PREEMPT_TIMER, &vmx.pin);
+	vmx.preempt_shift = (unsigned)(rdmsr(MSR_VMX_MISC) & 0x1F);
 	if (!err)
 		err = adjust_ctl(true_ctls ? MSR_VMX_TRUE_PROCBASED : MSR_VMX_PROCBASED,
 		                 PROC_HLT | PROC_IO_BITMAP | PROC_MSR_BITMAP | PROC_SECONDARY,
@@ -469,6 +476,7 @@ __attribute__((noinline, cold)) static void vmcs_setup(struct vcpu *v, struct pc
 	s->launched = false;
 	s->need_setup = false;
 	s->pcpu = p->id;
+	s->preempt = 0;
 
 	s->proc = vmx.proc;
 	vmwrite(CTL_PIN, vmx.pin);
@@ -584,6 +592,7 @@ __hot static void decode_exit(struct vcpu *v, struct vmx_vcpu *s, struct x86_exi
 	}
 	switch (reason & 0xFFFF) {
 	case EXIT_EXT_INTR:
+	case EXIT_PREEMPT:
 	case EXIT_INIT:
 	case EXIT_SIPI:
 		x->reason = X86_EXIT_NONE;
@@ -652,6 +661,31 @@ __hot static void decode_exit(struct vcpu *v, struct vmx_vcpu *s, struct x86_exi
 	}
 }
 
+/*
+ * Bochs 2.7 computes the interrupt mask of a VM entry before it counts the
+ * CPU as a guest, so a guest entered with RFLAGS.IF=0 takes no external-
+ * interrupt exit (kick IPI, slice or vLAPIC timer) until it sets IF itself:
+ * a guest spinning with interrupts off would keep its pCPU for good and
+ * never see a stop request. The VMX-preemption timer is not masked that
+ * way, so while the guest's IF is clear it bounds each stay in guest mode
+ * and the run loop gets to look at its timers and requests again.
+ */
+#define PREEMPT_POLL_US 1000
+
+__hot static inline void preempt_poll(struct vmx_vcpu *s, bool guest_if)
+{
+	uint32_t want;
+
+	if (!(vmx.pin & PIN_PREEMPT_TIMER))
+		return;
+	want = guest_if ? UINT32_MAX
+	                : (uint32_t)MAX(us_to_ticks(PREEMPT_POLL_US) >> vmx.preempt_shift, 1);
+	if (want != s->preempt) {
+		vmwrite(GUEST_PREEMPT_TIMER, want);
+		s->preempt = want;
+	}
+}
+
 __hot static void vmx_run(struct vcpu *v, struct x86_exit *x)
 {
 	struct vmx_vcpu *s = v->arch.vendor;
@@ -697,6 +731,7 @@ __hot static void vmx_run(struct vcpu *v, struct x86_exit *x)
 		vmwrite(GUEST_RFLAGS, s->vmcs_rflags);
 	}
 	vmwrite(GUEST_RIP, v->arch.regs.rip);
+	preempt_poll(s, v->arch.regs.rflags & RFLAGS_IF);
 
 	v->in_guest = true;
 	failed = vmx_enter(&v->arch.regs, s->launched);
