@@ -8,6 +8,7 @@
 #include <arch/acpi_table.h>
 #include <arch/aml.h>
 #include <hv/errno.h>
+#include <hv/le.h>
 #include <hv/lib.h>
 #include <hv/log.h>
 #include <hv/types.h>
@@ -17,24 +18,6 @@
 
 /* Generic Address Structure address space ids and access sizes. */
 #define ACPI_GAS_ACCESS_BYTE 1
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	for (unsigned i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	for (unsigned i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
 
 /* Bump allocator over the ACPI area; every table starts 16-byte aligned. */
 struct acpi_area {
@@ -68,20 +51,20 @@ static void build_fadt(uint8_t *t, uint64_t dsdt_gpa)
 	acpi_table_header(t, "FACP", ACPI_FADT_LEN, ACPI_FADT_MAJOR, ACPI_OEM_TABLE_ID);
 
 	/* No FACS: optional with HW_REDUCED_ACPI, and nothing would use it. */
-	put32(t + ACPI_FADT_OFF_FIRMWARE_CTRL, 0);
-	put32(t + ACPI_FADT_OFF_DSDT, (uint32_t)dsdt_gpa);
+	le_put32(t + ACPI_FADT_OFF_FIRMWARE_CTRL, 0);
+	le_put32(t + ACPI_FADT_OFF_DSDT, (uint32_t)dsdt_gpa);
 	t[ACPI_FADT_OFF_PM_PROFILE] = 0; /* unspecified */
 	/*
 	 * There is no SCI (no fixed events, no GPEs), but Linux still programs
 	 * an override for SCI_INT; point it at unused pin 9 (the PC default)
 	 * rather than pin 0 or the UART's pin.
 	 */
-	put16(t + ACPI_FADT_OFF_SCI_INT, 9);
+	le_put16(t + ACPI_FADT_OFF_SCI_INT, 9);
 	/* SMI_CMD, ACPI_ENABLE/DISABLE, PM1/PM2/PM timer/GPE blocks: all 0. */
 
 	/* C2/C3 latencies above 100/1000 us mean "not supported". */
-	put16(t + ACPI_FADT_OFF_P_LVL2_LAT, 101);
-	put16(t + ACPI_FADT_OFF_P_LVL3_LAT, 1001);
+	le_put16(t + ACPI_FADT_OFF_P_LVL2_LAT, 101);
+	le_put16(t + ACPI_FADT_OFF_P_LVL3_LAT, 1001);
 	t[ACPI_FADT_OFF_CENTURY] = 0; /* no CMOS RTC */
 
 	/*
@@ -89,22 +72,22 @@ static void build_fadt(uint8_t *t, uint64_t dsdt_gpa)
 	 * besides COM1, which the DSDT lists), no VGA, no CMOS RTC, and no
 	 * PCI at all so no MSI either.
 	 */
-	put16(t + ACPI_FADT_OFF_IAPC_BOOT,
-	      (uint16_t)(ACPI_IAPC_VGA_NOT_PRESENT | ACPI_IAPC_MSI_NOT_SUPPORTED |
-	                 ACPI_IAPC_CMOS_RTC_ABSENT));
+	le_put16(t + ACPI_FADT_OFF_IAPC_BOOT,
+	         (uint16_t)(ACPI_IAPC_VGA_NOT_PRESENT | ACPI_IAPC_MSI_NOT_SUPPORTED |
+	                    ACPI_IAPC_CMOS_RTC_ABSENT));
 
-	put32(t + ACPI_FADT_OFF_FLAGS,
-	      (uint32_t)(ACPI_FADT_WBINVD | ACPI_FADT_PROC_C1 | ACPI_FADT_PWR_BUTTON |
-	                 ACPI_FADT_SLP_BUTTON | ACPI_FADT_FIX_RTC | ACPI_FADT_RESET_REG_SUP |
-	                 ACPI_FADT_HW_REDUCED));
+	le_put32(t + ACPI_FADT_OFF_FLAGS,
+	         (uint32_t)(ACPI_FADT_WBINVD | ACPI_FADT_PROC_C1 | ACPI_FADT_PWR_BUTTON |
+	                    ACPI_FADT_SLP_BUTTON | ACPI_FADT_FIX_RTC | ACPI_FADT_RESET_REG_SUP |
+	                    ACPI_FADT_HW_REDUCED));
 
 	acpi_gas_io(t + ACPI_FADT_OFF_RESET_REG, ACPI_RESET_PORT, 8, ACPI_GAS_ACCESS_BYTE);
 	t[ACPI_FADT_OFF_RESET_VALUE] = ACPI_RESET_VALUE;
 	t[ACPI_FADT_OFF_MINOR] = ACPI_FADT_MINOR;
 
-	put64(t + ACPI_FADT_OFF_X_FW_CTRL, 0);
+	le_put64(t + ACPI_FADT_OFF_X_FW_CTRL, 0);
 	/* Both DSDT fields agree, as ACPICA requires when both are set. */
-	put64(t + ACPI_FADT_OFF_X_DSDT, dsdt_gpa);
+	le_put64(t + ACPI_FADT_OFF_X_DSDT, dsdt_gpa);
 
 	acpi_gas_io(t + ACPI_FADT_OFF_SLEEP_CTRL, ACPI_SLEEP_CTRL_PORT, 8, ACPI_GAS_ACCESS_BYTE);
 	acpi_gas_io(t + ACPI_FADT_OFF_SLEEP_STS, ACPI_SLEEP_STS_PORT, 8, ACPI_GAS_ACCESS_BYTE);
@@ -127,9 +110,9 @@ static void build_madt(uint8_t *t, size_t len, const struct x86_vm_layout *l)
 	uint8_t *p = t + ACPI_HDR_LEN;
 
 	acpi_table_header(t, "APIC", (uint32_t)len, 5, ACPI_OEM_TABLE_ID);
-	put32(p, (uint32_t)X86_LAPIC_GPA);
+	le_put32(p, (uint32_t)X86_LAPIC_GPA);
 	/* Flags: no PCAT_COMPAT, there are no 8259s to disable. */
-	put32(p + 4, 0);
+	le_put32(p + 4, 0);
 	p += 8;
 
 	/*
@@ -141,17 +124,17 @@ static void build_madt(uint8_t *t, size_t len, const struct x86_vm_layout *l)
 		if (i < 255) {
 			p[0] = ACPI_MADT_LAPIC;
 			p[1] = 8;
-			p[2] = (uint8_t)i; /* ACPI processor UID */
-			p[3] = (uint8_t)i; /* APIC id */
-			put32(p + 4, 1);   /* enabled */
+			p[2] = (uint8_t)i;  /* ACPI processor UID */
+			p[3] = (uint8_t)i;  /* APIC id */
+			le_put32(p + 4, 1); /* enabled */
 			p += 8;
 		} else {
 			p[0] = ACPI_MADT_X2APIC;
 			p[1] = 16;
-			put16(p + 2, 0);
-			put32(p + 4, i);  /* x2APIC id */
-			put32(p + 8, 1);  /* enabled */
-			put32(p + 12, i); /* ACPI processor UID */
+			le_put16(p + 2, 0);
+			le_put32(p + 4, i);  /* x2APIC id */
+			le_put32(p + 8, 1);  /* enabled */
+			le_put32(p + 12, i); /* ACPI processor UID */
 			p += 16;
 		}
 	}
@@ -161,8 +144,8 @@ static void build_madt(uint8_t *t, size_t len, const struct x86_vm_layout *l)
 	p[1] = 12;
 	p[2] = l->ioapic_id;
 	p[3] = 0;
-	put32(p + 4, (uint32_t)X86_IOAPIC_GPA);
-	put32(p + 8, 0); /* GSI base */
+	le_put32(p + 4, (uint32_t)X86_IOAPIC_GPA);
+	le_put32(p + 8, 0); /* GSI base */
 
 	acpi_table_seal(t);
 }
@@ -294,14 +277,14 @@ long acpi_build_into(const struct x86_vm_layout *l, uint8_t *dst, uint64_t dst_g
 	build_madt(madt, mlen, l);
 
 	acpi_table_header(xsdt, "XSDT", ACPI_HDR_LEN + 2 * 8, 1, ACPI_OEM_TABLE_ID);
-	put64(xsdt + ACPI_HDR_LEN, fadt_gpa);
-	put64(xsdt + ACPI_HDR_LEN + 8, madt_gpa);
+	le_put64(xsdt + ACPI_HDR_LEN, fadt_gpa);
+	le_put64(xsdt + ACPI_HDR_LEN + 8, madt_gpa);
 	acpi_table_seal(xsdt);
 
 	/* An RSDT too, for ACPI 1.0-only consumers; same tables. */
 	acpi_table_header(rsdt, "RSDT", ACPI_HDR_LEN + 2 * 4, 1, ACPI_OEM_TABLE_ID);
-	put32(rsdt + ACPI_HDR_LEN, (uint32_t)fadt_gpa);
-	put32(rsdt + ACPI_HDR_LEN + 4, (uint32_t)madt_gpa);
+	le_put32(rsdt + ACPI_HDR_LEN, (uint32_t)fadt_gpa);
+	le_put32(rsdt + ACPI_HDR_LEN + 4, (uint32_t)madt_gpa);
 	acpi_table_seal(rsdt);
 
 	acpi_rsdp_fill(rsdp, rsdt_gpa, xsdt_gpa);
@@ -325,7 +308,7 @@ static void write_reset_stub(uint8_t *p)
 	memset(p, 0xF4, X86_RESET_STUB_LEN); /* hlt padding */
 	memcpy(p, code, sizeof(code));
 	p[1] = ACPI_RESET_VALUE;
-	put16(p + 3, ACPI_RESET_PORT);
+	le_put16(p + 3, ACPI_RESET_PORT);
 }
 
 int acpi_build_tables(const struct x86_vm_layout *l)

@@ -2,6 +2,7 @@
 /* ACPI table pieces shared by the hypervisor's and acrn-dm's builders (arch/acpi_table.h). */
 #include <arch/acpi_table.h>
 #include <arch/aml.h>
+#include <hv/le.h>
 #include <hv/lib.h>
 #include <hv/types.h>
 
@@ -10,18 +11,6 @@
 #define ACPI_CREATOR_ID    "ACRN"
 #define ACPI_CREATOR_REV   1
 #define ACPI_GAS_SYSTEM_IO 1
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	for (unsigned i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	for (unsigned i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
 
 uint8_t acpi_checksum(const void *p, size_t len)
 {
@@ -37,20 +26,19 @@ void acpi_table_header(uint8_t *t, const char sig[4], uint32_t len, uint8_t rev,
                        const char *oem_table_id)
 {
 	memcpy(t, sig, 4);
-	put32(t + 4, len);
+	le_put32(t + 4, len);
 	t[8] = rev;
 	t[9] = 0;
 	memcpy(t + 10, ACPI_OEM_ID, 6);
 	memcpy(t + 16, oem_table_id, 8);
-	put32(t + 24, ACPI_OEM_REVISION);
+	le_put32(t + 24, ACPI_OEM_REVISION);
 	memcpy(t + 28, ACPI_CREATOR_ID, 4);
-	put32(t + 32, ACPI_CREATOR_REV);
+	le_put32(t + 32, ACPI_CREATOR_REV);
 }
 
 void acpi_table_seal(uint8_t *t)
 {
-	uint32_t len =
-	        (uint32_t)t[4] | (uint32_t)t[5] << 8 | (uint32_t)t[6] << 16 | (uint32_t)t[7] << 24;
+	uint32_t len = le_get32(t + 4);
 
 	t[9] = 0;
 	t[9] = (uint8_t)(0x100 - acpi_checksum(t, len));
@@ -62,7 +50,7 @@ void acpi_gas_io(uint8_t *p, uint16_t port, uint8_t bits, uint8_t access)
 	p[1] = bits;
 	p[2] = 0; /* bit offset */
 	p[3] = access;
-	put64(p + 4, port);
+	le_put64(p + 4, port);
 }
 
 void acpi_rsdp_fill(uint8_t *rsdp, uint64_t rsdt_gpa, uint64_t xsdt_gpa)
@@ -70,9 +58,9 @@ void acpi_rsdp_fill(uint8_t *rsdp, uint64_t rsdt_gpa, uint64_t xsdt_gpa)
 	memcpy(rsdp, "RSD PTR ", 8);
 	memcpy(rsdp + 9, ACPI_OEM_ID, 6);
 	rsdp[15] = 2; /* revision: ACPI 2.0+ (has an XSDT) */
-	put32(rsdp + 16, (uint32_t)rsdt_gpa);
-	put32(rsdp + 20, ACPI_RSDP_LEN);
-	put64(rsdp + 24, xsdt_gpa);
+	le_put32(rsdp + 16, (uint32_t)rsdt_gpa);
+	le_put32(rsdp + 20, ACPI_RSDP_LEN);
+	le_put64(rsdp + 24, xsdt_gpa);
 	rsdp[8] = 0;
 	rsdp[8] = (uint8_t)(0x100 - acpi_checksum(rsdp, ACPI_RSDP_V1_LEN));
 	rsdp[32] = 0;

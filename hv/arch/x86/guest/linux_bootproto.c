@@ -8,6 +8,7 @@
  */
 #include <arch/linux_bootproto.h>
 #include <hv/errno.h>
+#include <hv/le.h>
 #include <hv/lib.h>
 #include <hv/types.h>
 
@@ -16,39 +17,6 @@
 #define SETUP_SECTS_DEFAULT 4
 #define PROTO_2_03          0x0203
 #define PROTO_2_10          0x020A /* init_size, pref_address, relocatable kernels */
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	for (unsigned i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	for (unsigned i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
 
 static bool is_pow2(uint64_t v)
 {
@@ -74,7 +42,7 @@ static int parse_load(const uint8_t *d, const struct linux_bzimage_rules *r,
                       struct linux_bzimage *bz, char *why, size_t why_len)
 {
 	bool relocatable = bz->version >= PROTO_2_10 && d[HDR_RELOCATABLE];
-	uint64_t align = get32(d + HDR_KERNEL_ALIGNMENT), pref;
+	uint64_t align = le_get32(d + HDR_KERNEL_ALIGNMENT), pref;
 
 	if (relocatable && (!is_pow2(align) || align < PAGE_SIZE))
 		return fail(-ENOEXEC, why, why_len,
@@ -85,7 +53,7 @@ static int parse_load(const uint8_t *d, const struct linux_bzimage_rules *r,
 		return 0;
 	}
 	/* Where the decompressor runs anyway: loading there spares it a move. */
-	pref = get64(d + HDR_PREF_ADDRESS);
+	pref = le_get64(d + HDR_PREF_ADDRESS);
 	if (!relocatable)
 		align = PAGE_SIZE;
 	if (pref < HIGH_RAM_START || pref >= r->pref_limit || !IS_ALIGNED(pref, align))
@@ -109,13 +77,13 @@ int linux_bzimage_parse(const uint8_t *d, size_t size, const struct linux_bzimag
 	memset(bz, 0, sizeof(*bz));
 	if (!d || size < HDR_VERSION + 2)
 		return fail(-ENOEXEC, why, why_len, "%zu bytes: too small for a bzImage", size);
-	if (get16(d + HDR_BOOT_FLAG) != 0xAA55)
+	if (le_get16(d + HDR_BOOT_FLAG) != 0xAA55)
 		return fail(-ENOEXEC, why, why_len,
 		            "no boot sector signature 0xAA55 at 0x1FE: not a bzImage");
 	if (memcmp(d + HDR_HEADER, "HdrS", 4) != 0)
 		return fail(-ENOEXEC, why, why_len,
 		            "no \"HdrS\" setup header at 0x202: not a bzImage");
-	bz->version = get16(d + HDR_VERSION);
+	bz->version = le_get16(d + HDR_VERSION);
 	if (bz->version < r->min_version)
 		return fail(-ENOEXEC, why, why_len,
 		            "boot protocol %u.%02u is too old, %u.%02u or later needed",
@@ -139,16 +107,16 @@ int linux_bzimage_parse(const uint8_t *d, size_t size, const struct linux_bzimag
 		return fail(-ENOEXEC, why, why_len,
 		            "loadflags 0x%x: a zImage (not loaded high), unsupported",
 		            d[HDR_LOADFLAGS]);
-	if (r->need_64bit && !(get16(d + HDR_XLOADFLAGS) & XLF_KERNEL_64))
+	if (r->need_64bit && !(le_get16(d + HDR_XLOADFLAGS) & XLF_KERNEL_64))
 		return fail(-ENOEXEC, why, why_len,
 		            "kernel is not 64-bit capable (xloadflags 0x%x)",
-		            get16(d + HDR_XLOADFLAGS));
+		            le_get16(d + HDR_XLOADFLAGS));
 
 	/*
 	 * syssize counts the protected-mode code in paragraphs; signed distro
 	 * kernels carry a signature after it, which is not copied.
 	 */
-	syssize = (uint64_t)get32(d + HDR_SYSSIZE) * 16;
+	syssize = (uint64_t)le_get32(d + HDR_SYSSIZE) * 16;
 	if (syssize == 0)
 		return fail(-ENOEXEC, why, why_len,
 		            "syssize is 0: a header with syssize 0 has no protected-mode kernel");
@@ -163,7 +131,8 @@ int linux_bzimage_parse(const uint8_t *d, size_t size, const struct linux_bzimag
 		return ret;
 
 	/* Before 2.10 there is no init_size: assume the decompressor needs 4x the image. */
-	bz->need = bz->version >= PROTO_2_10 ? get32(d + HDR_INIT_SIZE) : 4 * (uint64_t)bz->pm_size;
+	bz->need =
+	        bz->version >= PROTO_2_10 ? le_get32(d + HDR_INIT_SIZE) : 4 * (uint64_t)bz->pm_size;
 	bz->need = ALIGN_UP(MAX(bz->need, (uint64_t)bz->pm_size), (uint64_t)PAGE_SIZE);
 	if (bz->load + bz->need > r->ram_end)
 		return fail(-ENOMEM, why, why_len,
@@ -172,9 +141,9 @@ int linux_bzimage_parse(const uint8_t *d, size_t size, const struct linux_bzimag
 		            (unsigned long long)(bz->load + bz->need), (unsigned long long)bz->need,
 		            (unsigned long long)bz->load, (unsigned long long)r->ram_end);
 
-	initrd_max = bz->version >= PROTO_2_03 ? get32(d + HDR_INITRD_ADDR_MAX) : 0;
+	initrd_max = bz->version >= PROTO_2_03 ? le_get32(d + HDR_INITRD_ADDR_MAX) : 0;
 	bz->initrd_max = initrd_max ? initrd_max : DEFAULT_INITRD_MAX;
-	bz->cmdline_max = get32(d + HDR_CMDLINE_SIZE);
+	bz->cmdline_max = le_get32(d + HDR_CMDLINE_SIZE);
 	return 0;
 }
 
@@ -240,29 +209,29 @@ static void write_zero_page(uint8_t *bp, const uint8_t *image, const struct linu
 	bp[HDR_EXT_LOADER_TYPE] = 0;
 	/* No real-mode setup runs: no heap; let the kernel load its segments. */
 	bp[HDR_LOADFLAGS] &= (uint8_t) ~(LOADFLAGS_CAN_USE_HEAP | LOADFLAGS_KEEP_SEGMENTS);
-	put16(bp + HDR_HEAP_END_PTR, 0);
-	put32(bp + HDR_CODE32_START, (uint32_t)bz->load);
-	put32(bp + HDR_CMD_LINE_PTR, (uint32_t)LINUX_BOOT_CMDLINE_GPA);
-	put32(bp + HDR_RAMDISK_IMAGE, (uint32_t)b->initrd_gpa);
-	put32(bp + HDR_RAMDISK_SIZE, b->initrd ? (uint32_t)b->initrd_size : 0);
+	le_put16(bp + HDR_HEAP_END_PTR, 0);
+	le_put32(bp + HDR_CODE32_START, (uint32_t)bz->load);
+	le_put32(bp + HDR_CMD_LINE_PTR, (uint32_t)LINUX_BOOT_CMDLINE_GPA);
+	le_put32(bp + HDR_RAMDISK_IMAGE, (uint32_t)b->initrd_gpa);
+	le_put32(bp + HDR_RAMDISK_SIZE, b->initrd ? (uint32_t)b->initrd_size : 0);
 	if (bz->hdr_end >= HDR_SETUP_DATA + 8) {
 		/* A plain PC; never trust what the image file carried here. */
-		put32(bp + HDR_HW_SUBARCH, 0);
-		put64(bp + HDR_HW_SUBARCH_DATA, 0);
-		put64(bp + HDR_SETUP_DATA, 0);
+		le_put32(bp + HDR_HW_SUBARCH, 0);
+		le_put64(bp + HDR_HW_SUBARCH_DATA, 0);
+		le_put64(bp + HDR_SETUP_DATA, 0);
 	}
-	put32(bp + BP_EXT_RAMDISK_IMAGE, 0);
-	put32(bp + BP_EXT_RAMDISK_SIZE, 0);
-	put32(bp + BP_EXT_CMD_LINE_PTR, 0);
-	put64(bp + BP_ACPI_RSDP_ADDR, b->rsdp_gpa);
-	put32(bp + BP_ALT_MEM_K, b->alt_mem_k);
+	le_put32(bp + BP_EXT_RAMDISK_IMAGE, 0);
+	le_put32(bp + BP_EXT_RAMDISK_SIZE, 0);
+	le_put32(bp + BP_EXT_CMD_LINE_PTR, 0);
+	le_put64(bp + BP_ACPI_RSDP_ADDR, b->rsdp_gpa);
+	le_put32(bp + BP_ALT_MEM_K, b->alt_mem_k);
 	bp[BP_E820_ENTRIES] = (uint8_t)b->e820_n;
 	for (unsigned i = 0; i < b->e820_n; i++) {
 		uint8_t *e = bp + BP_E820_TABLE + (size_t)i * BP_E820_ENTRY_SIZE;
 
-		put64(e, b->e820[i].addr);
-		put64(e + 8, b->e820[i].size);
-		put32(e + 16, b->e820[i].type);
+		le_put64(e, b->e820[i].addr);
+		le_put64(e + 8, b->e820[i].size);
+		le_put32(e + 16, b->e820[i].type);
 	}
 }
 
@@ -274,8 +243,8 @@ void linux_boot_write(uint8_t *ram, const uint8_t *image, const struct linux_bzi
 	/* Zero IVT/BDA so Linux finds no EBDA pointer or base memory size. */
 	memset(ram, 0, PAGE_SIZE);
 	memset(gdt, 0, LINUX_BOOT_CMDLINE_GPA + LINUX_BOOT_CMDLINE_MAX - LINUX_BOOT_GDT_GPA);
-	put64(gdt + LINUX_BOOT_CS, GDT_CODE32_FLAT);
-	put64(gdt + LINUX_BOOT_DS, GDT_DATA32_FLAT);
+	le_put64(gdt + LINUX_BOOT_CS, GDT_CODE32_FLAT);
+	le_put64(gdt + LINUX_BOOT_DS, GDT_DATA32_FLAT);
 
 	write_zero_page(ram + LINUX_BOOT_PARAMS_GPA, image, bz, b);
 
