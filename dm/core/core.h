@@ -147,14 +147,4 @@ int dm_bzimage_load_mem(struct dm_vm *vm, const uint8_t *kernel, size_t ksize,
                         const uint8_t *initrd, size_t isize, const char *cmdline, uint64_t rsdp_gpa,
                         struct acrn_vcpu_regs *regs, GError **error);
 
-/* e820 types and the table the zero page gets. */
-#define DM_E820_RAM      1
-#define DM_E820_RESERVED 2
-struct dm_e820 {
-	uint64_t addr, size;
-	uint32_t type;
-};
-/* The VM's memory map, sorted; returns the number of entries (at most @max) or -ENOSPC. */
-int dm_e820_build(const struct dm_vm *vm, struct dm_e820 *out, unsigned max);
-
 #endif

@@ -13,12 +13,14 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <acrn/bridge.h>
 #include <dm/transport.h>
+
+/* The bridge's own codec (tools/acrn-bridge), so both ends frame messages alike. */
+#include "proto.h"
+#include "sockpath.h"
 
 struct board_ram {
 	uint8_t *hva;
@@ -46,89 +48,25 @@ static int board_request(struct board *b, uint16_t op, const void *in, uint32_t 
                          void *out, size_t out_len, int *out_fd)
 {
 	struct acrn_bridge_msg m = { .op = op, .len = len };
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
-	struct iovec iov[2] = { { &m, sizeof(m) }, { (void *)in, len } };
-	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = len ? 2 : 1 };
 	uint8_t payload[ACRN_BRIDGE_MSG_MAX];
-	size_t got = 0;
-	int rfd = -1, err = 0;
-	ssize_t n;
+	int rfd = -1, err;
 
 	if (out_fd)
 		*out_fd = -1;
-	if (fd >= 0) {
-		struct cmsghdr *c;
-
-		msg.msg_control = cbuf;
-		msg.msg_controllen = sizeof(cbuf);
-		c = CMSG_FIRSTHDR(&msg);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	}
 	g_mutex_lock(&b->lock);
 	m.seq = ++b->seq;
-	do
-		n = sendmsg(b->sock, &msg, MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
-	if (n != (ssize_t)(sizeof(m) + len)) {
-		err = n < 0 ? -errno : -EPIPE;
-		goto out;
-	}
-	/* The reply header (with any descriptor on its first bytes), then its payload. */
-	while (got < sizeof(m)) {
-		char rcbuf[CMSG_SPACE(sizeof(int) * 4)];
-		struct iovec riov = { (uint8_t *)&m + got, sizeof(m) - got };
-		struct msghdr rmsg = { .msg_iov = &riov,
-			               .msg_iovlen = 1,
-			               .msg_control = rcbuf,
-			               .msg_controllen = sizeof(rcbuf) };
-
-		n = recvmsg(b->sock, &rmsg, MSG_CMSG_CLOEXEC);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			err = n < 0 ? -errno : -ECONNRESET;
-			goto out;
-		}
-		for (struct cmsghdr *c = CMSG_FIRSTHDR(&rmsg); c; c = CMSG_NXTHDR(&rmsg, c)) {
-			size_t nfd = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-
-			for (size_t i = 0; c->cmsg_type == SCM_RIGHTS && i < nfd; i++) {
-				int f;
-
-				memcpy(&f, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-				if (rfd < 0)
-					rfd = f;
-				else
-					close(f);
-			}
-		}
-		got += (size_t)n;
-	}
-	if (m.len > sizeof(payload)) {
-		err = -EPROTO;
-		goto out;
-	}
-	for (got = 0; got < m.len; got += (size_t)n) {
-		n = recv(b->sock, payload + got, m.len - got, 0);
-		if (n < 0 && errno == EINTR) {
-			n = 0;
-			continue;
-		}
-		if (n <= 0) {
-			err = n < 0 ? -errno : -ECONNRESET;
-			goto out;
-		}
-	}
-	err = m.result;
+	err = bridge_msg_send(b->sock, &m, in, fd);
+	if (!err)
+		err = bridge_msg_recv(b->sock, &m, payload, sizeof(payload), &rfd);
+	g_mutex_unlock(&b->lock);
+	if (err == -EMSGSIZE)
+		err = -EPROTO; /* a reply longer than any the protocol has */
+	if (!err)
+		err = m.result;
 	if (!err && out)
 		memcpy(out, payload, MIN(out_len, (size_t)m.len));
 	if (!err && out && m.len < out_len)
 		err = -EPROTO;
-out:
-	g_mutex_unlock(&b->lock);
 	if (!err && out_fd) {
 		*out_fd = rfd;
 		rfd = -1;
@@ -372,44 +310,27 @@ static const struct dm_transport_ops board_ops = {
 	.close = board_close,
 };
 
-/* api/bridge.md: $ACRN_BRIDGE, else $XDG_RUNTIME_DIR/acrn/bridge.sock, for root /run/acrn/bridge.sock. */
-static char *default_socket(void)
-{
-	const char *env = g_getenv(ACRN_BRIDGE_ENV), *xdg = g_getenv("XDG_RUNTIME_DIR");
-
-	if (env && *env)
-		return g_strdup(env);
-	if (geteuid() != 0 && xdg && *xdg)
-		return g_build_filename(xdg, ACRN_BRIDGE_SOCK_NAME, NULL);
-	return g_strdup(ACRN_BRIDGE_ROOT_SOCKET);
-}
-
 struct dm_transport *dm_transport_board_open(const char *socket_path, GError **error)
 {
-	g_autofree char *path = socket_path ? g_strdup(socket_path) : default_socket();
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	g_autofree char *path = socket_path ? g_strdup(socket_path) : bridge_default_socket();
 	uint32_t version = ACRN_BRIDGE_VERSION;
 	struct acrn_bridge_hello hello;
 	struct dm_transport *t;
 	struct board *b;
 	int sock, err;
 
-	if (strlen(path) >= sizeof(sa.sun_path)) {
+	sock = bridge_unix_connect(path);
+	if (sock == -ENAMETOOLONG) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
 		            "board bridge socket path %s is too long", path);
 		return NULL;
 	}
-	strcpy(sa.sun_path, path);
-	sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (sock < 0 || connect(sock, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		err = errno;
-		g_set_error(error, G_IO_ERROR, g_io_error_from_errno(err),
+	if (sock < 0) {
+		g_set_error(error, G_IO_ERROR, g_io_error_from_errno(-sock),
 		            "cannot reach the board bridge at %s: %s (is a board with a bridge "
 		            "Service VM running? acrn-board starts acrn-bridged; $%s names "
 		            "another socket)",
-		            path, g_strerror(err), ACRN_BRIDGE_ENV);
-		if (sock >= 0)
-			close(sock);
+		            path, g_strerror(-sock), ACRN_BRIDGE_ENV);
 		return NULL;
 	}
 	b = g_new0(struct board, 1);

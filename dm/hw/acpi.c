@@ -16,7 +16,9 @@
  */
 /* hv headers first: GLib then replaces their MIN/MAX with identical ones. */
 #include <arch/acpi_build.h>
+#include <arch/acpi_table.h>
 #include <arch/aml.h>
+#include <hv/le.h>
 
 #include <errno.h>
 #include <gio/gio.h>
@@ -29,9 +31,7 @@
 
 #include "hw.h"
 
-#define OEM_ID               "ACRN  "
 #define OEM_TABLE_ID         "ACRNDM  "
-#define CREATOR_ID           "ACRN"
 
 #define FADT_OFF_PM1_CNT_LEN 89
 #define FADT_OFF_X_PM1A_CNT  172
@@ -41,64 +41,6 @@
 #define PCI_CFG_INTR_PIN     0x3D
 #define PCI_MMIO64_SIZE      (64ULL << 30) /* the 64-bit window in the DSDT */
 #define ECAM_SIZE            (256ULL << 20)
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)v);
-	put16(p + 2, (uint16_t)(v >> 16));
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)v);
-	put32(p + 4, (uint32_t)(v >> 32));
-}
-
-static uint8_t sum8(const uint8_t *p, size_t len)
-{
-	uint8_t s = 0;
-
-	while (len--)
-		s = (uint8_t)(s + *p++);
-	return s;
-}
-
-static void header(uint8_t *t, const char sig[4], uint32_t len, uint8_t rev)
-{
-	memcpy(t, sig, 4);
-	put32(t + 4, len);
-	t[8] = rev;
-	memcpy(t + 10, OEM_ID, 6);
-	memcpy(t + 16, OEM_TABLE_ID, 8);
-	put32(t + 24, 1);
-	memcpy(t + 28, CREATOR_ID, 4);
-	put32(t + 32, 1);
-}
-
-static void seal(uint8_t *t)
-{
-	uint32_t len =
-	        (uint32_t)t[4] | (uint32_t)t[5] << 8 | (uint32_t)t[6] << 16 | (uint32_t)t[7] << 24;
-
-	t[9] = 0;
-	t[9] = (uint8_t)(0x100 - sum8(t, len));
-}
-
-/* A SystemIO Generic Address Structure. */
-static void gas_io(uint8_t *p, uint16_t port, uint8_t bits, uint8_t access)
-{
-	p[0] = 1; /* SystemIO */
-	p[1] = bits;
-	p[2] = 0;
-	p[3] = access; /* 1 byte, 2 word, 3 dword */
-	put64(p + 4, port);
-}
 
 /* Where dm_acpi_build put the FACS, for dm_acpi_waking_vector. */
 static uint64_t facs_gpa;
@@ -123,45 +65,45 @@ static uint8_t *area_alloc(struct area *a, size_t len, size_t align, uint64_t *g
 
 static void build_fadt(uint8_t *t, uint64_t facs, uint64_t dsdt)
 {
-	header(t, "FACP", ACPI_FADT_LEN, ACPI_FADT_MAJOR);
-	put32(t + ACPI_FADT_OFF_FIRMWARE_CTRL, (uint32_t)facs);
-	put32(t + ACPI_FADT_OFF_DSDT, (uint32_t)dsdt);
-	put16(t + ACPI_FADT_OFF_SCI_INT, HW_SCI_GSI);
+	acpi_table_header(t, "FACP", ACPI_FADT_LEN, ACPI_FADT_MAJOR, OEM_TABLE_ID);
+	le_put32(t + ACPI_FADT_OFF_FIRMWARE_CTRL, (uint32_t)facs);
+	le_put32(t + ACPI_FADT_OFF_DSDT, (uint32_t)dsdt);
+	le_put16(t + ACPI_FADT_OFF_SCI_INT, HW_SCI_GSI);
 	/* SMI_CMD 0: the platform is always in ACPI mode (SCI_EN reads 1). */
-	put32(t + ACPI_FADT_OFF_PM1A_EVT, HW_PM1A_EVT_PORT);
-	put32(t + ACPI_FADT_OFF_PM1A_CNT, HW_PM1A_CNT_PORT);
+	le_put32(t + ACPI_FADT_OFF_PM1A_EVT, HW_PM1A_EVT_PORT);
+	le_put32(t + ACPI_FADT_OFF_PM1A_CNT, HW_PM1A_CNT_PORT);
 	t[ACPI_FADT_OFF_PM1_EVT_LEN] = HW_PM1A_EVT_LEN;
 	t[FADT_OFF_PM1_CNT_LEN] = HW_PM1A_CNT_LEN;
 	/* No PM timer (optional since ACPI 5.0a), no GPE blocks. */
-	put16(t + ACPI_FADT_OFF_P_LVL2_LAT, 101); /* C2 and C3 not supported */
-	put16(t + ACPI_FADT_OFF_P_LVL3_LAT, 1001);
+	le_put16(t + ACPI_FADT_OFF_P_LVL2_LAT, 101); /* C2 and C3 not supported */
+	le_put16(t + ACPI_FADT_OFF_P_LVL3_LAT, 1001);
 	t[ACPI_FADT_OFF_CENTURY] = 0x32;
 	/*
 	 * No LEGACY_DEVICES and no 8042: Linux then expects no PIC, PIT or
 	 * keyboard controller. No VGA either; MSI works; the CMOS RTC is there.
 	 */
-	put16(t + ACPI_FADT_OFF_IAPC_BOOT, (uint16_t)ACPI_IAPC_VGA_NOT_PRESENT);
+	le_put16(t + ACPI_FADT_OFF_IAPC_BOOT, (uint16_t)ACPI_IAPC_VGA_NOT_PRESENT);
 	/* PWR_BUTTON clear: the fixed-feature power button in PM1 exists. */
-	put32(t + ACPI_FADT_OFF_FLAGS,
-	      (uint32_t)(ACPI_FADT_WBINVD | ACPI_FADT_PROC_C1 | ACPI_FADT_SLP_BUTTON |
-	                 ACPI_FADT_FIX_RTC | ACPI_FADT_RESET_REG_SUP));
-	gas_io(t + ACPI_FADT_OFF_RESET_REG, HW_RESET_PORT, 8, 1);
+	le_put32(t + ACPI_FADT_OFF_FLAGS,
+	         (uint32_t)(ACPI_FADT_WBINVD | ACPI_FADT_PROC_C1 | ACPI_FADT_SLP_BUTTON |
+	                    ACPI_FADT_FIX_RTC | ACPI_FADT_RESET_REG_SUP));
+	acpi_gas_io(t + ACPI_FADT_OFF_RESET_REG, HW_RESET_PORT, 8, 1);
 	t[ACPI_FADT_OFF_RESET_VALUE] = HW_RESET_VALUE;
 	t[ACPI_FADT_OFF_MINOR] = ACPI_FADT_MINOR;
 	/* Both FACS and DSDT fields agree, as ACPICA requires when both are set. */
-	put64(t + ACPI_FADT_OFF_X_FW_CTRL, facs);
-	put64(t + ACPI_FADT_OFF_X_DSDT, dsdt);
-	gas_io(t + ACPI_FADT_OFF_X_PM1A_EVT, HW_PM1A_EVT_PORT, 8 * HW_PM1A_EVT_LEN, 2);
-	gas_io(t + FADT_OFF_X_PM1A_CNT, HW_PM1A_CNT_PORT, 8 * HW_PM1A_CNT_LEN, 2);
+	le_put64(t + ACPI_FADT_OFF_X_FW_CTRL, facs);
+	le_put64(t + ACPI_FADT_OFF_X_DSDT, dsdt);
+	acpi_gas_io(t + ACPI_FADT_OFF_X_PM1A_EVT, HW_PM1A_EVT_PORT, 8 * HW_PM1A_EVT_LEN, 2);
+	acpi_gas_io(t + FADT_OFF_X_PM1A_CNT, HW_PM1A_CNT_PORT, 8 * HW_PM1A_CNT_LEN, 2);
 	memcpy(t + ACPI_FADT_OFF_HV_VENDOR, "ACRN\0\0\0\0", 8);
-	seal(t);
+	acpi_table_seal(t);
 }
 
 static void build_facs(uint8_t *t)
 {
 	/* No checksum; the guest writes its waking vector here before S3. */
 	memcpy(t, "FACS", 4);
-	put32(t + 4, FACS_LEN);
+	le_put32(t + 4, FACS_LEN);
 	t[32] = 2; /* version */
 }
 
@@ -174,44 +116,44 @@ static void build_madt(uint8_t *t, unsigned ncpus)
 {
 	uint8_t *p = t + ACPI_HDR_LEN;
 
-	header(t, "APIC", (uint32_t)madt_len(ncpus), 5);
-	put32(p, (uint32_t)X86_LAPIC_GPA);
-	put32(p + 4, 0); /* no PCAT_COMPAT: there are no 8259s */
+	acpi_table_header(t, "APIC", (uint32_t)madt_len(ncpus), 5, OEM_TABLE_ID);
+	le_put32(p, (uint32_t)X86_LAPIC_GPA);
+	le_put32(p + 4, 0); /* no PCAT_COMPAT: there are no 8259s */
 	p += 8;
 	for (unsigned i = 0; i < ncpus; i++) {
 		p[0] = ACPI_MADT_LAPIC;
 		p[1] = 8;
-		p[2] = (uint8_t)i; /* processor UID */
-		p[3] = (uint8_t)i; /* APIC id */
-		put32(p + 4, 1);   /* enabled */
+		p[2] = (uint8_t)i;  /* processor UID */
+		p[3] = (uint8_t)i;  /* APIC id */
+		le_put32(p + 4, 1); /* enabled */
 		p += 8;
 	}
 	p[0] = ACPI_MADT_IOAPIC;
 	p[1] = 12;
 	p[2] = (uint8_t)ncpus; /* IOAPIC id after the APIC ids, as for pre-launched VMs */
-	put32(p + 4, (uint32_t)X86_IOAPIC_GPA);
-	put32(p + 8, 0); /* GSI base */
+	le_put32(p + 4, (uint32_t)X86_IOAPIC_GPA);
+	le_put32(p + 8, 0); /* GSI base */
 	p += 12;
 	/* The SCI: ISA IRQ 9 is GSI 9, level-triggered, active high. */
 	p[0] = MADT_ISO;
 	p[1] = 10;
 	p[2] = 0; /* ISA */
 	p[3] = HW_SCI_GSI;
-	put32(p + 4, HW_SCI_GSI);
-	put16(p + 8, 0x000D); /* polarity 01 active high, trigger 11 level */
-	seal(t);
+	le_put32(p + 4, HW_SCI_GSI);
+	le_put16(p + 8, 0x000D); /* polarity 01 active high, trigger 11 level */
+	acpi_table_seal(t);
 }
 
 static void build_mcfg(uint8_t *t)
 {
 	uint8_t *e = t + ACPI_HDR_LEN + 8;
 
-	header(t, "MCFG", MCFG_LEN, 1);
-	put64(e, DM_PCI_ECAM);
-	put16(e + 8, 0); /* segment */
-	e[10] = 0;       /* first bus */
-	e[11] = 0;       /* last bus: bus 0 only */
-	seal(t);
+	acpi_table_header(t, "MCFG", MCFG_LEN, 1, OEM_TABLE_ID);
+	le_put64(e, DM_PCI_ECAM);
+	le_put16(e + 8, 0); /* segment */
+	e[10] = 0;          /* first bus */
+	e[11] = 0;          /* last bus: bus 0 only */
+	acpi_table_seal(t);
 }
 
 static void dsdt_sleep_state(struct aml_builder *b, const char *name, unsigned typ)
@@ -449,7 +391,7 @@ static long build_dsdt_aml(uint8_t *buf, size_t cap, struct dm_vm *vm)
 {
 	struct aml_builder b;
 	struct prt prt;
-	size_t sb, dev;
+	size_t sb;
 
 	aml_init(&b, buf, cap);
 	dsdt_sleep_state(&b, "\\_S3", HW_SLP_TYP_S3);
@@ -464,17 +406,7 @@ static long build_dsdt_aml(uint8_t *buf, size_t cap, struct dm_vm *vm)
 			dsdt_com(&b, i);
 	dsdt_misc(&b);
 	/* Processor devices whose _UID matches the MADT, for the ACPI processor driver. */
-	for (unsigned i = 0; i < vm->ncpus; i++) {
-		char name[5];
-
-		snprintf(name, sizeof(name), "C%03X", i & 0xFFF); /* DM_MAX_VCPUS is far below */
-		dev = aml_device_begin(&b, name);
-		aml_name(&b, "_HID");
-		aml_string(&b, "ACPI0007");
-		aml_name(&b, "_UID");
-		aml_integer(&b, i);
-		aml_end(&b, dev);
-	}
+	acpi_dsdt_processors(&b, vm->ncpus); /* DM_MAX_VCPUS is far below 4096 */
 	aml_end(&b, sb);
 	return aml_finish(&b);
 }
@@ -522,33 +454,27 @@ int dm_acpi_build(struct dm_vm *vm, uint64_t *rsdp_gpa, GError **error)
 		            g_strerror((int)-aml));
 		return (int)aml;
 	}
-	header(dsdt, "DSDT", (uint32_t)(ACPI_HDR_LEN + aml), 2); /* rev 2: 64-bit integers */
-	seal(dsdt);
+	acpi_table_header(dsdt, "DSDT", (uint32_t)(ACPI_HDR_LEN + aml), 2,
+	                  OEM_TABLE_ID); /* rev 2: 64-bit integers */
+	acpi_table_seal(dsdt);
 
 	build_fadt(fadt, facs_a, dsdt_a);
 	build_facs(facs);
 	build_madt(madt, vm->ncpus);
 	build_mcfg(mcfg);
 
-	header(xsdt, "XSDT", ACPI_HDR_LEN + 3 * 8, 1);
-	put64(xsdt + ACPI_HDR_LEN, fadt_a);
-	put64(xsdt + ACPI_HDR_LEN + 8, madt_a);
-	put64(xsdt + ACPI_HDR_LEN + 16, mcfg_a);
-	seal(xsdt);
-	header(rsdt, "RSDT", ACPI_HDR_LEN + 3 * 4, 1);
-	put32(rsdt + ACPI_HDR_LEN, (uint32_t)fadt_a);
-	put32(rsdt + ACPI_HDR_LEN + 4, (uint32_t)madt_a);
-	put32(rsdt + ACPI_HDR_LEN + 8, (uint32_t)mcfg_a);
-	seal(rsdt);
+	acpi_table_header(xsdt, "XSDT", ACPI_HDR_LEN + 3 * 8, 1, OEM_TABLE_ID);
+	le_put64(xsdt + ACPI_HDR_LEN, fadt_a);
+	le_put64(xsdt + ACPI_HDR_LEN + 8, madt_a);
+	le_put64(xsdt + ACPI_HDR_LEN + 16, mcfg_a);
+	acpi_table_seal(xsdt);
+	acpi_table_header(rsdt, "RSDT", ACPI_HDR_LEN + 3 * 4, 1, OEM_TABLE_ID);
+	le_put32(rsdt + ACPI_HDR_LEN, (uint32_t)fadt_a);
+	le_put32(rsdt + ACPI_HDR_LEN + 4, (uint32_t)madt_a);
+	le_put32(rsdt + ACPI_HDR_LEN + 8, (uint32_t)mcfg_a);
+	acpi_table_seal(rsdt);
 
-	memcpy(rsdp, "RSD PTR ", 8);
-	memcpy(rsdp + 9, OEM_ID, 6);
-	rsdp[15] = 2; /* ACPI 2.0+: has an XSDT */
-	put32(rsdp + 16, (uint32_t)rsdt_a);
-	put32(rsdp + 20, ACPI_RSDP_LEN);
-	put64(rsdp + 24, xsdt_a);
-	rsdp[8] = (uint8_t)(0x100 - sum8(rsdp, ACPI_RSDP_V1_LEN));
-	rsdp[32] = (uint8_t)(0x100 - sum8(rsdp, ACPI_RSDP_LEN));
+	acpi_rsdp_fill(rsdp, rsdt_a, xsdt_a);
 
 	facs_gpa = facs_a;
 	*rsdp_gpa = rsdp_a;

@@ -8,10 +8,10 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "board.h"
+#include "proto.h"
 
 int bridge_board_open(struct bridge_board *b, const char *ram_path, const char *com2_path,
                       GError **error)
@@ -142,26 +142,6 @@ static void take_bytes(struct bridge_board *b, const char *buf, size_t n)
 		b->on_ring(b->opaque);
 }
 
-static int com2_connect(const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd;
-
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		int err = -errno;
-
-		close(fd);
-		return err;
-	}
-	return fd;
-}
-
 static gpointer reader(gpointer data)
 {
 	struct bridge_board *b = data;
@@ -169,7 +149,7 @@ static gpointer reader(gpointer data)
 
 	for (;;) {
 		char buf[512], ask = ACRN_BRIDGE_ASK_HELLO;
-		int fd = com2_connect(b->com2_path);
+		int fd = bridge_unix_connect(b->com2_path);
 		ssize_t n;
 
 		if (fd < 0) {

@@ -12,7 +12,6 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <acrn/hsm.h>
@@ -20,26 +19,6 @@
 
 #include "proto.h"
 #include "sockpath.h"
-
-static int connect_to(const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd;
-
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		int err = -errno;
-
-		close(fd);
-		return err;
-	}
-	return fd;
-}
 
 static int request(int sock, uint16_t op, const void *in, uint32_t len, int fd, void *out,
                    size_t out_max, int *out_fd)
@@ -155,7 +134,7 @@ int main(int argc, char **argv)
 	}
 	if (!path)
 		path = bridge_default_socket();
-	sock = connect_to(path);
+	sock = bridge_unix_connect(path);
 	if (sock < 0) {
 		fprintf(stderr,
 		        "acrn-bridge-ctl: cannot connect to %s: %s (is acrn-bridged running? "

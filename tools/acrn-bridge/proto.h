@@ -2,7 +2,8 @@
 /*
  * The multiplexer's client protocol (api/include/acrn/bridge.h): framing of
  * struct acrn_bridge_msg with its payload and an optional file descriptor,
- * and which payload each request op takes.
+ * and which payload each request op takes. acrn-dm's board transport
+ * (dm/core/transport_board.c) compiles this file too: one codec, both ends.
  */
 #ifndef ACRN_BRIDGE_PROTO_H
 #define ACRN_BRIDGE_PROTO_H
@@ -29,5 +30,7 @@ int bridge_msg_send(int sock, const struct acrn_bridge_msg *m, const void *paylo
  * @fd (-1 if none; extra descriptors are closed). -ECONNRESET on EOF.
  */
 int bridge_msg_recv(int sock, struct acrn_bridge_msg *m, void *payload, size_t max, int *fd);
+/* A connected close-on-exec stream socket to @path, or -ENAMETOOLONG / -errno. */
+int bridge_unix_connect(const char *path);
 
 #endif

@@ -7,6 +7,7 @@
  * time under a lock, from any pCPU.
  */
 #include <acrn/bridge.h>
+#include <arch/acpi_fw.h>
 #include <arch/apic.h>
 #include <arch/cpu.h>
 #include <hv/bridge.h>
@@ -48,61 +49,28 @@ struct irq_route {
 	bool active_low, level;
 };
 
-static const uint8_t *find_madt(void)
-{
-	const uint8_t *rsdp = NULL, *sdt;
-	uint32_t len, entry_size;
-	bool xsdt;
-
-	for (uintptr_t p = 0xE0000; p < 0x100000; p += 16) {
-		if (!memcmp((void *)p, "RSD PTR ", 8)) {
-			rsdp = (const uint8_t *)p;
-			break;
-		}
-	}
-	if (!rsdp)
-		return NULL;
-	xsdt = rsdp[15] >= 2 && *(const uint64_t *)(rsdp + 24);
-	sdt = xsdt ? hpa_to_ptr(*(const uint64_t *)(rsdp + 24))
-	           : hpa_to_ptr(*(const uint32_t *)(rsdp + 16));
-	len = *(const uint32_t *)(sdt + 4);
-	entry_size = xsdt ? 8 : 4;
-	for (uint32_t off = 36; off + entry_size <= len; off += entry_size) {
-		uint64_t addr =
-		        xsdt ? *(const uint64_t *)(sdt + off) : *(const uint32_t *)(sdt + off);
-		const uint8_t *t = hpa_to_ptr(addr);
-
-		if (!memcmp(t, "APIC", 4))
-			return t;
-	}
-	return NULL;
-}
-
 /* Where ISA IRQ @irq arrives: MADT type 1 (IOAPIC) and type 2 (source override). */
 static int find_route(unsigned irq, struct irq_route *r)
 {
-	const uint8_t *madt = find_madt();
-	uint32_t gsi = irq, len, gsi_base = 0;
+	const uint8_t *rsdp = acpi_fw_rsdp(), *madt = rsdp ? acpi_fw_table(rsdp, "APIC") : NULL;
+	const uint8_t *e;
+	uint32_t gsi = irq, off = 0, gsi_base = 0;
 	uint16_t flags = 0;
 
 	if (!madt)
 		return -ENODEV;
-	len = *(const uint32_t *)(madt + 4);
-	for (uint32_t off = 44; off + 2 <= len && madt[off + 1] >= 2; off += madt[off + 1]) {
-		const uint8_t *e = madt + off;
-
-		if (e[0] == 2 && e[1] >= 10 && e[2] == 0 && e[3] == irq) {
+	while ((e = madt_next(madt, &off))) {
+		if (e[0] == MADT_SOURCE_OVERRIDE && e[1] >= 10 && e[2] == 0 && e[3] == irq) {
 			gsi = *(const uint32_t *)(e + 4);
 			flags = *(const uint16_t *)(e + 8);
 		}
 	}
 	r->ioapic = 0;
-	for (uint32_t off = 44; off + 2 <= len && madt[off + 1] >= 2; off += madt[off + 1]) {
-		const uint8_t *e = madt + off;
+	for (off = 0; (e = madt_next(madt, &off));) {
 		uint32_t base;
 
 		/* The IOAPIC with the highest GSI base not above ours serves it. */
-		if (e[0] != 1 || e[1] < 12)
+		if (e[0] != MADT_IOAPIC || e[1] < 12)
 			continue;
 		base = *(const uint32_t *)(e + 8);
 		if (base <= gsi && (!r->ioapic || base >= gsi_base)) {

@@ -4,6 +4,7 @@
  * pCPU discovery from the firmware's ACPI MADT, the page pool, and then the
  * arch-neutral boot (hv_core_main).
  */
+#include <arch/acpi_fw.h>
 #include <arch/apic.h>
 #include <arch/cpu.h>
 #include <arch/mmu.h>
@@ -135,48 +136,22 @@ static void detect_features(void)
 /* Find local APIC ids of the enabled processors in the firmware's MADT. */
 static void discover_pcpus(void)
 {
-	const uint8_t *rsdp = NULL, *sdt, *madt = NULL;
-	bool xsdt;
-	uint32_t len, entry_size;
+	const uint8_t *rsdp = acpi_fw_rsdp(), *madt, *e;
+	uint32_t off = 0;
 
-	for (uintptr_t p = 0xE0000; p < 0x100000; p += 16) {
-		if (!memcmp((void *)p, "RSD PTR ", 8)) {
-			rsdp = (const uint8_t *)p;
-			break;
-		}
-	}
 	pcpus[0].hw_id = lapic_id();
 	nr_pcpus = 1;
 	if (!rsdp) {
 		pr_warn("no ACPI RSDP: running on the bootstrap pCPU only\n");
 		return;
 	}
-	xsdt = rsdp[15] >= 2 && *(const uint64_t *)(rsdp + 24);
-	sdt = xsdt ? hpa_to_ptr(*(const uint64_t *)(rsdp + 24))
-	           : hpa_to_ptr(*(const uint32_t *)(rsdp + 16));
-	len = *(const uint32_t *)(sdt + 4);
-	entry_size = xsdt ? 8 : 4;
-	for (uint32_t off = 36; off + entry_size <= len; off += entry_size) {
-		uint64_t addr =
-		        xsdt ? *(const uint64_t *)(sdt + off) : *(const uint32_t *)(sdt + off);
-		const uint8_t *t = hpa_to_ptr(addr);
-
-		if (!memcmp(t, "APIC", 4)) {
-			madt = t;
-			break;
-		}
-	}
+	madt = acpi_fw_table(rsdp, "APIC");
 	if (!madt)
 		return;
-	len = *(const uint32_t *)(madt + 4);
-	for (uint32_t off = 44; off + 2 <= len; off += madt[off + 1]) {
-		const uint8_t *e = madt + off;
-
-		if (e[1] < 2)
-			break;
-		/* Type 0: processor local APIC; flags bit 0: enabled. */
-		if (e[0] == 0 && (*(const uint32_t *)(e + 4) & 1) && e[3] != pcpus[0].hw_id &&
-		    nr_pcpus < MAX_PCPUS) {
+	while ((e = madt_next(madt, &off))) {
+		/* Processor local APIC; flags bit 0: enabled. */
+		if (e[0] == MADT_LAPIC && (*(const uint32_t *)(e + 4) & 1) &&
+		    e[3] != pcpus[0].hw_id && nr_pcpus < MAX_PCPUS) {
 			pcpus[nr_pcpus].id = (cpuid_t)nr_pcpus;
 			pcpus[nr_pcpus].hw_id = e[3];
 			nr_pcpus++;

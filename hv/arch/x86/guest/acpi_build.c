@@ -5,80 +5,19 @@
  * 16-byte aligned: RSDP, XSDT, RSDT, FADT, MADT, DSDT.
  */
 #include <arch/acpi_build.h>
+#include <arch/acpi_table.h>
 #include <arch/aml.h>
 #include <hv/errno.h>
+#include <hv/le.h>
 #include <hv/lib.h>
 #include <hv/log.h>
 #include <hv/types.h>
 
-#define ACPI_OEM_ID       "ACRN  "
 #define ACPI_OEM_TABLE_ID "ACRNVM  "
-#define ACPI_OEM_REVISION 1
-#define ACPI_CREATOR_ID   "ACRN"
-#define ACPI_CREATOR_REV  1
 #define ACPI_TABLE_ALIGN  16
 
 /* Generic Address Structure address space ids and access sizes. */
-#define ACPI_GAS_SYSTEM_IO   1
 #define ACPI_GAS_ACCESS_BYTE 1
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	for (unsigned i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	for (unsigned i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-uint8_t acpi_checksum(const void *p, size_t len)
-{
-	const uint8_t *b = p;
-	uint8_t sum = 0;
-
-	for (size_t i = 0; i < len; i++)
-		sum = (uint8_t)(sum + b[i]);
-	return sum;
-}
-
-/* Fill a table header for a table of @len bytes; checksum is set last. */
-static void acpi_header(uint8_t *t, const char sig[4], uint32_t len, uint8_t rev)
-{
-	memcpy(t, sig, 4);
-	put32(t + 4, len);
-	t[8] = rev;
-	t[9] = 0;
-	memcpy(t + 10, ACPI_OEM_ID, 6);
-	memcpy(t + 16, ACPI_OEM_TABLE_ID, 8);
-	put32(t + 24, ACPI_OEM_REVISION);
-	memcpy(t + 28, ACPI_CREATOR_ID, 4);
-	put32(t + 32, ACPI_CREATOR_REV);
-}
-
-static void acpi_seal(uint8_t *t, uint32_t len)
-{
-	t[9] = 0;
-	t[9] = (uint8_t)(0x100 - acpi_checksum(t, len));
-}
-
-/* An 8-bit, byte-access SystemIO register. */
-static void acpi_gas_io8(uint8_t *p, uint16_t port)
-{
-	p[0] = ACPI_GAS_SYSTEM_IO;
-	p[1] = 8; /* bit width */
-	p[2] = 0; /* bit offset */
-	p[3] = ACPI_GAS_ACCESS_BYTE;
-	put64(p + 4, port);
-}
 
 /* Bump allocator over the ACPI area; every table starts 16-byte aligned. */
 struct acpi_area {
@@ -109,23 +48,23 @@ static size_t acpi_room(const struct acpi_area *a)
 
 static void build_fadt(uint8_t *t, uint64_t dsdt_gpa)
 {
-	acpi_header(t, "FACP", ACPI_FADT_LEN, ACPI_FADT_MAJOR);
+	acpi_table_header(t, "FACP", ACPI_FADT_LEN, ACPI_FADT_MAJOR, ACPI_OEM_TABLE_ID);
 
 	/* No FACS: optional with HW_REDUCED_ACPI, and nothing would use it. */
-	put32(t + ACPI_FADT_OFF_FIRMWARE_CTRL, 0);
-	put32(t + ACPI_FADT_OFF_DSDT, (uint32_t)dsdt_gpa);
+	le_put32(t + ACPI_FADT_OFF_FIRMWARE_CTRL, 0);
+	le_put32(t + ACPI_FADT_OFF_DSDT, (uint32_t)dsdt_gpa);
 	t[ACPI_FADT_OFF_PM_PROFILE] = 0; /* unspecified */
 	/*
 	 * There is no SCI (no fixed events, no GPEs), but Linux still programs
 	 * an override for SCI_INT; point it at unused pin 9 (the PC default)
 	 * rather than pin 0 or the UART's pin.
 	 */
-	put16(t + ACPI_FADT_OFF_SCI_INT, 9);
+	le_put16(t + ACPI_FADT_OFF_SCI_INT, 9);
 	/* SMI_CMD, ACPI_ENABLE/DISABLE, PM1/PM2/PM timer/GPE blocks: all 0. */
 
 	/* C2/C3 latencies above 100/1000 us mean "not supported". */
-	put16(t + ACPI_FADT_OFF_P_LVL2_LAT, 101);
-	put16(t + ACPI_FADT_OFF_P_LVL3_LAT, 1001);
+	le_put16(t + ACPI_FADT_OFF_P_LVL2_LAT, 101);
+	le_put16(t + ACPI_FADT_OFF_P_LVL3_LAT, 1001);
 	t[ACPI_FADT_OFF_CENTURY] = 0; /* no CMOS RTC */
 
 	/*
@@ -133,28 +72,28 @@ static void build_fadt(uint8_t *t, uint64_t dsdt_gpa)
 	 * besides COM1, which the DSDT lists), no VGA, no CMOS RTC, and no
 	 * PCI at all so no MSI either.
 	 */
-	put16(t + ACPI_FADT_OFF_IAPC_BOOT,
-	      (uint16_t)(ACPI_IAPC_VGA_NOT_PRESENT | ACPI_IAPC_MSI_NOT_SUPPORTED |
-	                 ACPI_IAPC_CMOS_RTC_ABSENT));
+	le_put16(t + ACPI_FADT_OFF_IAPC_BOOT,
+	         (uint16_t)(ACPI_IAPC_VGA_NOT_PRESENT | ACPI_IAPC_MSI_NOT_SUPPORTED |
+	                    ACPI_IAPC_CMOS_RTC_ABSENT));
 
-	put32(t + ACPI_FADT_OFF_FLAGS,
-	      (uint32_t)(ACPI_FADT_WBINVD | ACPI_FADT_PROC_C1 | ACPI_FADT_PWR_BUTTON |
-	                 ACPI_FADT_SLP_BUTTON | ACPI_FADT_FIX_RTC | ACPI_FADT_RESET_REG_SUP |
-	                 ACPI_FADT_HW_REDUCED));
+	le_put32(t + ACPI_FADT_OFF_FLAGS,
+	         (uint32_t)(ACPI_FADT_WBINVD | ACPI_FADT_PROC_C1 | ACPI_FADT_PWR_BUTTON |
+	                    ACPI_FADT_SLP_BUTTON | ACPI_FADT_FIX_RTC | ACPI_FADT_RESET_REG_SUP |
+	                    ACPI_FADT_HW_REDUCED));
 
-	acpi_gas_io8(t + ACPI_FADT_OFF_RESET_REG, ACPI_RESET_PORT);
+	acpi_gas_io(t + ACPI_FADT_OFF_RESET_REG, ACPI_RESET_PORT, 8, ACPI_GAS_ACCESS_BYTE);
 	t[ACPI_FADT_OFF_RESET_VALUE] = ACPI_RESET_VALUE;
 	t[ACPI_FADT_OFF_MINOR] = ACPI_FADT_MINOR;
 
-	put64(t + ACPI_FADT_OFF_X_FW_CTRL, 0);
+	le_put64(t + ACPI_FADT_OFF_X_FW_CTRL, 0);
 	/* Both DSDT fields agree, as ACPICA requires when both are set. */
-	put64(t + ACPI_FADT_OFF_X_DSDT, dsdt_gpa);
+	le_put64(t + ACPI_FADT_OFF_X_DSDT, dsdt_gpa);
 
-	acpi_gas_io8(t + ACPI_FADT_OFF_SLEEP_CTRL, ACPI_SLEEP_CTRL_PORT);
-	acpi_gas_io8(t + ACPI_FADT_OFF_SLEEP_STS, ACPI_SLEEP_STS_PORT);
+	acpi_gas_io(t + ACPI_FADT_OFF_SLEEP_CTRL, ACPI_SLEEP_CTRL_PORT, 8, ACPI_GAS_ACCESS_BYTE);
+	acpi_gas_io(t + ACPI_FADT_OFF_SLEEP_STS, ACPI_SLEEP_STS_PORT, 8, ACPI_GAS_ACCESS_BYTE);
 	memcpy(t + ACPI_FADT_OFF_HV_VENDOR, "ACRN\0\0\0\0", 8);
 
-	acpi_seal(t, ACPI_FADT_LEN);
+	acpi_table_seal(t);
 }
 
 static size_t madt_len(unsigned nr_vcpus)
@@ -170,10 +109,10 @@ static void build_madt(uint8_t *t, size_t len, const struct x86_vm_layout *l)
 {
 	uint8_t *p = t + ACPI_HDR_LEN;
 
-	acpi_header(t, "APIC", (uint32_t)len, 5);
-	put32(p, (uint32_t)X86_LAPIC_GPA);
+	acpi_table_header(t, "APIC", (uint32_t)len, 5, ACPI_OEM_TABLE_ID);
+	le_put32(p, (uint32_t)X86_LAPIC_GPA);
 	/* Flags: no PCAT_COMPAT, there are no 8259s to disable. */
-	put32(p + 4, 0);
+	le_put32(p + 4, 0);
 	p += 8;
 
 	/*
@@ -185,17 +124,17 @@ static void build_madt(uint8_t *t, size_t len, const struct x86_vm_layout *l)
 		if (i < 255) {
 			p[0] = ACPI_MADT_LAPIC;
 			p[1] = 8;
-			p[2] = (uint8_t)i; /* ACPI processor UID */
-			p[3] = (uint8_t)i; /* APIC id */
-			put32(p + 4, 1);   /* enabled */
+			p[2] = (uint8_t)i;  /* ACPI processor UID */
+			p[3] = (uint8_t)i;  /* APIC id */
+			le_put32(p + 4, 1); /* enabled */
 			p += 8;
 		} else {
 			p[0] = ACPI_MADT_X2APIC;
 			p[1] = 16;
-			put16(p + 2, 0);
-			put32(p + 4, i);  /* x2APIC id */
-			put32(p + 8, 1);  /* enabled */
-			put32(p + 12, i); /* ACPI processor UID */
+			le_put16(p + 2, 0);
+			le_put32(p + 4, i);  /* x2APIC id */
+			le_put32(p + 8, 1);  /* enabled */
+			le_put32(p + 12, i); /* ACPI processor UID */
 			p += 16;
 		}
 	}
@@ -205,19 +144,10 @@ static void build_madt(uint8_t *t, size_t len, const struct x86_vm_layout *l)
 	p[1] = 12;
 	p[2] = l->ioapic_id;
 	p[3] = 0;
-	put32(p + 4, (uint32_t)X86_IOAPIC_GPA);
-	put32(p + 8, 0); /* GSI base */
+	le_put32(p + 4, (uint32_t)X86_IOAPIC_GPA);
+	le_put32(p + 8, 0); /* GSI base */
 
-	acpi_seal(t, (uint32_t)len);
-}
-
-static void hex3(char *s, unsigned v)
-{
-	static const char digits[] = "0123456789ABCDEF";
-
-	s[0] = digits[(v >> 8) & 0xF];
-	s[1] = digits[(v >> 4) & 0xF];
-	s[2] = digits[v & 0xF];
+	acpi_table_seal(t);
 }
 
 /* DSDT body (after the header) into @buf; returns its length or -errno. */
@@ -271,21 +201,8 @@ static long build_dsdt_aml(uint8_t *buf, size_t cap, const struct x86_vm_layout 
 		aml_end(&b, dev);
 	}
 
-	/*
-	 * Processor devices, _UID matching the MADT processor UIDs, so the
-	 * guest's ACPI processor driver binds to every vCPU.
-	 */
-	for (unsigned i = 0; i < l->nr_vcpus; i++) {
-		char name[5] = "C000";
-
-		hex3(name + 1, i);
-		dev = aml_device_begin(&b, name);
-		aml_name(&b, "_HID");
-		aml_string(&b, "ACPI0007");
-		aml_name(&b, "_UID");
-		aml_integer(&b, i);
-		aml_end(&b, dev);
-	}
+	/* Processor devices, _UID matching the MADT processor UIDs. */
+	acpi_dsdt_processors(&b, l->nr_vcpus);
 
 	aml_end(&b, sb);
 	return aml_finish(&b);
@@ -353,31 +270,24 @@ long acpi_build_into(const struct x86_vm_layout *l, uint8_t *dst, uint64_t dst_g
 	}
 	a.used += ACPI_HDR_LEN + (size_t)aml_len;
 	/* Revision 2: 64-bit AML integers. */
-	acpi_header(dsdt, "DSDT", (uint32_t)(ACPI_HDR_LEN + aml_len), 2);
-	acpi_seal(dsdt, (uint32_t)(ACPI_HDR_LEN + aml_len));
+	acpi_table_header(dsdt, "DSDT", (uint32_t)(ACPI_HDR_LEN + aml_len), 2, ACPI_OEM_TABLE_ID);
+	acpi_table_seal(dsdt);
 
 	build_fadt(fadt, dsdt_gpa);
 	build_madt(madt, mlen, l);
 
-	acpi_header(xsdt, "XSDT", ACPI_HDR_LEN + 2 * 8, 1);
-	put64(xsdt + ACPI_HDR_LEN, fadt_gpa);
-	put64(xsdt + ACPI_HDR_LEN + 8, madt_gpa);
-	acpi_seal(xsdt, ACPI_HDR_LEN + 2 * 8);
+	acpi_table_header(xsdt, "XSDT", ACPI_HDR_LEN + 2 * 8, 1, ACPI_OEM_TABLE_ID);
+	le_put64(xsdt + ACPI_HDR_LEN, fadt_gpa);
+	le_put64(xsdt + ACPI_HDR_LEN + 8, madt_gpa);
+	acpi_table_seal(xsdt);
 
 	/* An RSDT too, for ACPI 1.0-only consumers; same tables. */
-	acpi_header(rsdt, "RSDT", ACPI_HDR_LEN + 2 * 4, 1);
-	put32(rsdt + ACPI_HDR_LEN, (uint32_t)fadt_gpa);
-	put32(rsdt + ACPI_HDR_LEN + 4, (uint32_t)madt_gpa);
-	acpi_seal(rsdt, ACPI_HDR_LEN + 2 * 4);
+	acpi_table_header(rsdt, "RSDT", ACPI_HDR_LEN + 2 * 4, 1, ACPI_OEM_TABLE_ID);
+	le_put32(rsdt + ACPI_HDR_LEN, (uint32_t)fadt_gpa);
+	le_put32(rsdt + ACPI_HDR_LEN + 4, (uint32_t)madt_gpa);
+	acpi_table_seal(rsdt);
 
-	memcpy(rsdp, "RSD PTR ", 8);
-	memcpy(rsdp + 9, ACPI_OEM_ID, 6);
-	rsdp[15] = 2; /* revision: ACPI 2.0+ (has XSDT) */
-	put32(rsdp + 16, (uint32_t)rsdt_gpa);
-	put32(rsdp + 20, ACPI_RSDP_LEN);
-	put64(rsdp + 24, xsdt_gpa);
-	rsdp[8] = (uint8_t)(0x100 - acpi_checksum(rsdp, ACPI_RSDP_V1_LEN));
-	rsdp[32] = (uint8_t)(0x100 - acpi_checksum(rsdp, ACPI_RSDP_LEN));
+	acpi_rsdp_fill(rsdp, rsdt_gpa, xsdt_gpa);
 
 	return (long)a.used;
 
@@ -398,7 +308,7 @@ static void write_reset_stub(uint8_t *p)
 	memset(p, 0xF4, X86_RESET_STUB_LEN); /* hlt padding */
 	memcpy(p, code, sizeof(code));
 	p[1] = ACPI_RESET_VALUE;
-	put16(p + 3, ACPI_RESET_PORT);
+	le_put16(p + 3, ACPI_RESET_PORT);
 }
 
 int acpi_build_tables(const struct x86_vm_layout *l)

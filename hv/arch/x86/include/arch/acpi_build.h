@@ -20,6 +20,7 @@
 #ifndef ARCH_ACPI_BUILD_H
 #define ARCH_ACPI_BUILD_H
 
+#include <arch/acpi_table.h>
 #include <hv/types.h>
 
 /* Guest-physical platform constants from the contract. */
@@ -57,12 +58,9 @@ struct x86_vm_layout {
 };
 
 /* Signatures and fixed sizes, exported for tests and other consumers. */
-#define ACPI_HDR_LEN     36
-#define ACPI_RSDP_LEN    36
-#define ACPI_RSDP_V1_LEN 20
-#define ACPI_FADT_LEN    276
-#define ACPI_FADT_MAJOR  6
-#define ACPI_FADT_MINOR  5
+#define ACPI_FADT_LEN   276
+#define ACPI_FADT_MAJOR 6
+#define ACPI_FADT_MINOR 5
 
 /* FADT Flags bits used. */
 #define ACPI_FADT_WBINVD        BIT(0)
@@ -131,8 +129,5 @@ int acpi_build_tables(const struct x86_vm_layout *l);
  * @return the number of bytes used, or a negative errno as above.
  */
 long acpi_build_into(const struct x86_vm_layout *l, uint8_t *dst, uint64_t dst_gpa, size_t size);
-
-/* Sum of @len bytes, mod 256: 0 for a valid table. */
-uint8_t acpi_checksum(const void *p, size_t len);
 
 #endif

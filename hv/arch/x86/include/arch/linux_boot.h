@@ -6,6 +6,9 @@
  * command line, the initrd location and the RSDP address, and starts the BSP
  * in flat 32-bit protected mode.
  *
+ * The protocol itself (header offsets, e820, the writes into low RAM) is
+ * shared with acrn-dm: arch/linux_bootproto.h.
+ *
  * Guest-physical layout (see also docs/x86-vm-platform.md):
  *
  *   0x00000 .. 0x00FFF  zeroed (IVT/BDA: Linux reads the EBDA pointer here)
@@ -25,14 +28,8 @@
 #define ARCH_LINUX_BOOT_H
 
 #include <arch/acpi_build.h>
+#include <arch/linux_bootproto.h>
 #include <hv/types.h>
-
-#define LINUX_BOOT_GDT_GPA     0x6000ULL
-#define LINUX_BOOT_PARAMS_GPA  0x7000ULL
-#define LINUX_BOOT_CMDLINE_GPA 0x8000ULL
-#define LINUX_BOOT_CMDLINE_MAX 0x8000ULL /* bytes incl. the NUL */
-#define LINUX_BOOT_CS          0x10
-#define LINUX_BOOT_DS          0x18
 
 /* Oldest boot protocol accepted: 2.12 (xloadflags, 64-bit capability bit). */
 #define LINUX_BOOT_MIN_PROTOCOL 0x020C
@@ -59,18 +56,6 @@ struct x86_boot_entry {
 	uint16_t cs_sel;
 	uint16_t ds_sel;
 };
-
-/* e820 */
-#define E820_RAM          1
-#define E820_RESERVED     2
-#define E820_ACPI         3
-#define E820_MAX_ZEROPAGE 128
-
-struct e820_entry {
-	uint64_t addr;
-	uint64_t size;
-	uint32_t type;
-} __packed;
 
 /**
  * The VM's memory map, sorted and non-overlapping: [0, 0x9F000) RAM, the
@@ -105,52 +90,5 @@ int x86_e820_build(const struct x86_vm_layout *l, struct e820_entry *out, unsign
 int linux_boot_prepare(const struct x86_vm_layout *l, const struct x86_guest_image *kernel,
                        const struct x86_guest_image *initrd, const char *cmdline,
                        struct x86_boot_entry *entry);
-
-/* Offsets in boot_params (the zero page) and its setup header. */
-#define BP_ACPI_RSDP_ADDR       0x070
-#define BP_EXT_RAMDISK_IMAGE    0x0C0
-#define BP_EXT_RAMDISK_SIZE     0x0C4
-#define BP_EXT_CMD_LINE_PTR     0x0C8
-#define BP_ALT_MEM_K            0x1E0
-#define BP_E820_ENTRIES         0x1E8
-#define BP_SENTINEL             0x1EF
-#define BP_HDR                  0x1F1 /* setup header, same offset as in the image */
-#define BP_E820_TABLE           0x2D0
-#define BP_SIZE                 0x1000
-
-#define HDR_SETUP_SECTS         0x1F1
-#define HDR_SYSSIZE             0x1F4
-#define HDR_VID_MODE            0x1FA
-#define HDR_BOOT_FLAG           0x1FE
-#define HDR_JUMP                0x200
-#define HDR_HEADER              0x202
-#define HDR_VERSION             0x206
-#define HDR_TYPE_OF_LOADER      0x210
-#define HDR_LOADFLAGS           0x211
-#define HDR_CODE32_START        0x214
-#define HDR_RAMDISK_IMAGE       0x218
-#define HDR_RAMDISK_SIZE        0x21C
-#define HDR_HEAP_END_PTR        0x224
-#define HDR_EXT_LOADER_VER      0x226
-#define HDR_EXT_LOADER_TYPE     0x227
-#define HDR_CMD_LINE_PTR        0x228
-#define HDR_INITRD_ADDR_MAX     0x22C
-#define HDR_KERNEL_ALIGNMENT    0x230
-#define HDR_RELOCATABLE         0x234
-#define HDR_MIN_ALIGNMENT       0x235
-#define HDR_XLOADFLAGS          0x236
-#define HDR_CMDLINE_SIZE        0x238
-#define HDR_HW_SUBARCH          0x23C
-#define HDR_HW_SUBARCH_DATA     0x240
-#define HDR_SETUP_DATA          0x250
-#define HDR_PREF_ADDRESS        0x258
-#define HDR_INIT_SIZE           0x260
-#define HDR_END_MIN             0x264 /* protocol 2.12 header ends here at least */
-#define HDR_END_MAX             0x290 /* where boot_params' next field starts */
-
-#define LOADFLAGS_LOADED_HIGH   BIT(0)
-#define LOADFLAGS_KEEP_SEGMENTS BIT(6)
-#define LOADFLAGS_CAN_USE_HEAP  BIT(7)
-#define XLF_KERNEL_64           BIT(0)
 
 #endif
