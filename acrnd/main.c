@@ -20,7 +20,8 @@ static gboolean on_term(gpointer loop)
 	return G_SOURCE_REMOVE;
 }
 
-static int run(bool session, const char *dm_path, bool no_autostart)
+static int run(bool session, const char *dm_path, bool no_autostart, const char *state_dir,
+               const char *runtime_dir)
 {
 	g_autofree char *state = NULL, *runtime = NULL;
 	g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
@@ -38,6 +39,14 @@ static int run(bool session, const char *dm_path, bool no_autostart)
 	} else {
 		state = g_strdup("/var/lib/acrnd");
 		runtime = g_strdup("/run/acrnd");
+	}
+	if (state_dir) {
+		g_free(state);
+		state = g_strdup(state_dir);
+	}
+	if (runtime_dir) {
+		g_free(runtime);
+		runtime = g_strdup(runtime_dir);
 	}
 	cfg.state_dir = state;
 	cfg.runtime_dir = runtime;
@@ -86,7 +95,7 @@ static int run(bool session, const char *dm_path, bool no_autostart)
 int main(int argc, char **argv)
 {
 	gboolean session = FALSE, system = FALSE, no_autostart = FALSE, version = FALSE;
-	g_autofree char *dm_path = NULL;
+	g_autofree char *dm_path = NULL, *state_dir = NULL, *runtime_dir = NULL;
 	GOptionEntry entries[] = {
 		{ "session", 0, 0, G_OPTION_ARG_NONE, &session,
 		  "Session mode: session bus, $XDG_RUNTIME_DIR/acrnd, $XDG_DATA_HOME/acrnd", NULL },
@@ -94,6 +103,10 @@ int main(int argc, char **argv)
 		  "System mode (the default): system bus, /run/acrnd, /var/lib/acrnd", NULL },
 		{ "acrn-dm", 0, 0, G_OPTION_ARG_FILENAME, &dm_path, "The device model binary",
 		  "PATH" },
+		{ "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &state_dir,
+		  "Instead of the mode's state directory", "DIR" },
+		{ "runtime-dir", 0, 0, G_OPTION_ARG_FILENAME, &runtime_dir,
+		  "Instead of the mode's runtime directory", "DIR" },
 		{ "no-autostart", 0, 0, G_OPTION_ARG_NONE, &no_autostart,
 		  "Do not start autostart VMs", NULL },
 		{ "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version", NULL },
@@ -119,5 +132,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "acrnd: unexpected argument '%s'\n", argv[1]);
 		return 2;
 	}
-	return run(session, dm_path ? dm_path : ACRND_DEFAULT_DM, no_autostart);
+	return run(session, dm_path ? dm_path : ACRND_DEFAULT_DM, no_autostart, state_dir,
+	           runtime_dir);
 }

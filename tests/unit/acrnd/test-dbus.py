@@ -141,6 +141,7 @@ def main():
     env["DBUS_SESSION_BUS_ADDRESS"], bus_pid = out[0], int(out[1])
     try:
         scenario()
+        unprivileged()
     finally:
         for p in procs:
             if p.poll() is None:
@@ -303,6 +304,69 @@ def scenario():
     check(not os.path.exists(os.path.join(vms_dir, "vm5.xml")), "vm5 undefined on disk")
     p = run(*ctl, "del", "vm5", ok=False)
     check(p.returncode == 1, "del twice fails")
+
+
+BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>system</type>
+  <listen>unix:path={path}</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/>
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"""
+
+
+def unprivileged():
+    """System mode on a private 'system' bus: another user may read, not change."""
+    if os.getuid() != 0 or not shutil.which("setpriv"):
+        print("test-dbus: unprivileged-user checks skipped (need root and setpriv)")
+        return
+    busdir = tempfile.mkdtemp(prefix="acrnd-sysbus-")
+    os.chmod(busdir, 0o755)
+    conf = os.path.join(busdir, "bus.conf")
+    with open(conf, "w") as f:
+        f.write(BUS_CONFIG.format(path=os.path.join(busdir, "socket")))
+    out = subprocess.run(["dbus-daemon", f"--config-file={conf}", "--print-address=1",
+                          "--print-pid=1", "--fork"], capture_output=True, text=True,
+                         check=True).stdout.split()
+    env["DBUS_SYSTEM_BUS_ADDRESS"], bus_pid = out[0], int(out[1])
+    sysdir = os.path.join(tmp, "system")
+    acrnd = subprocess.Popen([ACRND, "--system", "--acrn-dm", FAKE_DM, "--state-dir",
+                              sysdir + "/lib", "--runtime-dir", sysdir + "/run"], env=env,
+                             stderr=open(os.path.join(tmp, "acrnd-system.log"), "a"))
+    procs.append(acrnd)
+    sysctl = ["busctl", "--system", "--json=short"]
+    nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    try:
+        wait_for(lambda: run(*sysctl, "call", BUS, MGR, MGR_IF, "ListVMs",
+                             ok=False).returncode == 0, "system acrnd")
+        run(*sysctl, "call", BUS, MGR, MGR_IF, "DefineVM", "s", vm_xml("sys1"))  # root may
+        p = run(*nobody, *sysctl, "call", BUS, MGR, MGR_IF, "ListVMs")
+        check('"sys1"' in p.stdout, f"nobody lists VMs: {p.stdout}")
+        p = run(*nobody, *sysctl, "get-property", BUS, MGR + "/vm/sys1", VM_IF, "State")
+        check('"shutoff"' in p.stdout, "nobody reads a property")
+        for args in (["/vm/sys1", VM_IF, "Start"], ["", MGR_IF, "UndefineVM", "s", "sys1"],
+                     ["", MGR_IF, "DefineVM", "s", vm_xml("sys2")]):
+            p = run(*nobody, *sysctl, "call", BUS, MGR + args[0], *args[1:], ok=False)
+            check(p.returncode != 0 and "polkit" in p.stderr, f"nobody {args[2]}: {p.stderr}")
+        p = run(*nobody, ACRNCTL, "--system", "--json", "stop", "-f", "sys1", ok=False)
+        check(p.returncode == 1 and "PermissionDenied" in p.stdout, f"acrnctl: {p.stdout}")
+        p = run(*nobody, *sysctl, "set-property", BUS, MGR + "/vm/sys1", VM_IF, "Autostart",
+                "b", "true", ok=False)
+        check(p.returncode != 0, "nobody cannot set Autostart")
+        check(sorted(os.listdir(sysdir + "/lib/vms")) == ["sys1.xml"], "nobody wrote nothing")
+        run(*sysctl, "call", BUS, MGR + "/vm/sys1", VM_IF, "Start")  # root may
+        run(*sysctl, "call", BUS, MGR + "/vm/sys1", VM_IF, "Destroy")
+    finally:
+        acrnd.kill()
+        os.kill(bus_pid, signal.SIGTERM)
+        shutil.rmtree(busdir, ignore_errors=True)
 
 
 if __name__ == "__main__":
