@@ -238,6 +238,15 @@ def scenario():
     name, msg = gdbus_error(path, VM_IF, "Suspend")
     check(name == ERR + "NotSupported", msg)
 
+    # acrn-dm failing at start-up: Start says how, the VM stays shut off
+    p6 = call(MGR, MGR_IF, "DefineVM", "s", vm_xml("vm6", "fake.exit=1"))[0]
+    name, msg = gdbus_error(p6, VM_IF, "Start")
+    check(name == ERR + "Failed" and "exited with status 1" in msg and
+          "failing at start-up as asked" in msg, msg)
+    check(prop(p6, "State") == "shutoff", "failed start is shut off")
+    mon.wait("vm6", "StateChanged", "'shutoff'", "'failed'")
+    call(MGR, MGR_IF, "UndefineVM", "s", "vm6")
+
     # a crashing acrn-dm: crashed state, an event
     p3 = call(MGR, MGR_IF, "DefineVM", "s", vm_xml("vm3", "fake.crash_ms=300"))[0]
     call(p3, VM_IF, "Start")
@@ -258,6 +267,10 @@ def scenario():
 
     # SIGKILL acrnd with two VMs running; a new acrnd re-adopts them
     p2 = call(MGR, MGR_IF, "DefineVM", "s", vm_xml("vm2"))[0]
+    pa = call(MGR, MGR_IF, "DefineVM", "s", vm_xml("auto"))[0]
+    call(pa, VM_IF, "SetAutostart", "b", "true")
+    check(prop(pa, "Autostart") is True, "Autostart set")
+    mon.wait("auto", "PropertiesChanged", "Autostart")
     call(path, VM_IF, "Start")
     call(p2, VM_IF, "Start")
     pids = (prop(path, "PID"), prop(p2, "PID"))
@@ -269,6 +282,11 @@ def scenario():
     vms = list_vms()
     check(vms["vm1"] == "running" and vms["vm2"] == "running", f"after restart: {vms}")
     check((prop(path, "PID"), prop(p2, "PID")) == pids, "same acrn-dm processes")
+    # autostart VMs start with acrnd
+    wait_for(lambda: prop(pa, "State") == "running", "the autostart VM running")
+    call(pa, VM_IF, "Destroy")
+    busctl("set-property", BUS, pa, VM_IF, "Autostart", "b", "false")
+    check(prop(pa, "Autostart") is False, "Autostart cleared")
     call(path, VM_IF, "Pause")  # they still answer
     check(prop(path, "State") == "paused", "re-adopted vm1 paused")
     call(path, VM_IF, "Resume")
