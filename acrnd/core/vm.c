@@ -278,8 +278,8 @@ static void process_gone(struct acrnd_vm *vm, bool have_status, int status)
 		g_autofree char *tail = log_tail(vm);
 		g_autofree char *details = NULL;
 
-		if (!have_status)
-			why = g_strdup("acrn-dm exited while acrnd was away, without powering off");
+		if (!have_status) /* adopted: not our child, no exit status */
+			why = g_strdup_printf("acrn-dm exited without powering off (%s)", tail);
 		else if (WIFSIGNALED(status))
 			why = g_strdup_printf("acrn-dm was killed by signal %d (%s)",
 			                      WTERMSIG(status), tail);

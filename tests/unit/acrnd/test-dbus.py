@@ -196,6 +196,18 @@ def scenario():
     mon.wait("vm1", "StateChanged", "'shutoff'", "'guest'")
     check(prop(path, "PID") == 0, "PID cleared")
 
+    # a guest that ignores the power button is destroyed after the timeout
+    p7 = call(MGR, MGR_IF, "DefineVM", "s", vm_xml("vm7", "fake.ignore_button"))[0]
+    call(p7, VM_IF, "Start")
+    call(p7, VM_IF, "Shutdown", "u", "1")
+    check(prop(p7, "State") == "shutting-down", "power button pressed")
+    mon.wait("vm7", "Event", "'shutdown_timeout'", timeout=5)
+    mon.wait("vm7", "StateChanged", "'shutoff'", "'destroy'")
+    managed = busctl("call", BUS, MGR, "org.freedesktop.DBus.ObjectManager",
+                     "GetManagedObjects").stdout
+    check(MGR + "/vm/vm7" in managed and '"Definition"' in managed, "ObjectManager lists VMs")
+    call(MGR, MGR_IF, "UndefineVM", "s", "vm7")
+
     # errors: precise names, nothing written
     vms_dir = os.path.join(env["XDG_DATA_HOME"], "acrnd", "vms")
     before = sorted(os.listdir(vms_dir))
