@@ -392,7 +392,7 @@ static int parse_acrn(xmlNode *n, struct acrnd_def *def, GError **error)
 		return 0;
 	}
 	if (!strcmp((const char *)n->name, "restart-limit")) {
-		uint64_t v;
+		uint64_t v = 0;
 
 		if (parse_u64("acrn:restart-limit", t, 1000, &v, error))
 			return -EINVAL;
@@ -477,6 +477,7 @@ static int parse_domain(xmlNode *root, struct acrnd_def *def, GError **error)
 		g_autofree char *u = g_uuid_string_random();
 
 		g_strlcpy(def->uuid, u, sizeof(def->uuid));
+		def->uuid_generated = true;
 	}
 	return 0;
 }

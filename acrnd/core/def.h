@@ -50,6 +50,7 @@ struct acrnd_serial {
 struct acrnd_def {
 	char name[ACRND_NAME_MAX + 1];
 	char uuid[37];
+	bool uuid_generated; /* the XML had none */
 	uint64_t memory_mib;
 	unsigned vcpus;
 	uint64_t cpuset; /* pCPU bitmap; 0: none given */

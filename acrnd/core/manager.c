@@ -36,7 +36,7 @@ int acrnd_manager_new(const struct acrnd_config *cfg, struct acrnd_manager **ret
 	}
 	m->dm_path = g_strdup(cfg->dm_path);
 	m->no_autostart = cfg->no_autostart;
-	m->vms = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, vm_free_cb);
+	m->vms = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, vm_free_cb);
 	m->listeners = g_array_new(FALSE, TRUE, sizeof(struct listener_slot));
 	*ret = m;
 	return 0;
@@ -96,7 +96,7 @@ int acrnd_manager_load(struct acrnd_manager *m, GPtrArray *problems)
 
 		defs->pdata[i] = NULL;
 		vm = vm_new(m, def);
-		g_hash_table_insert(m->vms, def->name, vm);
+		g_hash_table_insert(m->vms, g_strdup(def->name), vm);
 		rc = acrnd_store_load_runtime(m->store, def->name, &rt);
 		if (rc == -ENOENT)
 			continue;
@@ -177,6 +177,8 @@ int acrnd_manager_define(struct acrnd_manager *m, const char *xml, size_t len,
 	if (rc)
 		return rc;
 	vm = g_hash_table_lookup(m->vms, def->name);
+	if (vm && def->uuid_generated) /* an update keeps the VM's identity */
+		g_strlcpy(def->uuid, vm->def->uuid, sizeof(def->uuid));
 	g_hash_table_iter_init(&it, m->vms);
 	while (g_hash_table_iter_next(&it, NULL, &v)) {
 		struct acrnd_vm *o = v;
@@ -188,14 +190,12 @@ int acrnd_manager_define(struct acrnd_manager *m, const char *xml, size_t len,
 			return -EINVAL;
 		}
 	}
-	if (vm && strstr(xml, "<uuid") && strcmp(vm->def->uuid, def->uuid)) {
+	if (vm && strcmp(vm->def->uuid, def->uuid)) {
 		g_set_error(error, ACRND_ERROR, EINVAL, "VM '%s' exists with UUID %s, not %s",
 		            def->name, vm->def->uuid, def->uuid);
 		acrnd_def_free(def);
 		return -EINVAL;
 	}
-	if (vm) /* an update keeps the VM's identity */
-		g_strlcpy(def->uuid, vm->def->uuid, sizeof(def->uuid));
 	rc = acrnd_store_save_def(m->store, def, error);
 	if (rc) {
 		acrnd_def_free(def);
@@ -208,7 +208,7 @@ int acrnd_manager_define(struct acrnd_manager *m, const char *xml, size_t len,
 		manager_emit_changed(m, vm, "Definition");
 	} else {
 		vm = vm_new(m, def);
-		g_hash_table_insert(m->vms, def->name, vm);
+		g_hash_table_insert(m->vms, g_strdup(def->name), vm);
 		EMIT(m, vm_added, vm);
 	}
 	if (ret)

@@ -105,8 +105,13 @@ class Lines:
             self.lines.append(line.rstrip("\n"))
 
     def wait(self, *needles, timeout=10.0):
-        return wait_for(lambda: next((l for l in self.lines if all(n in l for n in needles)),
-                                     None), " ".join(needles), timeout)
+        try:
+            return wait_for(lambda: next((l for l in self.lines
+                                          if all(n in l for n in needles)), None),
+                            " ".join(needles), timeout)
+        except AssertionError:
+            print("\n".join(["last lines seen:"] + self.lines[-15:]), file=sys.stderr)
+            raise
 
 
 def start_acrnd():
@@ -142,6 +147,11 @@ def main():
     try:
         scenario()
         unprivileged()
+    except BaseException:
+        log = os.path.join(tmp, "acrnd.log")
+        if os.path.exists(log):
+            print("acrnd's log:\n" + open(log).read(), file=sys.stderr)
+        raise
     finally:
         for p in procs:
             if p.poll() is None:
@@ -245,6 +255,16 @@ def scenario():
     check(name == ERR + "InvalidArgument", msg)
     check(sorted(os.listdir(vms_dir)) == before, "bad input wrote nothing")
     check(list_vms() == {"vm1": "shutoff"}, "bad input defined nothing")
+    # redefining updates the VM and keeps its UUID; another UUID is refused
+    uuid = prop(path, "UUID")
+    check(call(MGR, MGR_IF, "DefineVM", "s", vm_xml("vm1", "fake.rtc_ms=400").replace(
+        "<memory unit='MiB'>64", "<memory unit='MiB'>96"))[0] == path, "redefine vm1")
+    check(prop(path, "MemoryMiB") == 96 and prop(path, "UUID") == uuid, "updated in place")
+    check(f"<uuid>{uuid}</uuid>" in prop(path, "Definition"), "Definition is canonical XML")
+    mon.wait("vm1", "PropertiesChanged", "MemoryMiB")
+    name, msg = gdbus_error(MGR, MGR_IF, "DefineVM", vm_xml("vm1").replace(
+        "<name>vm1</name>", "<name>vm1</name><uuid>11111111-2222-3333-4444-555555555555</uuid>"))
+    check(name == ERR + "InvalidArgument" and uuid in msg, msg)
     name, msg = gdbus_error(path, VM_IF, "Destroy")
     check(name == ERR + "Busy" and "shutoff" in msg, msg)
     name, msg = gdbus_error(path, VM_IF, "Suspend")

@@ -50,6 +50,7 @@ static void test_good(void)
 
 	g_assert_cmpstr(def->name, ==, "vm1");
 	g_assert_cmpstr(def->uuid, ==, "4dea22b3-1d52-d8f3-2516-782e98ab3fa0");
+	g_assert_false(def->uuid_generated);
 	g_assert_cmpuint(def->memory_mib, ==, 1024);
 	g_assert_cmpuint(def->vcpus, ==, 2);
 	g_assert_cmphex(def->cpuset, ==, 0x6);
@@ -80,6 +81,7 @@ static void test_minimal_defaults(void)
 	g_assert_cmpuint(def->memory_mib, ==, 256); /* KiB by default */
 	g_assert_cmpuint(def->vcpus, ==, 1);
 	g_assert_true(g_uuid_string_is_valid(def->uuid)); /* generated */
+	g_assert_true(def->uuid_generated);
 	g_assert_cmpint(def->on_reboot, ==, ACRND_ACTION_RESTART);
 	acrnd_def_free(def);
 }
