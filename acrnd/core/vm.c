@@ -15,9 +15,10 @@
 #include "vm_priv.h"
 
 #define CONNECT_INTERVAL_MS 50
-#define CONNECT_TRIES       200 /* 10 s for acrn-dm to open its monitor */
-#define KILL_GRACE_S        10  /* destroy falls back to SIGKILL after this */
-#define RESTART_LIMIT       3   /* crash restarts when the definition sets none */
+#define CONNECT_TRIES       200  /* 10 s for acrn-dm to open its monitor */
+#define KILL_GRACE_S        10   /* destroy falls back to SIGKILL after this */
+#define RESTART_LIMIT       3    /* crash restarts when the definition sets none */
+#define DRAIN_MS            2000 /* reading a dead acrn-dm's last monitor lines */
 
 struct waiter {
 	acrnd_done_fn done;
@@ -120,6 +121,8 @@ static void clear_process(struct acrnd_vm *vm)
 	g_clear_handle_id(&vm->kill_src, g_source_remove);
 	g_clear_handle_id(&vm->shutdown_src, g_source_remove);
 	g_clear_handle_id(&vm->pidfd_src, g_source_remove);
+	g_clear_handle_id(&vm->drain_src, g_source_remove);
+	vm->exit_pending = false;
 	if (vm->pidfd >= 0)
 		close(vm->pidfd);
 	vm->pidfd = -1;
@@ -146,6 +149,7 @@ void vm_free(struct acrnd_vm *vm)
 /* ---- the monitor ---- */
 
 static void connect_monitor(struct acrnd_vm *vm);
+static void process_gone(struct acrnd_vm *vm, bool have_status, int status);
 
 static void mon_greeted(struct acrnd_monitor *m, pid_t pid, void *user)
 {
@@ -184,6 +188,11 @@ static void mon_closed(struct acrnd_monitor *m, const char *why, void *user)
 	/* Freed from an idle: we are inside the monitor's own callback. */
 	vm->mon = NULL;
 	g_idle_add(free_monitor_idle, m);
+	if (vm->exit_pending) {
+		/* Every line acrn-dm sent before exiting has been read. */
+		process_gone(vm, vm->exit_have_status, vm->exit_status);
+		return;
+	}
 	if (vm->pid && vm->state == ACRND_STATE_STARTING && ++vm->connect_tries < CONNECT_TRIES) {
 		vm->connect_src = g_timeout_add(CONNECT_INTERVAL_MS, retry_connect, vm);
 		return;
@@ -319,6 +328,32 @@ static void process_gone(struct acrnd_vm *vm, bool have_status, int status)
 	}
 }
 
+static gboolean drain_timeout(gpointer user)
+{
+	struct acrnd_vm *vm = user;
+
+	vm->drain_src = 0;
+	process_gone(vm, vm->exit_have_status, vm->exit_status);
+	return G_SOURCE_REMOVE;
+}
+
+/*
+ * acrn-dm exited. Its last events (poweroff and its reason) may still sit
+ * unread in the monitor socket: read to the end before deciding the state.
+ */
+static void process_exited(struct acrnd_vm *vm, bool have_status, int status)
+{
+	if (!vm->mon) {
+		process_gone(vm, have_status, status);
+		return;
+	}
+	vm->exit_pending = true;
+	vm->exit_have_status = have_status;
+	vm->exit_status = status;
+	g_clear_handle_id(&vm->connect_src, g_source_remove);
+	vm->drain_src = g_timeout_add(DRAIN_MS, drain_timeout, vm);
+}
+
 static void proc_waited(GObject *src, GAsyncResult *res, gpointer user)
 {
 	g_autoptr(GError) err = NULL;
@@ -328,7 +363,7 @@ static void proc_waited(GObject *src, GAsyncResult *res, gpointer user)
 	    g_error_matches(err, G_IO_ERROR, G_IO_ERROR_CANCELLED))
 		return; /* the VM was freed: @user is gone */
 	vm = user;
-	process_gone(vm, true, g_subprocess_get_status(G_SUBPROCESS(src)));
+	process_exited(vm, true, g_subprocess_get_status(G_SUBPROCESS(src)));
 }
 
 static gboolean pidfd_ready(gint fd, GIOCondition cond, gpointer user)
@@ -338,7 +373,7 @@ static gboolean pidfd_ready(gint fd, GIOCondition cond, gpointer user)
 	(void)fd;
 	(void)cond;
 	vm->pidfd_src = 0;
-	process_gone(vm, false, 0);
+	process_exited(vm, false, 0);
 	return G_SOURCE_REMOVE;
 }
 

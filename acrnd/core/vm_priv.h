@@ -32,6 +32,10 @@ struct acrnd_vm {
 	struct acrnd_monitor *mon;
 	char *monitor_path;
 	guint connect_src, kill_src, shutdown_src;
+	/* acrn-dm exited; its last monitor lines are still being read */
+	guint drain_src;
+	bool exit_pending, exit_have_status;
+	int exit_status;
 	unsigned connect_tries;
 	bool poweroff_seen, destroying, restart_after_stop;
 	char *poweroff_reason;
