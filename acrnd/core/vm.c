@@ -112,10 +112,8 @@ struct acrnd_vm *vm_new(struct acrnd_manager *m, struct acrnd_def *def)
 
 static void clear_process(struct acrnd_vm *vm)
 {
-	if (vm->cancel)
-		g_cancellable_cancel(vm->cancel);
-	g_clear_object(&vm->cancel);
-	g_clear_object(&vm->proc);
+	/* Only when acrnd forgets a running VM: a later acrnd re-adopts it. */
+	g_clear_handle_id(&vm->child_src, g_source_remove);
 	g_clear_pointer(&vm->mon, acrnd_monitor_free);
 	g_clear_handle_id(&vm->connect_src, g_source_remove);
 	g_clear_handle_id(&vm->kill_src, g_source_remove);
@@ -354,16 +352,13 @@ static void process_exited(struct acrnd_vm *vm, bool have_status, int status)
 	vm->drain_src = g_timeout_add(DRAIN_MS, drain_timeout, vm);
 }
 
-static void proc_waited(GObject *src, GAsyncResult *res, gpointer user)
+static void child_exited(GPid pid, gint status, gpointer user)
 {
-	g_autoptr(GError) err = NULL;
-	struct acrnd_vm *vm;
+	struct acrnd_vm *vm = user;
 
-	if (!g_subprocess_wait_finish(G_SUBPROCESS(src), res, &err) &&
-	    g_error_matches(err, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-		return; /* the VM was freed: @user is gone */
-	vm = user;
-	process_exited(vm, true, g_subprocess_get_status(G_SUBPROCESS(src)));
+	(void)pid;
+	vm->child_src = 0;
+	process_exited(vm, true, status);
 }
 
 static gboolean pidfd_ready(gint fd, GIOCondition cond, gpointer user)
@@ -386,11 +381,10 @@ static void child_setup(gpointer user)
 
 static int spawn(struct acrnd_vm *vm, GError **error)
 {
-	g_autoptr(GSubprocessLauncher) l =
-	        g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDERR_MERGE);
 	g_autofree char *log = acrnd_store_log_path(vm->mgr->store, vm->def->name);
 	g_auto(GStrv) argv = NULL;
-	int fd;
+	GPid pid;
+	int fd, err = 0;
 
 	g_free(vm->monitor_path);
 	vm->monitor_path = acrnd_store_monitor_path(vm->mgr->store, vm->def->name);
@@ -398,20 +392,22 @@ static int spawn(struct acrnd_vm *vm, GError **error)
 	/* A file, not a pipe: acrn-dm must outlive acrnd. */
 	fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		g_set_error(error, ACRND_ERROR, errno, "cannot open %s: %s", log,
-		            g_strerror(errno));
-		return -errno;
+		err = errno;
+		g_set_error(error, ACRND_ERROR, err, "cannot open %s: %s", log, g_strerror(err));
+		return -err;
 	}
-	g_subprocess_launcher_take_stdout_fd(l, fd);
-	g_subprocess_launcher_set_stdin_file_path(l, "/dev/null");
-	g_subprocess_launcher_set_child_setup(l, child_setup, NULL, NULL);
-	vm->proc = g_subprocess_launcher_spawnv(l, (const char *const *)argv, error);
-	if (!vm->proc)
-		return -ENOEXEC;
-	vm->pid = atoi(g_subprocess_get_identifier(vm->proc));
-	vm->start_time = acrnd_proc_start_time(vm->pid);
-	vm->cancel = g_cancellable_new();
-	g_subprocess_wait_async(vm->proc, vm->cancel, proc_waited, vm);
+	/* Not reaped behind our back: the pid stays valid until child_exited. */
+	if (!g_spawn_async_with_pipes_and_fds(
+	            NULL, (const char *const *)argv, NULL,
+	            G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDIN_FROM_DEV_NULL, child_setup, NULL, -1,
+	            fd, fd, NULL, NULL, 0, &pid, NULL, NULL, NULL, error))
+		err = ENOEXEC;
+	close(fd);
+	if (err)
+		return -err;
+	vm->pid = pid;
+	vm->start_time = acrnd_proc_start_time(pid);
+	vm->child_src = g_child_watch_add(pid, child_exited, vm);
 	return 0;
 }
 

@@ -23,8 +23,7 @@ struct acrnd_vm {
 	bool autostart;
 
 	/* the acrn-dm process: ours (proc) or adopted from an earlier acrnd (pidfd) */
-	GSubprocess *proc;
-	GCancellable *cancel;
+	guint child_src; /* our child's exit watch */
 	pid_t pid;
 	uint64_t start_time;
 	int pidfd;
