@@ -46,6 +46,10 @@ ACRN_DEPS=(
 	binutils-riscv64-linux-gnu
 	qemu-system-misc # the emulated riscv64 board (qemu-system-riscv64, virt)
 	opensbi          # SBI firmware; QEMU's "-bios default" is the same OpenSBI
+	libsystemd-dev   # acrnd and acrnctl: sd-bus
+	libxml2-dev      # acrnd: libvirt domain XML
+	dbus-daemon      # acrnd's tests: a private bus
+	systemd          # busctl, for acrnd's tests
 )
 
 # Print the packages from ACRN_DEPS that are not installed.

@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * acrnd: the Service VM daemon. Wires the core (acrnd/core) to the D-Bus
+ * binding (acrnd/dbus) in system or session mode.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include <glib-unix.h>
+#include <systemd/sd-daemon.h>
+
+#include "bus_source.h"
+#include "manager.h"
+#include "service.h"
+
+static gboolean on_term(gpointer loop)
+{
+	g_main_loop_quit(loop);
+	return G_SOURCE_REMOVE;
+}
+
+static int run(bool session, const char *dm_path, bool no_autostart, const char *state_dir,
+               const char *runtime_dir)
+{
+	g_autofree char *state = NULL, *runtime = NULL;
+	g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GError) err = NULL;
+	struct acrnd_config cfg = { .dm_path = dm_path, .no_autostart = no_autostart };
+	struct acrnd_manager *m = NULL;
+	struct acrnd_service *svc = NULL;
+	GMainLoop *loop;
+	sd_bus *bus = NULL;
+	int r;
+
+	if (session) {
+		state = g_build_filename(g_get_user_data_dir(), "acrnd", NULL);
+		runtime = g_build_filename(g_get_user_runtime_dir(), "acrnd", NULL);
+	} else {
+		state = g_strdup("/var/lib/acrnd");
+		runtime = g_strdup("/run/acrnd");
+	}
+	if (state_dir) {
+		g_free(state);
+		state = g_strdup(state_dir);
+	}
+	if (runtime_dir) {
+		g_free(runtime);
+		runtime = g_strdup(runtime_dir);
+	}
+	cfg.state_dir = state;
+	cfg.runtime_dir = runtime;
+	r = session ? sd_bus_open_user(&bus) : sd_bus_open_system(&bus);
+	if (r < 0) {
+		fprintf(stderr, "acrnd: cannot connect to the %s bus: %s\n",
+		        session ? "session" : "system", g_strerror(-r));
+		return 1;
+	}
+	if (acrnd_manager_new(&cfg, &m, &err) < 0) {
+		fprintf(stderr, "acrnd: %s\n", err->message);
+		sd_bus_unref(bus);
+		return 1;
+	}
+	r = acrnd_service_new(bus, m, session, &svc);
+	if (r >= 0)
+		r = sd_bus_request_name(bus, ACRND_BUS_NAME, 0);
+	if (r < 0) {
+		fprintf(stderr, "acrnd: cannot serve %s: %s\n", ACRND_BUS_NAME, g_strerror(-r));
+		acrnd_service_free(svc);
+		acrnd_manager_free(m);
+		sd_bus_unref(bus);
+		return 1;
+	}
+	/* Loaded after the objects exist, so re-adopted and autostarted VMs are announced. */
+	acrnd_manager_load(m, problems);
+	for (guint i = 0; i < problems->len; i++)
+		fprintf(stderr, "acrnd: %s\n", (char *)problems->pdata[i]);
+	loop = g_main_loop_new(NULL, FALSE);
+	acrnd_bus_attach(bus);
+	g_unix_signal_add(SIGTERM, on_term, loop);
+	g_unix_signal_add(SIGINT, on_term, loop);
+	sd_notify(0, "READY=1");
+	fprintf(stderr, "acrnd: serving %s on the %s bus (state %s, runtime %s, acrn-dm %s)\n",
+	        ACRND_BUS_NAME, session ? "session" : "system", state, runtime, dm_path);
+	g_main_loop_run(loop);
+	sd_notify(0, "STOPPING=1");
+	/* acrn-dm processes keep running: a restarted acrnd re-adopts them. */
+	acrnd_service_free(svc);
+	acrnd_manager_free(m);
+	sd_bus_flush_close_unref(bus);
+	g_main_loop_unref(loop);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	gboolean session = FALSE, system = FALSE, no_autostart = FALSE, version = FALSE;
+	g_autofree char *dm_path = NULL, *state_dir = NULL, *runtime_dir = NULL;
+	GOptionEntry entries[] = {
+		{ "session", 0, 0, G_OPTION_ARG_NONE, &session,
+		  "Session mode: session bus, $XDG_RUNTIME_DIR/acrnd, $XDG_DATA_HOME/acrnd", NULL },
+		{ "system", 0, 0, G_OPTION_ARG_NONE, &system,
+		  "System mode (the default): system bus, /run/acrnd, /var/lib/acrnd", NULL },
+		{ "acrn-dm", 0, 0, G_OPTION_ARG_FILENAME, &dm_path, "The device model binary",
+		  "PATH" },
+		{ "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &state_dir,
+		  "Instead of the mode's state directory", "DIR" },
+		{ "runtime-dir", 0, 0, G_OPTION_ARG_FILENAME, &runtime_dir,
+		  "Instead of the mode's runtime directory", "DIR" },
+		{ "no-autostart", 0, 0, G_OPTION_ARG_NONE, &no_autostart,
+		  "Do not start autostart VMs", NULL },
+		{ "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version", NULL },
+		{ NULL },
+	};
+	g_autoptr(GOptionContext) ctx = g_option_context_new("- the ACRN Service VM daemon");
+	g_autoptr(GError) err = NULL;
+
+	g_option_context_add_main_entries(ctx, entries, NULL);
+	if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
+		fprintf(stderr, "acrnd: %s\n", err->message);
+		return 2;
+	}
+	if (version) {
+		printf("acrnd %s\n", ACRND_VERSION);
+		return 0;
+	}
+	if (session && system) {
+		fprintf(stderr, "acrnd: --session and --system exclude each other\n");
+		return 2;
+	}
+	if (argc > 1) {
+		fprintf(stderr, "acrnd: unexpected argument '%s'\n", argv[1]);
+		return 2;
+	}
+	return run(session, dm_path ? dm_path : ACRND_DEFAULT_DM, no_autostart, state_dir,
+	           runtime_dir);
+}

@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * A fake acrn-dm for acrnd's tests: acrn-dm's own command-line parser and
+ * monitor socket (the real protocol code), and a pretend guest. The guest's
+ * behaviour comes from its kernel command line (-B):
+ *   fake.exit=N         fail at start-up with exit status N
+ *   fake.crash_ms=N     abort() N ms after start (a crash)
+ *   fake.ignore_button  the guest ignores the ACPI power button
+ *   fake.rtc_ms=N       the guest sets its RTC after N ms (an rtc_change event)
+ * A -l comN,file:PATH console gets a boot line. Exit statuses are acrn-dm's:
+ * 0 after poweroff, 1 on errors, 2 for command-line mistakes.
+ */
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <glib-unix.h>
+
+#include <dm/log.h>
+#include <dm/monitor.h>
+#include <dm/vm.h>
+
+#include "cmdline.h"
+
+static struct dm_vm the_vm;
+static struct dm_monitor *mon;
+static GMainLoop *loop;
+static bool paused, ignore_button;
+static int exit_status;
+
+void dm_log(enum dm_log_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	(void)level;
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static JsonObject *reason(const char *r)
+{
+	JsonObject *o = json_object_new();
+
+	json_object_set_string_member(o, "reason", r);
+	return o;
+}
+
+static gboolean quit_soon(gpointer user)
+{
+	(void)user;
+	g_main_loop_quit(loop);
+	return G_SOURCE_REMOVE;
+}
+
+/* The VM is off: tell the clients, give the monitor a moment to send it, exit. */
+static void power_off(const char *why)
+{
+	static bool off;
+
+	if (off)
+		return;
+	off = true;
+	dm_event_emit("poweroff", reason(why));
+	g_timeout_add(100, quit_soon, NULL);
+}
+
+void dm_vm_request_power(struct dm_vm *vm, enum dm_power what)
+{
+	(void)vm;
+	if (what == DM_POWER_OFF)
+		power_off("destroy");
+}
+
+int dm_vm_pause(struct dm_vm *vm)
+{
+	(void)vm;
+	if (paused)
+		return -EALREADY;
+	paused = true;
+	return 0;
+}
+
+int dm_vm_resume(struct dm_vm *vm)
+{
+	(void)vm;
+	if (!paused)
+		return -EALREADY;
+	paused = false;
+	return 0;
+}
+
+static gboolean guest_powers_off(gpointer user)
+{
+	(void)user;
+	dm_event_emit("shutdown", reason("guest-poweroff"));
+	power_off("guest");
+	return G_SOURCE_REMOVE;
+}
+
+int dm_vm_power_button(struct dm_vm *vm)
+{
+	(void)vm;
+	if (!ignore_button && !paused)
+		g_timeout_add(50, guest_powers_off, NULL);
+	return 0;
+}
+
+JsonObject *dm_vm_query(struct dm_vm *vm)
+{
+	JsonObject *o = json_object_new();
+
+	json_object_set_string_member(o, "name", vm->name);
+	json_object_set_string_member(o, "state", paused ? "paused" : "running");
+	json_object_set_int_member(o, "vcpus", vm->ncpus);
+	json_object_set_boolean_member(o, "fake", TRUE);
+	return o;
+}
+
+int dm_blk_rescan(struct dm_vm *vm, const char *dev_id, const char *path)
+{
+	(void)vm;
+	(void)dev_id;
+	(void)path;
+	return -ENODEV;
+}
+
+static gboolean on_signal(gpointer user)
+{
+	(void)user;
+	power_off("signal");
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean crash(gpointer user)
+{
+	(void)user;
+	abort();
+}
+
+static gboolean rtc_change(gpointer user)
+{
+	JsonObject *o = json_object_new();
+
+	(void)user;
+	json_object_set_int_member(o, "delta", -3600);
+	dm_event_emit("rtc_change", o);
+	return G_SOURCE_REMOVE;
+}
+
+static unsigned opt_ms(const char *bootargs, const char *key)
+{
+	const char *p = bootargs ? strstr(bootargs, key) : NULL;
+
+	return p ? (unsigned)atoi(p + strlen(key)) : 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct dm_cmdline c = { 0 };
+	g_autoptr(GError) err = NULL;
+	unsigned ms;
+
+	if (dm_cmdline_parse(&c, argc, argv, &err) < 0) {
+		fprintf(stderr, "fake-acrn-dm: %s\n", err->message);
+		return 2;
+	}
+	if (c.bootargs && strstr(c.bootargs, "fake.exit=")) {
+		fprintf(stderr, "fake-acrn-dm: failing at start-up as asked\n");
+		return atoi(strstr(c.bootargs, "fake.exit=") + strlen("fake.exit="));
+	}
+	if (access(c.kernel, R_OK) < 0) {
+		fprintf(stderr, "fake-acrn-dm: kernel %s: %s\n", c.kernel, g_strerror(errno));
+		return 1;
+	}
+	g_strlcpy(the_vm.name, c.vm_name, sizeof(the_vm.name));
+	the_vm.ncpus = c.ncpus ? c.ncpus : (unsigned)__builtin_popcountll(c.cpu_affinity);
+	ignore_button = c.bootargs && strstr(c.bootargs, "fake.ignore_button");
+	loop = g_main_loop_new(NULL, FALSE);
+	if (c.monitor) {
+		mon = dm_monitor_new(&the_vm, c.monitor, &err);
+		if (!mon) {
+			fprintf(stderr, "fake-acrn-dm: monitor: %s\n", err->message);
+			return 1;
+		}
+	}
+	for (guint i = 0; i < c.lpc->len; i++) {
+		const char *spec = strstr(c.lpc->pdata[i], ",file:");
+		FILE *f = spec ? fopen(spec + strlen(",file:"), "a") : NULL;
+
+		if (f) {
+			fprintf(f, "fake guest %s: booted, pid %d\n", c.vm_name, (int)getpid());
+			fclose(f);
+		}
+	}
+	g_unix_signal_add(SIGTERM, on_signal, NULL);
+	g_unix_signal_add(SIGINT, on_signal, NULL);
+	g_unix_signal_add(SIGHUP, on_signal, NULL);
+	ms = opt_ms(c.bootargs, "fake.crash_ms=");
+	if (ms)
+		g_timeout_add(ms, crash, NULL);
+	ms = opt_ms(c.bootargs, "fake.rtc_ms=");
+	if (ms)
+		g_timeout_add(ms, rtc_change, NULL);
+	fprintf(stderr, "fake-acrn-dm: VM %s running, pid %d\n", c.vm_name, (int)getpid());
+	g_main_loop_run(loop);
+	dm_monitor_free(mon);
+	dm_cmdline_clear(&c);
+	g_main_loop_unref(loop);
+	return exit_status;
+}

@@ -1,0 +1,423 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""acrnd on a private session bus with a fake acrn-dm, driven by busctl,
+gdbus (to see D-Bus error names) and acrnctl.
+
+usage: test-dbus.py ACRND FAKE_ACRN_DM ACRNCTL API_DBUS_DIR
+"""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import xml.etree.ElementTree as ET
+
+ACRND, FAKE_DM, ACRNCTL, API_DIR = (os.path.abspath(a) for a in sys.argv[1:5])
+BUS = "org.projectacrn.Acrnd1"
+MGR = "/org/projectacrn/Acrnd1"
+MGR_IF = "org.projectacrn.Acrnd1.Manager"
+VM_IF = "org.projectacrn.Acrnd1.VM"
+ERR = "org.projectacrn.Acrnd1.Error."
+
+tmp = tempfile.mkdtemp(prefix="acrnd-dbus-")
+env = dict(os.environ, XDG_RUNTIME_DIR=os.path.join(tmp, "run"),
+           XDG_DATA_HOME=os.path.join(tmp, "data"))
+os.makedirs(env["XDG_RUNTIME_DIR"], mode=0o700)
+procs = []
+checks = 0
+
+
+def check(cond, what):
+    global checks
+    checks += 1
+    if not cond:
+        raise AssertionError(what)
+
+
+def wait_for(pred, what, timeout=10.0):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        v = pred()
+        if v:
+            return v
+        time.sleep(0.05)
+    raise AssertionError("timed out waiting for " + what)
+
+
+def run(*args, ok=True):
+    p = subprocess.run(list(args), env=env, capture_output=True, text=True, timeout=30)
+    if ok and p.returncode != 0:
+        raise AssertionError(f"{args} failed ({p.returncode}): {p.stderr.strip()}")
+    return p
+
+
+def busctl(*args, ok=True):
+    return run("busctl", "--user", "--json=short", *args, ok=ok)
+
+
+def call(path, iface, method, sig="", *args, ok=True):
+    p = busctl("call", BUS, path, iface, method, *([sig] + list(args) if sig else []), ok=ok)
+    return json.loads(p.stdout)["data"] if ok and p.stdout.strip() else p
+
+
+def gdbus_error(path, iface, method, *args):
+    """Call with gdbus and return the D-Bus error name (gdbus prints it)."""
+    p = run("gdbus", "call", "--session", "--dest", BUS, "--object-path", path,
+            "--method", f"{iface}.{method}", *args, ok=False)
+    check(p.returncode != 0, f"{method}{args} should fail")
+    msg = p.stderr.strip()
+    name = msg.split("GDBus.Error:", 1)[1].split(":", 1)[0] if "GDBus.Error:" in msg else msg
+    return name, msg
+
+
+def prop(path, name):
+    return json.loads(busctl("get-property", BUS, path, VM_IF, name).stdout)["data"]
+
+
+def list_vms():
+    return {v[0]: v[2] for v in call(MGR, MGR_IF, "ListVMs")[0]}
+
+
+def vm_xml(name, extra_cmdline="", on_crash="destroy"):
+    return (f"<domain type='acrn'><name>{name}</name><memory unit='MiB'>64</memory>"
+            f"<vcpu>1</vcpu><os><type>hvm</type><kernel>{FAKE_DM}</kernel>"
+            f"<cmdline>console=ttyS0 {extra_cmdline}</cmdline></os>"
+            f"<on_crash>{on_crash}</on_crash><devices><serial type='file'>"
+            f"<source path='{tmp}/{name}.console'/></serial></devices></domain>")
+
+
+class Lines:
+    """Collect a child's stdout lines in a thread."""
+
+    def __init__(self, args):
+        self.p = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, text=True)
+        procs.append(self.p)
+        self.lines = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.p.stdout:
+            self.lines.append(line.rstrip("\n"))
+
+    def wait(self, *needles, timeout=10.0):
+        try:
+            return wait_for(lambda: next((l for l in self.lines
+                                          if all(n in l for n in needles)), None),
+                            " ".join(needles), timeout)
+        except AssertionError:
+            print("\n".join(["last lines seen:"] + self.lines[-15:]), file=sys.stderr)
+            raise
+
+
+def start_acrnd():
+    p = subprocess.Popen([ACRND, "--session", "--acrn-dm", FAKE_DM], env=env,
+                         stderr=open(os.path.join(tmp, "acrnd.log"), "a"))
+    procs.append(p)
+    wait_for(lambda: busctl("call", BUS, MGR, MGR_IF, "ListVMs", ok=False).returncode == 0,
+             "acrnd on the bus")
+    return p
+
+
+def canonical(el):
+    """An element as nested tuples, comments and whitespace dropped."""
+    return (el.tag, tuple(sorted(el.attrib.items())),
+            tuple(canonical(c) for c in el if isinstance(c.tag, str)))
+
+
+def check_introspection(path, iface):
+    served = ET.fromstring(busctl("introspect", "--xml-interface", BUS, path).stdout
+                           .replace("--json=short", ""))
+    api = ET.parse(os.path.join(API_DIR, iface + ".xml")).getroot()
+    s = [i for i in served.findall("interface") if i.get("name") == iface]
+    a = [i for i in api.findall("interface") if i.get("name") == iface]
+    check(len(s) == 1 and len(a) == 1, f"{iface} served and in api/dbus")
+    check(canonical(s[0]) == canonical(a[0]),
+          f"{iface}: served introspection differs from api/dbus/{iface}.xml")
+
+
+def main():
+    out = subprocess.run(["dbus-daemon", "--session", "--print-address=1", "--print-pid=1",
+                          "--fork"], capture_output=True, text=True, check=True).stdout.split()
+    env["DBUS_SESSION_BUS_ADDRESS"], bus_pid = out[0], int(out[1])
+    try:
+        scenario()
+        unprivileged()
+    except BaseException:
+        log = os.path.join(tmp, "acrnd.log")
+        if os.path.exists(log):
+            print("acrnd's log:\n" + open(log).read(), file=sys.stderr)
+        raise
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+        # Fake acrn-dm processes left by a failure: their pids are in the runtime records.
+        rundir = os.path.join(env["XDG_RUNTIME_DIR"], "acrnd")
+        for f in os.listdir(rundir) if os.path.isdir(rundir) else []:
+            if f.endswith(".run"):
+                try:
+                    os.kill(json.load(open(os.path.join(rundir, f)))["pid"], signal.SIGKILL)
+                except (OSError, ValueError, KeyError):
+                    pass
+        os.kill(bus_pid, signal.SIGTERM)
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(f"test-dbus: {checks} checks passed")
+
+
+def scenario():
+    acrnd = start_acrnd()
+    check_introspection(MGR, MGR_IF)
+    mon = Lines(["gdbus", "monitor", "--session", "--dest", BUS])
+    events = Lines([ACRNCTL, "--session", "--json", "events"])
+    time.sleep(0.3)  # both subscribed
+
+    # define, list, start → StateChanged; the console shows the guest
+    path = call(MGR, MGR_IF, "DefineVM", "s", vm_xml("vm1", "fake.rtc_ms=400"))[0]
+    check(path == "/org/projectacrn/Acrnd1/vm/vm1", f"DefineVM returned {path}")
+    mon.wait("VMAdded", "vm1")
+    check_introspection(path, VM_IF)
+    check(list_vms() == {"vm1": "shutoff"}, "vm1 listed shut off")
+    check(prop(path, "MemoryMiB") == 64 and prop(path, "VCPUs") == 1, "sizes")
+    call(path, VM_IF, "Start")
+    check(prop(path, "State") == "running", "Start returns once running")
+    mon.wait("vm1", "StateChanged", "'running'", "'booted'")
+    mon.wait("vm1", "PropertiesChanged", "State")
+    pid = prop(path, "PID")
+    check(pid > 0, "PID set")
+    wait_for(lambda: os.path.exists(f"{tmp}/vm1.console") and
+             f"booted, pid {pid}" in open(f"{tmp}/vm1.console").read(), "the guest console")
+    # every monitor event becomes an Event signal with its details
+    mon.wait("vm1", "Event", "'rtc_change'", '"delta":-3600')
+    call(path, VM_IF, "Pause")
+    check(prop(path, "State") == "paused", "paused")
+    mon.wait("vm1", "Event", "'paused'")
+    call(path, VM_IF, "Resume")
+    mon.wait("vm1", "Event", "'resumed'")
+    check(prop(path, "State") == "running", "resumed")
+    # graceful shutdown: power button, the guest powers off
+    call(path, VM_IF, "Shutdown", "u", "5")
+    mon.wait("vm1", "Event", "'power_button'")
+    mon.wait("vm1", "Event", "'poweroff'", '"reason":"guest"')
+    mon.wait("vm1", "StateChanged", "'shutoff'", "'guest'")
+    check(prop(path, "PID") == 0, "PID cleared")
+
+    # a guest that ignores the power button is destroyed after the timeout
+    p7 = call(MGR, MGR_IF, "DefineVM", "s", vm_xml("vm7", "fake.ignore_button"))[0]
+    call(p7, VM_IF, "Start")
+    call(p7, VM_IF, "Shutdown", "u", "1")
+    check(prop(p7, "State") == "shutting-down", "power button pressed")
+    mon.wait("vm7", "Event", "'shutdown_timeout'", timeout=5)
+    mon.wait("vm7", "StateChanged", "'shutoff'", "'destroy'")
+    managed = busctl("call", BUS, MGR, "org.freedesktop.DBus.ObjectManager",
+                     "GetManagedObjects").stdout
+    check(MGR + "/vm/vm7" in managed and '"Definition"' in managed, "ObjectManager lists VMs")
+    call(MGR, MGR_IF, "UndefineVM", "s", "vm7")
+
+    # errors: precise names, nothing written
+    vms_dir = os.path.join(env["XDG_DATA_HOME"], "acrnd", "vms")
+    before = sorted(os.listdir(vms_dir))
+    check(before == ["vm1.xml"], f"stored definitions {before}")
+    name, msg = gdbus_error(MGR, MGR_IF, "GetVM", "nope")
+    check(name == ERR + "NoSuchVM" and "nope" in msg, msg)
+    name, msg = gdbus_error(MGR, MGR_IF, "UndefineVM", "nope")
+    check(name == ERR + "NoSuchVM", msg)
+    hostile = {
+        "<domain": "not well-formed",
+        vm_xml("a/b"): "contains '/'",
+        vm_xml(".."): "contains '.'",
+        vm_xml("../../etc"): "contains '.'",
+        vm_xml("x" * 16): "16 characters",
+        "<!DOCTYPE d [<!ENTITY a 'x'><!ENTITY b '&a;&a;&a;&a;'>]><domain>&b;</domain>":
+            "not allowed",
+        "<!DOCTYPE d [<!ENTITY x SYSTEM 'file:///etc/passwd'>]><domain>&x;</domain>":
+            "not allowed",
+        vm_xml("vm9").replace("<memory unit='MiB'>64", "<memory unit='MiB'>banana"):
+            "memory",
+    }
+    for xml, needle in hostile.items():
+        name, msg = gdbus_error(MGR, MGR_IF, "DefineVM", xml)
+        check(name == ERR + "InvalidArgument" and needle in msg, f"{needle}: {msg}")
+    # too big for a command line: acrnctl add reads it from a file
+    with open(os.path.join(tmp, "big.xml"), "w") as f:
+        f.write(vm_xml("big").replace("console=ttyS0", "x" * (1 << 20)))
+    p = run(ACRNCTL, "--session", "--json", "add", os.path.join(tmp, "big.xml"), ok=False)
+    reply = json.loads(p.stdout)
+    check(p.returncode == 1 and reply["error"] == ERR + "InvalidArgument" and
+          "at most" in reply["message"], f"huge definition: {p.stdout}")
+    p = busctl("call", BUS, MGR, MGR_IF, "DefineVM", "u", "5", ok=False)
+    check(p.returncode != 0, "wrong argument type refused")
+    name, msg = gdbus_error(MGR, MGR_IF, "GetVM", "a/b")
+    check(name == ERR + "InvalidArgument", msg)
+    check(sorted(os.listdir(vms_dir)) == before, "bad input wrote nothing")
+    check(list_vms() == {"vm1": "shutoff"}, "bad input defined nothing")
+    # redefining updates the VM and keeps its UUID; another UUID is refused
+    uuid = prop(path, "UUID")
+    check(call(MGR, MGR_IF, "DefineVM", "s", vm_xml("vm1", "fake.rtc_ms=400").replace(
+        "<memory unit='MiB'>64", "<memory unit='MiB'>96"))[0] == path, "redefine vm1")
+    check(prop(path, "MemoryMiB") == 96 and prop(path, "UUID") == uuid, "updated in place")
+    check(f"<uuid>{uuid}</uuid>" in prop(path, "Definition"), "Definition is canonical XML")
+    mon.wait("vm1", "PropertiesChanged", "MemoryMiB")
+    name, msg = gdbus_error(MGR, MGR_IF, "DefineVM", vm_xml("vm1").replace(
+        "<name>vm1</name>", "<name>vm1</name><uuid>11111111-2222-3333-4444-555555555555</uuid>"))
+    check(name == ERR + "InvalidArgument" and uuid in msg, msg)
+    name, msg = gdbus_error(path, VM_IF, "Destroy")
+    check(name == ERR + "Busy" and "shutoff" in msg, msg)
+    name, msg = gdbus_error(path, VM_IF, "Suspend")
+    check(name == ERR + "NotSupported", msg)
+
+    # acrn-dm failing at start-up: Start says how, the VM stays shut off
+    p6 = call(MGR, MGR_IF, "DefineVM", "s", vm_xml("vm6", "fake.exit=1"))[0]
+    name, msg = gdbus_error(p6, VM_IF, "Start")
+    check(name == ERR + "Failed" and "exited with status 1" in msg and
+          "failing at start-up as asked" in msg, msg)
+    check(prop(p6, "State") == "shutoff", "failed start is shut off")
+    mon.wait("vm6", "StateChanged", "'shutoff'", "'failed'")
+    call(MGR, MGR_IF, "UndefineVM", "s", "vm6")
+
+    # a crashing acrn-dm: crashed state, an event
+    p3 = call(MGR, MGR_IF, "DefineVM", "s", vm_xml("vm3", "fake.crash_ms=300"))[0]
+    call(p3, VM_IF, "Start")
+    mon.wait("vm3", "StateChanged", "'crashed'", "signal 6")
+    mon.wait("vm3", "Event", "'crashed'", '"signal":6')
+    check(prop(p3, "State") == "crashed", "crashed")
+    # on_crash restart: acrnd starts it again, up to the limit
+    p4 = call(MGR, MGR_IF, "DefineVM", "s",
+              vm_xml("vm4", "fake.crash_ms=200", "restart")
+              .replace("</domain>", "<acrn:restart-limit xmlns:acrn="
+                       "'https://projectacrn.org/acrnd/1'>1</acrn:restart-limit></domain>"))[0]
+    call(p4, VM_IF, "Start")
+    mon.wait("vm4", "Event", "'restarted'")
+    wait_for(lambda: sum("vm4" in l and "StateChanged ('crashed'" in l for l in mon.lines) == 2,
+             "vm4 crashed twice")
+    time.sleep(0.3)
+    check(prop(p4, "State") == "crashed", "restart limit reached")
+
+    # SIGKILL acrnd with two VMs running; a new acrnd re-adopts them
+    p2 = call(MGR, MGR_IF, "DefineVM", "s", vm_xml("vm2"))[0]
+    pa = call(MGR, MGR_IF, "DefineVM", "s", vm_xml("auto"))[0]
+    call(pa, VM_IF, "SetAutostart", "b", "true")
+    check(prop(pa, "Autostart") is True, "Autostart set")
+    mon.wait("auto", "PropertiesChanged", "Autostart")
+    call(path, VM_IF, "Start")
+    call(p2, VM_IF, "Start")
+    pids = (prop(path, "PID"), prop(p2, "PID"))
+    acrnd.send_signal(signal.SIGKILL)
+    acrnd.wait()
+    for pid in pids:
+        os.kill(pid, 0)  # still alive
+    acrnd = start_acrnd()
+    vms = list_vms()
+    check(vms["vm1"] == "running" and vms["vm2"] == "running", f"after restart: {vms}")
+    check((prop(path, "PID"), prop(p2, "PID")) == pids, "same acrn-dm processes")
+    # autostart VMs start with acrnd
+    wait_for(lambda: prop(pa, "State") == "running", "the autostart VM running")
+    call(pa, VM_IF, "Destroy")
+    busctl("set-property", BUS, pa, VM_IF, "Autostart", "b", "false")
+    check(prop(pa, "Autostart") is False, "Autostart cleared")
+    call(path, VM_IF, "Pause")  # they still answer
+    check(prop(path, "State") == "paused", "re-adopted vm1 paused")
+    call(path, VM_IF, "Resume")
+    name, msg = gdbus_error(MGR, MGR_IF, "UndefineVM", "vm2")
+    check(name == ERR + "Busy", msg)
+    call(p2, VM_IF, "Shutdown", "u", "5")
+    wait_for(lambda: prop(p2, "State") == "shutoff", "re-adopted vm2 shuts down")
+
+    # acrnctl against the same bus
+    ctl = [ACRNCTL, "--session"]
+    listed = json.loads(run(*ctl, "--json", "list").stdout)
+    check({v["name"]: v["state"] for v in listed}["vm1"] == "running", f"acrnctl list {listed}")
+    human = run(*ctl, "list").stdout
+    check("vm1" in human and "running" in human, human)
+    run(*ctl, "stop", "-f", "vm1")
+    check(prop(path, "State") == "shutoff", "acrnctl stop -f")
+    p = run(*ctl, "start", "nope", ok=False)
+    check(p.returncode == 1 and "NoSuchVM" in p.stderr, p.stderr)
+    with open(os.path.join(tmp, "vm5.xml"), "w") as f:
+        f.write(vm_xml("vm5"))
+    run(*ctl, "add", os.path.join(tmp, "vm5.xml"))
+    run(*ctl, "start", "vm5")
+    run(*ctl, "pause", "vm5")
+    run(*ctl, "resume", "vm5")
+    run(*ctl, "reset", "vm5")
+    check(prop("/org/projectacrn/Acrnd1/vm/vm5", "State") == "running", "acrnctl reset")
+    run(*ctl, "stop", "vm5")
+    events.wait('"vm":"vm5"', '"state":"shutoff"', '"reason":"guest"')
+    wait_for(lambda: prop("/org/projectacrn/Acrnd1/vm/vm5", "State") == "shutoff", "vm5 off")
+    events.wait('"vm":"vm1"', '"event":"rtc_change"', '"delta":-3600')
+    run(*ctl, "del", "vm5")
+    mon.wait("VMRemoved", "vm5")
+    check(not os.path.exists(os.path.join(vms_dir, "vm5.xml")), "vm5 undefined on disk")
+    p = run(*ctl, "del", "vm5", ok=False)
+    check(p.returncode == 1, "del twice fails")
+
+
+BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>system</type>
+  <listen>unix:path={path}</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/>
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"""
+
+
+def unprivileged():
+    """System mode on a private 'system' bus: another user may read, not change."""
+    if os.getuid() != 0 or not shutil.which("setpriv"):
+        print("test-dbus: unprivileged-user checks skipped (need root and setpriv)")
+        return
+    busdir = tempfile.mkdtemp(prefix="acrnd-sysbus-")
+    os.chmod(busdir, 0o755)
+    conf = os.path.join(busdir, "bus.conf")
+    with open(conf, "w") as f:
+        f.write(BUS_CONFIG.format(path=os.path.join(busdir, "socket")))
+    out = subprocess.run(["dbus-daemon", f"--config-file={conf}", "--print-address=1",
+                          "--print-pid=1", "--fork"], capture_output=True, text=True,
+                         check=True).stdout.split()
+    env["DBUS_SYSTEM_BUS_ADDRESS"], bus_pid = out[0], int(out[1])
+    sysdir = os.path.join(tmp, "system")
+    acrnd = subprocess.Popen([ACRND, "--system", "--acrn-dm", FAKE_DM, "--state-dir",
+                              sysdir + "/lib", "--runtime-dir", sysdir + "/run"], env=env,
+                             stderr=open(os.path.join(tmp, "acrnd-system.log"), "a"))
+    procs.append(acrnd)
+    sysctl = ["busctl", "--system", "--json=short"]
+    nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    try:
+        wait_for(lambda: run(*sysctl, "call", BUS, MGR, MGR_IF, "ListVMs",
+                             ok=False).returncode == 0, "system acrnd")
+        run(*sysctl, "call", BUS, MGR, MGR_IF, "DefineVM", "s", vm_xml("sys1"))  # root may
+        p = run(*nobody, *sysctl, "call", BUS, MGR, MGR_IF, "ListVMs")
+        check('"sys1"' in p.stdout, f"nobody lists VMs: {p.stdout}")
+        p = run(*nobody, *sysctl, "get-property", BUS, MGR + "/vm/sys1", VM_IF, "State")
+        check('"shutoff"' in p.stdout, "nobody reads a property")
+        for args in (["/vm/sys1", VM_IF, "Start"], ["", MGR_IF, "UndefineVM", "s", "sys1"],
+                     ["", MGR_IF, "DefineVM", "s", vm_xml("sys2")]):
+            p = run(*nobody, *sysctl, "call", BUS, MGR + args[0], *args[1:], ok=False)
+            check(p.returncode != 0 and "polkit" in p.stderr, f"nobody {args[2]}: {p.stderr}")
+        p = run(*nobody, ACRNCTL, "--system", "--json", "stop", "-f", "sys1", ok=False)
+        check(p.returncode == 1 and "PermissionDenied" in p.stdout, f"acrnctl: {p.stdout}")
+        p = run(*nobody, *sysctl, "set-property", BUS, MGR + "/vm/sys1", VM_IF, "Autostart",
+                "b", "true", ok=False)
+        check(p.returncode != 0, "nobody cannot set Autostart")
+        check(sorted(os.listdir(sysdir + "/lib/vms")) == ["sys1.xml"], "nobody wrote nothing")
+        run(*sysctl, "call", BUS, MGR + "/vm/sys1", VM_IF, "Start")  # root may
+        run(*sysctl, "call", BUS, MGR + "/vm/sys1", VM_IF, "Destroy")
+    finally:
+        acrnd.kill()
+        os.kill(bus_pid, signal.SIGTERM)
+        shutil.rmtree(busdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
