@@ -259,7 +259,8 @@ int vd_add_chain(struct vd_queue *q, const uint64_t *gpa, const uint32_t *len, c
 	q->nfree = (uint16_t)(q->nfree - n);
 	q->avail[2 + (q->avail_idx & (q->size - 1))] = head;
 	q->avail_idx++;
-	__atomic_store_n(&q->avail[1], q->avail_idx, __ATOMIC_RELEASE);
+	if (!q->hold_avail)
+		__atomic_store_n(&q->avail[1], q->avail_idx, __ATOMIC_RELEASE);
 	return head;
 }
 
@@ -280,6 +281,7 @@ void vd_kick(struct vd_queue *q)
 {
 	uint64_t v = q->idx;
 
+	__atomic_store_n(&q->avail[1], q->avail_idx, __ATOMIC_RELEASE);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	fake_mmio(q->drv->vm, q->notify_addr, true, 2, &v);
 }

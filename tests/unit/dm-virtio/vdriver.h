@@ -30,6 +30,8 @@ struct vd_queue {
 	uint16_t *avail; /* flags, idx, ring[size], used_event */
 	uint8_t *used;   /* flags, idx, ring[size] of {id, len}, avail_event */
 	uint16_t avail_idx, last_used, free_head, nfree;
+	/* Publish the avail index only at vd_kick, so a running device sees the batch at once. */
+	bool hold_avail;
 	int irq_fd; /* signalled when the queue's MSI-X vector (or any interrupt) arrives */
 	/* Per-request memory: slot k at mem_gpa + k * VD_SLOT. */
 	uint64_t mem_gpa;
