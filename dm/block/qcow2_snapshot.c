@@ -217,7 +217,13 @@ static int snapshot_create_locked(struct qcow2 *q, const char *name, GError **er
 	return ret < 0 ? set_error(error, ret, q->path, "freeing the old snapshot table") : 0;
 }
 
-int qcow2_snapshot_create(struct blk_image *img, const char *name, GError **error)
+/*
+ * Run a snapshot operation that changes which tree the image uses: under the
+ * metadata lock, after in-place writes already past it have finished, and
+ * with no cached L2 table surviving it.
+ */
+static int with_tree_locked(struct blk_image *img, const char *name, GError **error,
+                            int (*op)(struct qcow2 *q, const char *name, GError **error))
 {
 	struct qcow2 *q = writable(img, error);
 	int ret;
@@ -225,12 +231,16 @@ int qcow2_snapshot_create(struct blk_image *img, const char *name, GError **erro
 	if (!q)
 		return -EINVAL;
 	pthread_mutex_lock(&q->lock);
-	/* In-place writes already past the lock finish before the tree changes hands. */
 	qcow2_io_barrier(q);
-	ret = snapshot_create_locked(q, name, error);
+	ret = op(q, name, error);
 	qcow2_table_cache_clear(&q->l2_cache);
 	pthread_mutex_unlock(&q->lock);
 	return ret;
+}
+
+int qcow2_snapshot_create(struct blk_image *img, const char *name, GError **error)
+{
+	return with_tree_locked(img, name, error, snapshot_create_locked);
 }
 
 static int snapshot_apply_locked(struct qcow2 *q, const char *name, GError **error)
@@ -297,18 +307,7 @@ static int snapshot_apply_locked(struct qcow2 *q, const char *name, GError **err
 
 int qcow2_snapshot_apply(struct blk_image *img, const char *name, GError **error)
 {
-	struct qcow2 *q = writable(img, error);
-	int ret;
-
-	if (!q)
-		return -EINVAL;
-	pthread_mutex_lock(&q->lock);
-	/* In-place writes already past the lock finish before the tree changes hands. */
-	qcow2_io_barrier(q);
-	ret = snapshot_apply_locked(q, name, error);
-	qcow2_table_cache_clear(&q->l2_cache);
-	pthread_mutex_unlock(&q->lock);
-	return ret;
+	return with_tree_locked(img, name, error, snapshot_apply_locked);
 }
 
 static int snapshot_delete_locked(struct qcow2 *q, const char *name, GError **error)
@@ -357,16 +356,5 @@ static int snapshot_delete_locked(struct qcow2 *q, const char *name, GError **er
 
 int qcow2_snapshot_delete(struct blk_image *img, const char *name, GError **error)
 {
-	struct qcow2 *q = writable(img, error);
-	int ret;
-
-	if (!q)
-		return -EINVAL;
-	pthread_mutex_lock(&q->lock);
-	/* In-place writes already past the lock finish before the tree changes hands. */
-	qcow2_io_barrier(q);
-	ret = snapshot_delete_locked(q, name, error);
-	qcow2_table_cache_clear(&q->l2_cache);
-	pthread_mutex_unlock(&q->lock);
-	return ret;
+	return with_tree_locked(img, name, error, snapshot_delete_locked);
 }
