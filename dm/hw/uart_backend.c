@@ -325,6 +325,25 @@ const char *uart_backend_path(const struct uart_backend *be)
 	return be->path;
 }
 
+const char *uart_backend_kind(const struct uart_backend *be)
+{
+	static const char *const names[] = {
+		[BE_STDIO] = "stdio",
+		[BE_PTY] = "pty",
+		[BE_SOCKET] = "socket",
+		[BE_FILE] = "file",
+	};
+
+	return names[be->kind];
+}
+
+const char *uart_backend_target(const struct uart_backend *be)
+{
+	if (be->kind == BE_FILE)
+		return be->spec + strlen("file:");
+	return be->path;
+}
+
 void uart_backend_free(struct uart_backend *be)
 {
 	if (!be)

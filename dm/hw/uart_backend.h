@@ -27,6 +27,10 @@ void uart_backend_attach(struct uart_backend *be, struct uart16550 *u);
 void uart_backend_write(struct uart_backend *be, uint8_t byte);
 /* The pty's slave path or the socket's path; NULL for stdio and files. */
 const char *uart_backend_path(const struct uart_backend *be);
+/* "stdio", "pty", "socket" or "file". */
+const char *uart_backend_kind(const struct uart_backend *be);
+/* Where the output goes: the pty, socket or file path; NULL for stdio. */
+const char *uart_backend_target(const struct uart_backend *be);
 /* Stop input, restore the terminal, close everything, remove the socket file. */
 void uart_backend_free(struct uart_backend *be);
 

@@ -11,6 +11,7 @@
 
 #include <dm/io.h>
 #include <dm/log.h>
+#include <dm/monitor.h>
 #include <dm/platform.h>
 #include <dm/vm.h>
 
@@ -77,6 +78,28 @@ int dm_uart_add_from_arg(struct dm_vm *vm, const char *arg, GError **error)
 	coms[idx].be = be;
 	coms[idx].present = true;
 	return 0;
+}
+
+JsonArray *dm_serial_query(struct dm_vm *vm)
+{
+	JsonArray *a = json_array_new();
+
+	(void)vm;
+	for (unsigned i = 0; i < HW_NR_COMS; i++) {
+		JsonObject *o;
+
+		if (!coms[i].present)
+			continue;
+		o = json_object_new();
+		json_object_set_string_member(o, "port", com_res[i].name);
+		/* COM1 without -l exists, its output dropped: backend "none". */
+		json_object_set_string_member(o, "backend",
+		                              coms[i].be ? uart_backend_kind(coms[i].be) : "none");
+		if (coms[i].be && uart_backend_target(coms[i].be))
+			json_object_set_string_member(o, "path", uart_backend_target(coms[i].be));
+		json_array_add_object_element(a, o);
+	}
+	return a;
 }
 
 static void com_tx(void *opaque, uint8_t byte)

@@ -32,6 +32,7 @@ static JsonNode *failed(GError **error, const char *cmd, int rc)
 static JsonNode *cmd_query(struct dm_vm *vm, JsonObject *args, GError **error)
 {
 	JsonObject *o = dm_vm_query(vm);
+	JsonArray *serial;
 	JsonNode *n;
 
 	(void)args;
@@ -40,6 +41,10 @@ static JsonNode *cmd_query(struct dm_vm *vm, JsonObject *args, GError **error)
 		                    "query: the VM reported no status");
 		return NULL;
 	}
+	/* The COM ports (since 1.1): where a client finds the console's pty. */
+	serial = dm_serial_query(vm);
+	if (serial)
+		json_object_set_array_member(o, "serial", serial);
 	n = json_node_init_object(json_node_alloc(), o);
 	json_object_unref(o);
 	return n;

@@ -19,7 +19,7 @@ struct dm_monitor;
 struct monitor_client;
 
 #define MONITOR_PROTO_MAJOR 1
-#define MONITOR_PROTO_MINOR 0
+#define MONITOR_PROTO_MINOR 1
 
 /* Defaults; tests may lower the last two with monitor_set_limits(). */
 #define MONITOR_LINE_MAX      (64 * 1024)   /* one request, without its newline */

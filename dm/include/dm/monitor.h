@@ -33,6 +33,11 @@ int dm_vm_resume(struct dm_vm *vm);
 int dm_vm_power_button(struct dm_vm *vm);
 /* Status for "query": name, state, vCPUs, memory, devices. */
 JsonObject *dm_vm_query(struct dm_vm *vm);
+/*
+ * The COM ports for "query": [{"port": "com1", "backend": "pty", "path":
+ * "/dev/pts/3"}, ...] (path only for pty, socket and file). NULL: none.
+ */
+JsonArray *dm_serial_query(struct dm_vm *vm);
 /* Re-read a virtio-blk backing file's size (or open @path instead); by device id. */
 int dm_blk_rescan(struct dm_vm *vm, const char *dev_id, const char *path);
 

@@ -67,6 +67,19 @@ JsonObject *dm_vm_query(struct dm_vm *vm)
 	return o;
 }
 
+JsonArray *dm_serial_query(struct dm_vm *vm)
+{
+	JsonArray *a = json_array_new();
+	JsonObject *o = json_object_new();
+
+	(void)vm;
+	json_object_set_string_member(o, "port", "com1");
+	json_object_set_string_member(o, "backend", "pty");
+	json_object_set_string_member(o, "path", "/dev/pts/77");
+	json_array_add_object_element(a, o);
+	return a;
+}
+
 int dm_blk_rescan(struct dm_vm *vm, const char *dev_id, const char *path)
 {
 	dbl.last_vm = vm;

@@ -279,7 +279,7 @@ static void test_greeting(struct fixture *f, gconstpointer data)
 		JsonObject *v = json_object_get_object_member(dm, "version");
 
 		g_assert_cmpint(json_object_get_int_member(v, "major"), ==, 1);
-		g_assert_cmpint(json_object_get_int_member(v, "minor"), ==, 0);
+		g_assert_cmpint(json_object_get_int_member(v, "minor"), ==, 1);
 		g_assert_cmpstr(json_object_get_string_member(dm, "vm"), ==, "vm1");
 		g_assert_cmpint(json_object_get_int_member(dm, "pid"), ==, getpid());
 	}
@@ -331,6 +331,12 @@ static void test_commands(struct fixture *f, gconstpointer data)
 	ret = json_object_get_object_member(r, "return");
 	g_assert_cmpstr(json_object_get_string_member(ret, "name"), ==, "vm1");
 	g_assert_cmpint(json_object_get_int_member(ret, "vcpus"), ==, 2);
+	/* The devices' COM ports join the core's status. */
+	a = json_object_get_array_member(ret, "serial");
+	g_assert_nonnull(a);
+	g_assert_cmpuint(json_array_get_length(a), ==, 1);
+	g_assert_cmpstr(json_object_get_string_member(json_array_get_object_element(a, 0), "path"),
+	                ==, "/dev/pts/77");
 	g_assert_true(dbl.last_vm == &test_vm);
 	json_object_unref(r);
 
