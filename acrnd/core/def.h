@@ -74,6 +74,12 @@ int acrnd_name_check(const char *name, GError **error);
 int acrnd_def_parse(const char *xml, size_t len, struct acrnd_def **ret, GError **error);
 /* The canonical XML of @def (parses back to an equal definition). */
 char *acrnd_def_format(const struct acrnd_def *def);
+/*
+ * The same for a running VM: @pty[port] (may be NULL) is the pty acrn-dm
+ * opened for a pty serial port, shown as libvirt does in its live XML
+ * (<source path='/dev/pts/N'/>, which parsing ignores).
+ */
+char *acrnd_def_format_live(const struct acrnd_def *def, char *const pty[ACRND_SERIALS_MAX]);
 struct acrnd_def *acrnd_def_free(struct acrnd_def *def);
 
 const char *acrnd_action_to_string(enum acrnd_action a);

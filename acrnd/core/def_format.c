@@ -25,6 +25,11 @@ static void el(GString *s, const char *indent, const char *name, const char *tex
 
 char *acrnd_def_format(const struct acrnd_def *def)
 {
+	return acrnd_def_format_live(def, NULL);
+}
+
+char *acrnd_def_format_live(const struct acrnd_def *def, char *const pty[ACRND_SERIALS_MAX])
+{
 	GString *s = g_string_new("<domain type='acrn' xmlns:acrn='" ACRND_NS "'>\n");
 
 	el(s, "  ", "name", def->name);
@@ -67,10 +72,13 @@ char *acrnd_def_format(const struct acrnd_def *def)
 	for (guint i = 0; i < def->serials->len; i++) {
 		const struct acrnd_serial *c = def->serials->pdata[i];
 		static const char *const types[] = { "pty", "file", "unix" };
-		g_autofree char *p = c->path ? g_markup_escape_text(c->path, -1) : NULL;
+		const char *path = c->type == ACRND_SERIAL_PTY && pty && c->port < ACRND_SERIALS_MAX
+		                           ? pty[c->port]
+		                           : c->path;
+		g_autofree char *p = path ? g_markup_escape_text(path, -1) : NULL;
 
 		g_string_append_printf(s, "    <serial type='%s'>\n", types[c->type]);
-		if (c->type == ACRND_SERIAL_FILE)
+		if (c->type == ACRND_SERIAL_FILE || (c->type == ACRND_SERIAL_PTY && p))
 			g_string_append_printf(s, "      <source path='%s'/>\n", p);
 		else if (c->type == ACRND_SERIAL_UNIX)
 			g_string_append_printf(s, "      <source mode='bind' path='%s'/>\n", p);

@@ -68,6 +68,10 @@ enum acrnd_state acrnd_vm_state(struct acrnd_vm *vm);
 bool acrnd_vm_autostart(struct acrnd_vm *vm);
 int acrnd_vm_set_autostart(struct acrnd_vm *vm, bool on, GError **error);
 pid_t acrnd_vm_pid(struct acrnd_vm *vm);
+/* The pty of the VM's first pty serial port while it runs, else NULL. */
+const char *acrnd_vm_console_pty(struct acrnd_vm *vm);
+/* The definition in canonical XML; while active with the ptys it got (libvirt's live XML). */
+char *acrnd_vm_definition(struct acrnd_vm *vm);
 /* Opaque per-VM slot for a binding (e.g. its D-Bus object path). */
 void *acrnd_vm_get_binding(struct acrnd_vm *vm);
 void acrnd_vm_set_binding(struct acrnd_vm *vm, void *data, GDestroyNotify free_fn);

@@ -5,6 +5,7 @@
  */
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -129,11 +130,23 @@ static void clear_process(struct acrnd_vm *vm)
 	vm->destroying = false;
 }
 
+static bool clear_ptys(struct acrnd_vm *vm)
+{
+	bool had = false;
+
+	for (unsigned i = 0; i < ACRND_SERIALS_MAX; i++) {
+		had |= vm->pty[i] != NULL;
+		g_clear_pointer(&vm->pty[i], g_free);
+	}
+	return had;
+}
+
 void vm_free(struct acrnd_vm *vm)
 {
 	if (!vm)
 		return;
 	clear_process(vm);
+	clear_ptys(vm);
 	finish_waiters(&vm->start_waiters, -ECANCELED, "acrnd is shutting down");
 	finish_waiters(&vm->stop_waiters, -ECANCELED, "acrnd is shutting down");
 	if (vm->binding_free)
@@ -149,19 +162,67 @@ void vm_free(struct acrnd_vm *vm)
 static void connect_monitor(struct acrnd_vm *vm);
 static void process_gone(struct acrnd_vm *vm, bool have_status, int status);
 
-static void mon_greeted(struct acrnd_monitor *m, pid_t pid, void *user)
+/* Note the ptys from query's "serial" (monitor 1.1; older acrn-dm has none). */
+static void take_ptys(struct acrnd_vm *vm, JsonNode *ret)
+{
+	JsonObject *o = ret && JSON_NODE_HOLDS_OBJECT(ret) ? json_node_get_object(ret) : NULL;
+	JsonNode *sn = o ? json_object_get_member(o, "serial") : NULL;
+	JsonArray *a = sn && JSON_NODE_HOLDS_ARRAY(sn) ? json_node_get_array(sn) : NULL;
+	bool changed = clear_ptys(vm);
+
+	for (guint i = 0; a && i < json_array_get_length(a); i++) {
+		JsonNode *en = json_array_get_element(a, i);
+		JsonObject *e = JSON_NODE_HOLDS_OBJECT(en) ? json_node_get_object(en) : NULL;
+		const char *port =
+		        e ? json_object_get_string_member_with_default(e, "port", "") : "";
+		const char *backend =
+		        e ? json_object_get_string_member_with_default(e, "backend", "") : "";
+		const char *path =
+		        e ? json_object_get_string_member_with_default(e, "path", NULL) : NULL;
+		unsigned idx;
+
+		/* "com1" is port 0; only absolute pty paths are believed. */
+		if (strcmp(backend, "pty") || !path || path[0] != '/' ||
+		    sscanf(port, "com%u", &idx) != 1 || idx < 1 || idx > ACRND_SERIALS_MAX)
+			continue;
+		g_free(vm->pty[idx - 1]);
+		vm->pty[idx - 1] = g_strdup(path);
+		changed = true;
+	}
+	if (changed)
+		manager_emit_changed(vm->mgr, vm, "ConsolePTY");
+}
+
+static void query_replied(int rc, JsonNode *ret, const char *klass, const char *desc, void *user)
 {
 	struct acrnd_vm *vm = user;
 
-	(void)m;
-	if (pid != vm->pid)
-		g_warning("VM %s: the monitor at %s belongs to pid %d, not acrn-dm's %d",
-		          vm->def->name, vm->monitor_path, (int)pid, (int)vm->pid);
-	vm->connect_tries = 0;
+	if (rc == -ECANCELED)
+		return; /* the monitor (or the VM) is being freed */
+	if (rc == -ECONNRESET)
+		return; /* mon_closed reconnects, or acrn-dm's exit decides */
+	if (rc)
+		g_warning("VM %s: the monitor's query failed: %s%s%s (no console pty known)",
+		          vm->def->name, klass ? klass : "", klass ? ": " : "", desc ? desc : "");
+	else
+		take_ptys(vm, ret);
+	/* Start returns with the console known (or known to be absent). */
 	if (vm->state == ACRND_STATE_STARTING) {
 		set_state(vm, ACRND_STATE_RUNNING, "booted");
 		finish_waiters(&vm->start_waiters, 0, NULL);
 	}
+}
+
+static void mon_greeted(struct acrnd_monitor *m, pid_t pid, void *user)
+{
+	struct acrnd_vm *vm = user;
+
+	if (pid != vm->pid)
+		g_warning("VM %s: the monitor at %s belongs to pid %d, not acrn-dm's %d",
+		          vm->def->name, vm->monitor_path, (int)pid, (int)vm->pid);
+	vm->connect_tries = 0;
+	/* Freshly started or adopted: learn the console ptys before anything else. */
+	acrnd_monitor_execute(m, "query", NULL, query_replied, vm); /* fails only when closed */
 }
 
 static gboolean retry_connect(gpointer user)
@@ -276,6 +337,8 @@ static void process_gone(struct acrnd_vm *vm, bool have_status, int status)
 	g_autofree char *why = NULL;
 
 	clear_process(vm);
+	if (clear_ptys(vm))
+		manager_emit_changed(vm->mgr, vm, "ConsolePTY");
 	if (clean) {
 		const char *reason = vm->poweroff_reason ? vm->poweroff_reason : "guest";
 
@@ -656,6 +719,19 @@ bool acrnd_vm_autostart(struct acrnd_vm *vm)
 pid_t acrnd_vm_pid(struct acrnd_vm *vm)
 {
 	return vm->pid;
+}
+
+const char *acrnd_vm_console_pty(struct acrnd_vm *vm)
+{
+	for (unsigned i = 0; i < ACRND_SERIALS_MAX; i++)
+		if (vm->pty[i])
+			return vm->pty[i];
+	return NULL;
+}
+
+char *acrnd_vm_definition(struct acrnd_vm *vm)
+{
+	return acrnd_def_format_live(vm->def, vm->pty);
 }
 
 int acrnd_vm_set_autostart(struct acrnd_vm *vm, bool on, GError **error)

@@ -39,6 +39,8 @@ struct acrnd_vm {
 	bool poweroff_seen, destroying, restart_after_stop;
 	char *poweroff_reason;
 	unsigned restarts;
+	/* acrn-dm's ptys by serial port (its monitor's query), while active */
+	char *pty[ACRND_SERIALS_MAX];
 
 	GSList *start_waiters, *stop_waiters; /* struct waiter */
 	void *binding;

@@ -332,11 +332,12 @@ VM_GETTER(p_autostart, "b", acrnd_vm_autostart(vm))
 VM_GETTER(p_vcpus, "u", acrnd_vm_def(vm)->vcpus)
 VM_GETTER(p_memory, "t", acrnd_vm_def(vm)->memory_mib)
 VM_GETTER(p_pid, "u", (uint32_t)acrnd_vm_pid(vm))
+VM_GETTER(p_console_pty, "s", acrnd_vm_console_pty(vm) ? acrnd_vm_console_pty(vm) : "")
 
 static int p_definition(sd_bus *bus, const char *path, const char *iface, const char *prop,
                         sd_bus_message *reply, void *user, sd_bus_error *e)
 {
-	g_autofree char *xml = acrnd_def_format(acrnd_vm_def(user));
+	g_autofree char *xml = acrnd_vm_definition(user);
 
 	(void)bus, (void)path, (void)iface, (void)prop, (void)e;
 	return sd_bus_message_append(reply, "s", xml);
@@ -453,6 +454,7 @@ static const sd_bus_vtable vm_vtable[] = {
 	SD_BUS_PROPERTY("MemoryMiB", "t", p_memory, 0, EMITS),
 	SD_BUS_PROPERTY("Definition", "s", p_definition, 0, EMITS),
 	SD_BUS_PROPERTY("PID", "u", p_pid, 0, EMITS),
+	SD_BUS_PROPERTY("ConsolePTY", "s", p_console_pty, 0, EMITS),
 	SD_BUS_METHOD_WITH_ARGS("Start", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, m_start, UNPRIV),
 	SD_BUS_METHOD_WITH_ARGS("Shutdown", SD_BUS_ARGS("u", timeout_s), SD_BUS_NO_RESULT,
 	                        m_shutdown, UNPRIV),
@@ -499,6 +501,9 @@ static void on_changed(struct acrnd_vm *vm, const char *property, void *user)
 	if (!strcmp(property, "Definition"))
 		sd_bus_emit_properties_changed(s->bus, path, ACRND_IFACE_VM, "Definition", "VCPUs",
 		                               "MemoryMiB", NULL);
+	else if (!strcmp(property, "ConsolePTY")) /* the live Definition shows it too */
+		sd_bus_emit_properties_changed(s->bus, path, ACRND_IFACE_VM, "ConsolePTY",
+		                               "Definition", NULL);
 	else
 		sd_bus_emit_properties_changed(s->bus, path, ACRND_IFACE_VM, property, NULL);
 }

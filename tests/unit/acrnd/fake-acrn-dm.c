@@ -7,14 +7,19 @@
  *   fake.crash_ms=N     abort() N ms after start (a crash)
  *   fake.ignore_button  the guest ignores the ACPI power button
  *   fake.rtc_ms=N       the guest sets its RTC after N ms (an rtc_change event)
- * A -l comN,file:PATH console gets a boot line. Exit statuses are acrn-dm's:
+ * A -l comN,file:PATH console gets a boot line, and so does a -l comN,pty
+ * console (a real pty, reported by the monitor's query as acrn-dm does).
+ * Exit statuses are acrn-dm's:
  * 0 after poweroff, 1 on errors, 2 for command-line mistakes.
  */
+#define _GNU_SOURCE /* posix_openpt, ptsname */
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <glib-unix.h>
@@ -30,6 +35,7 @@ static struct dm_monitor *mon;
 static GMainLoop *loop;
 static bool paused, ignore_button;
 static int exit_status;
+static char *pty_path[2]; /* by COM port */
 
 void dm_log(enum dm_log_level level, const char *fmt, ...)
 {
@@ -121,6 +127,49 @@ JsonObject *dm_vm_query(struct dm_vm *vm)
 	return o;
 }
 
+JsonArray *dm_serial_query(struct dm_vm *vm)
+{
+	JsonArray *a = json_array_new();
+
+	(void)vm;
+	for (unsigned i = 0; i < G_N_ELEMENTS(pty_path); i++) {
+		JsonObject *o;
+		char port[8];
+
+		if (!pty_path[i])
+			continue;
+		o = json_object_new();
+		snprintf(port, sizeof(port), "com%u", i + 1);
+		json_object_set_string_member(o, "port", port);
+		json_object_set_string_member(o, "backend", "pty");
+		json_object_set_string_member(o, "path", pty_path[i]);
+		json_array_add_object_element(a, o);
+	}
+	return a;
+}
+
+/* A raw pty for COM port @idx with a boot line waiting in it; both ends stay open. */
+static void open_console_pty(unsigned idx, const char *vm_name)
+{
+	int m = posix_openpt(O_RDWR | O_NOCTTY), s;
+	struct termios tio;
+	char line[128];
+
+	if (m < 0 || grantpt(m) < 0 || unlockpt(m) < 0 || idx >= G_N_ELEMENTS(pty_path)) {
+		fprintf(stderr, "fake-acrn-dm: cannot create a pty: %s\n", g_strerror(errno));
+		return;
+	}
+	pty_path[idx] = g_strdup(ptsname(m));
+	s = open(pty_path[idx], O_RDWR | O_NOCTTY);
+	if (s >= 0 && tcgetattr(s, &tio) == 0) {
+		cfmakeraw(&tio);
+		tcsetattr(s, TCSANOW, &tio);
+	}
+	snprintf(line, sizeof(line), "fake guest %s: booted, pid %d\n", vm_name, (int)getpid());
+	if (write(m, line, strlen(line)) < 0)
+		fprintf(stderr, "fake-acrn-dm: writing to the pty: %s\n", g_strerror(errno));
+}
+
 int dm_blk_rescan(struct dm_vm *vm, const char *dev_id, const char *path)
 {
 	(void)vm;
@@ -192,6 +241,9 @@ int main(int argc, char **argv)
 		const char *spec = strstr(c.lpc->pdata[i], ",file:");
 		FILE *f = spec ? fopen(spec + strlen(",file:"), "a") : NULL;
 
+		if (g_str_has_suffix(c.lpc->pdata[i], ",pty"))
+			open_console_pty(g_ascii_strncasecmp(c.lpc->pdata[i], "com2", 4) == 0,
+			                 c.vm_name);
 		if (f) {
 			fprintf(f, "fake guest %s: booted, pid %d\n", c.vm_name, (int)getpid());
 			fclose(f);

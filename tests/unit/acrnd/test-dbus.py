@@ -169,6 +169,38 @@ def main():
     print(f"test-dbus: {checks} checks passed")
 
 
+def console_pty(mon):
+    """A pty serial: ConsolePTY and the live Definition name acrn-dm's pty."""
+    xml = vm_xml("vm8").replace(f"<serial type='file'><source path='{tmp}/vm8.console'/>",
+                                "<serial type='pty'>")
+    p8 = call(MGR, MGR_IF, "DefineVM", "s", xml)[0]
+    check(prop(p8, "ConsolePTY") == "", "no pty while shut off")
+    call(p8, VM_IF, "Start")
+    pty = prop(p8, "ConsolePTY")
+    check(pty.startswith("/dev/pts/"), f"Start returns with ConsolePTY set ({pty!r})")
+    check(f"<serial type='pty'>\n      <source path='{pty}'/>" in prop(p8, "Definition"),
+          "the live Definition shows the pty")
+    fd = os.open(pty, os.O_RDONLY | os.O_NOCTTY | os.O_NONBLOCK)
+    got = []
+
+    def read_pty():
+        try:
+            got.append(os.read(fd, 4096))
+        except BlockingIOError:
+            pass
+        return b"fake guest vm8: booted" in b"".join(got)
+
+    try:
+        wait_for(read_pty, "the boot line on the pty")
+    finally:
+        os.close(fd)
+    call(p8, VM_IF, "Destroy")
+    mon.wait("vm8", "PropertiesChanged", "ConsolePTY")
+    check(prop(p8, "ConsolePTY") == "" and "<source" not in prop(p8, "Definition"),
+          "the pty is gone with acrn-dm")
+    call(MGR, MGR_IF, "UndefineVM", "s", "vm8")
+
+
 def scenario():
     acrnd = start_acrnd()
     check_introspection(MGR, MGR_IF)
@@ -205,6 +237,7 @@ def scenario():
     mon.wait("vm1", "Event", "'poweroff'", '"reason":"guest"')
     mon.wait("vm1", "StateChanged", "'shutoff'", "'guest'")
     check(prop(path, "PID") == 0, "PID cleared")
+    console_pty(mon)
 
     # a guest that ignores the power button is destroyed after the timeout
     p7 = call(MGR, MGR_IF, "DefineVM", "s", vm_xml("vm7", "fake.ignore_button"))[0]
