@@ -15,8 +15,14 @@
 
 #include "vm_priv.h"
 
+/*
+ * acrn-dm opens its monitor after creating the VM, which on a busy board can
+ * take long: try every 50 ms for 10 s, then every second, for as long as the
+ * process lives (its exit decides the VM's state, not a connect timeout).
+ */
 #define CONNECT_INTERVAL_MS 50
-#define CONNECT_TRIES       200  /* 10 s for acrn-dm to open its monitor */
+#define CONNECT_FAST_TRIES  200
+#define CONNECT_SLOW_MS     1000
 #define KILL_GRACE_S        10   /* destroy falls back to SIGKILL after this */
 #define RESTART_LIMIT       3    /* crash restarts when the definition sets none */
 #define DRAIN_MS            2000 /* reading a dead acrn-dm's last monitor lines */
@@ -252,12 +258,23 @@ static void mon_closed(struct acrnd_monitor *m, const char *why, void *user)
 		process_gone(vm, vm->exit_have_status, vm->exit_status);
 		return;
 	}
-	if (vm->pid && vm->state == ACRND_STATE_STARTING && ++vm->connect_tries < CONNECT_TRIES) {
-		vm->connect_src = g_timeout_add(CONNECT_INTERVAL_MS, retry_connect, vm);
-		return;
-	}
-	/* Otherwise acrn-dm is exiting; its exit decides the state. */
+	/*
+	 * Not up yet, or lost while acrn-dm runs (it drops a client that falls
+	 * behind): connect again. If acrn-dm is exiting instead, its exit
+	 * cancels this and decides the state.
+	 */
 	g_debug("VM %s: monitor closed: %s", vm->def->name, why);
+	if (vm->pid && acrnd_state_is_active(vm->state)) {
+		if (vm->connect_tries++ == CONNECT_FAST_TRIES)
+			g_warning("VM %s: acrn-dm (pid %d) has not opened its monitor %s in %d s; "
+			          "still trying (%s)",
+			          vm->def->name, (int)vm->pid, vm->monitor_path,
+			          CONNECT_FAST_TRIES * CONNECT_INTERVAL_MS / 1000, why);
+		vm->connect_src =
+		        g_timeout_add(vm->connect_tries > CONNECT_FAST_TRIES ? CONNECT_SLOW_MS
+		                                                             : CONNECT_INTERVAL_MS,
+		                      retry_connect, vm);
+	}
 }
 
 static const char *data_string(JsonObject *data, const char *member)
@@ -501,7 +518,8 @@ int vm_adopt(struct acrnd_vm *vm, const struct acrnd_runtime *rt)
 	fd = syscall(SYS_pidfd_open, rt->pid, 0);
 	if (fd < 0)
 		return -errno;
-	if (!acrnd_state_is_active(st) || st == ACRND_STATE_STARTING)
+	/* Still starting (acrnd died before the greeting): the greeting moves it on. */
+	if (!acrnd_state_is_active(st))
 		st = ACRND_STATE_RUNNING;
 	vm->pid = rt->pid;
 	vm->start_time = rt->start_time;
