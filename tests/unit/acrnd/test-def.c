@@ -101,6 +101,32 @@ static void test_roundtrip(void)
 	acrnd_def_free(b);
 }
 
+/* A running VM's XML names its pty as libvirt's live XML does, and still parses back. */
+static void test_live(void)
+{
+	struct acrnd_def *a = parse_ok(
+	        "<domain type='acrn'><name>vm1</name><memory>65536</memory><vcpu>1</vcpu><os>"
+	        "<kernel>/k</kernel></os><devices><serial type='pty'><target port='0'/></serial>"
+	        "<serial type='file'><source path='/tmp/c2'/><target port='1'/></serial>"
+	        "</devices></domain>");
+	char *pty[ACRND_SERIALS_MAX] = { "/dev/pts/9", "/dev/pts/10" };
+	g_autofree char *plain = acrnd_def_format(a);
+	g_autofree char *live = acrnd_def_format_live(a, pty);
+	g_autofree char *again = NULL;
+	struct acrnd_def *b;
+
+	g_assert_null(strstr(plain, "/dev/pts/"));
+	g_assert_nonnull(strstr(live, "<serial type='pty'>\n      <source path='/dev/pts/9'/>"));
+	/* Only pty ports take a pty: the file port keeps its file. */
+	g_assert_null(strstr(live, "/dev/pts/10"));
+	g_assert_nonnull(strstr(live, "<source path='/tmp/c2'/>"));
+	b = parse_ok(live);
+	again = acrnd_def_format(b);
+	g_assert_cmpstr(again, ==, plain);
+	acrnd_def_free(a);
+	acrnd_def_free(b);
+}
+
 static void test_names(void)
 {
 	static const char *const bad[] = { "",       "a/b", "..",
@@ -261,6 +287,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/acrnd/def/good", test_good);
 	g_test_add_func("/acrnd/def/minimal", test_minimal_defaults);
 	g_test_add_func("/acrnd/def/roundtrip", test_roundtrip);
+	g_test_add_func("/acrnd/def/live", test_live);
 	g_test_add_func("/acrnd/def/names", test_names);
 	g_test_add_func("/acrnd/def/bad", test_bad);
 	g_test_add_func("/acrnd/def/hostile", test_hostile);

@@ -502,6 +502,25 @@ static void test_com_ports(void)
 	g_assert_true(dbl_pio_registered(0x3F8, 8));
 	g_assert_true(dbl_pio_registered(0x2F8, 8));
 
+	/* The monitor's query: COM1 without a backend, COM2 on its new pty. */
+	{
+		g_autoptr(JsonArray) a = dm_serial_query(&dbl_vm);
+		JsonObject *c1, *c2;
+
+		g_assert_cmpuint(json_array_get_length(a), ==, 2);
+		c1 = json_array_get_object_element(a, 0);
+		c2 = json_array_get_object_element(a, 1);
+		g_assert_cmpstr(json_object_get_string_member(c1, "port"), ==, "com1");
+		g_assert_cmpstr(json_object_get_string_member(c1, "backend"), ==, "none");
+		g_assert_false(json_object_has_member(c1, "path"));
+		g_assert_cmpstr(json_object_get_string_member(c2, "port"), ==, "com2");
+		g_assert_cmpstr(json_object_get_string_member(c2, "backend"), ==, "pty");
+		g_assert_true(
+		        g_str_has_prefix(json_object_get_string_member(c2, "path"), "/dev/pts/"));
+		g_assert_true(
+		        g_file_test(json_object_get_string_member(c2, "path"), G_FILE_TEST_EXISTS));
+	}
+
 	/* COM2 raises GSI 3 once the driver enables its THRE interrupt and OUT2. */
 	out(0x2F8 + 4, 1, 0x08);
 	out(0x2F8 + 1, 1, 0x02);
