@@ -279,7 +279,7 @@ static void test_greeting(struct fixture *f, gconstpointer data)
 		JsonObject *v = json_object_get_object_member(dm, "version");
 
 		g_assert_cmpint(json_object_get_int_member(v, "major"), ==, 1);
-		g_assert_cmpint(json_object_get_int_member(v, "minor"), ==, 0);
+		g_assert_cmpint(json_object_get_int_member(v, "minor"), ==, MONITOR_PROTO_MINOR);
 		g_assert_cmpstr(json_object_get_string_member(dm, "vm"), ==, "vm1");
 		g_assert_cmpint(json_object_get_int_member(dm, "pid"), ==, getpid());
 	}
@@ -381,9 +381,12 @@ static void test_commands(struct fixture *f, gconstpointer data)
 	assert_ok(r);
 	a = json_object_get_array_member(r, "return");
 	{
-		const char *want[] = { "blkrescan", "destroy",         "pause",
-			               "query",     "query-commands",  "query-events",
-			               "resume",    "system_powerdown" };
+		const char *want[] = {
+			"blkrescan",       "blockdev-snapshot", "destroy",         "pause",
+			"query",           "query-commands",    "query-events",    "resume",
+			"snapshot-apply",  "snapshot-create",   "snapshot-delete", "snapshot-list",
+			"system_powerdown"
+		};
 
 		g_assert_cmpuint(json_array_get_length(a), ==, G_N_ELEMENTS(want));
 		for (guint i = 0; i < G_N_ELEMENTS(want); i++) {
@@ -409,9 +412,11 @@ static void test_commands(struct fixture *f, gconstpointer data)
 	assert_ok(r);
 	a = json_object_get_array_member(r, "return");
 	{
-		const char *want[] = { "poweroff",     "reboot",     "triple_fault", "paused",
-			               "resumed",      "rtc_change", "suspend",      "wakeup",
-			               "power_button", "shutdown",   "blk_resized" };
+		const char *want[] = { "poweroff",         "reboot",           "triple_fault",
+			               "paused",           "resumed",          "rtc_change",
+			               "suspend",          "wakeup",           "power_button",
+			               "shutdown",         "blk_resized",      "snapshot_created",
+			               "snapshot_deleted", "blockdev_snapshot" };
 		g_autoptr(GHashTable) have = g_hash_table_new(g_str_hash, g_str_equal);
 
 		for (guint i = 0; i < json_array_get_length(a); i++)
