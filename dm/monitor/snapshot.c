@@ -115,6 +115,11 @@ static GArray *targets(struct dm_vm *vm, JsonObject *args, const char *name, GEr
 	                          : NULL;
 
 	g_array_set_clear_func(t, disk_clear);
+	if (want && json_array_get_length(want) == 0) {
+		g_set_error_literal(error, MONITOR_ERROR, MONITOR_ERROR_INVALID_ARGUMENT,
+		                    "snapshot-create: argument 'disks' is empty (omit it for all)");
+		goto fail;
+	}
 	for (guint i = 0; i < (want ? json_array_get_length(want) : all->len); i++) {
 		const char *id = want ? json_array_get_string_element(want, i)
 		                      : g_array_index(all, struct disk, i).id;
@@ -126,6 +131,9 @@ static GArray *targets(struct dm_vm *vm, JsonObject *args, const char *name, GEr
 			            "snapshot-create: no block device '%s'", id);
 			goto fail;
 		}
+		/* By default only the disks the guest can change: a read-only one needs none. */
+		if (!want && d->img->read_only)
+			continue;
 		if (disk_find(t, id)) {
 			g_set_error(error, MONITOR_ERROR, MONITOR_ERROR_INVALID_ARGUMENT,
 			            "snapshot-create: disk '%s' is listed twice", id);

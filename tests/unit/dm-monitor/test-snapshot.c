@@ -370,6 +370,9 @@ static void test_snapshots(void)
 	g_assert_nonnull(strstr(desc, "raw"));
 	err(request("{\"execute\":\"snapshot-create\",\"arguments\":{\"name\":\"\"}}"),
 	    "InvalidArgument");
+	err(request("{\"execute\":\"snapshot-create\",\"arguments\":{\"name\":\"x\",\"disks\":[]}"
+	            "}"),
+	    "InvalidArgument");
 	err(request("{\"execute\":\"snapshot-create\",\"arguments\":{\"name\":\"x\",\"disks\":[1]}"
 	            "}"),
 	    "InvalidArgument");
