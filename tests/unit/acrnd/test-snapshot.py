@@ -235,6 +235,15 @@ def scenario():
     listed = json.loads(run(*ctl, "--json", "snapshot", "list", "snap1").stdout)
     check([x["name"] for x in listed] == ["before"] and listed[0]["current"] and
           listed[0]["disks"] == 2, f"acrnctl --json snapshot list: {listed}")
+    # the tree: a child of the current one; deleting its parent hands it the grandparent
+    call(path, "CreateSnapshot", "ss", "child", "")
+    check(snapshots(path)["child"][3] == "before", "child's parent is the current snapshot")
+    run(*ctl, "snapshot", "delete", "snap1", "before")
+    s = snapshots(path)
+    check(set(s) == {"child"} and s["child"][3] == "" and s["child"][4],
+          f"parent deleted: {s}")
+    check(qemu_snapshots(d0) == ["child"] and qemu_snapshots(d1) == ["child"],
+          "qemu-img agrees")
     check(qemu_check(d0) == 0 and qemu_check(d1) == 0, "qemu-img check at the end")
 
     # a writable raw disk: no internal snapshots
@@ -258,7 +267,7 @@ def rotation(path, d0):
     s = snapshots(path)
     auto = sorted(n for n in s if n.startswith("auto-"))
     check(auto == kept[-3:], f"rotation keeps the newest 3: {auto}, made {kept}")
-    check("before" in s, "rotation leaves other snapshots alone")
+    check("child" in s, "rotation leaves other snapshots alone")
     check(sorted(x for x in qemu_snapshots(d0) if x.startswith("auto-")) == kept[-3:],
           "the images agree")
     # N from the environment, as the systemd unit passes it
