@@ -186,18 +186,18 @@ static int execute(struct acrnd_vm *vm, const char *cmd, JsonObject *args,
 static void created(struct acrnd_vm *vm, const char *name, const char *description,
                     const char *state)
 {
-	struct snap_meta *m = snap_meta_load(vm->mgr->store, vm->def->name);
+	struct snapshot_meta *m = snapshot_meta_load(vm->mgr->store, vm->def->name);
 	g_autoptr(GError) err = NULL;
 
-	snap_meta_remove(m, name); /* a stale entry of a snapshot deleted behind acrnd's back */
-	g_ptr_array_add(m->snaps, snap_new(name, description, (int64_t)time(NULL), state,
-	                                   m->current ? m->current : ""));
+	snapshot_meta_remove(m, name); /* a stale entry of a snapshot deleted behind acrnd's back */
+	g_ptr_array_add(m->snaps, snapshot_meta_entry(name, description, (int64_t)time(NULL), state,
+	                                              m->current ? m->current : ""));
 	g_free(m->current);
 	m->current = g_strdup(name);
-	if (snap_meta_save(m, &err) < 0)
+	if (snapshot_meta_save(m, &err) < 0)
 		g_warning("VM %s: snapshot '%s' taken, but its metadata was not saved: %s",
 		          vm->def->name, name, err->message);
-	snap_meta_free(m);
+	snapshot_meta_free(m);
 	emit_snapshot(vm, "created", name);
 }
 
@@ -324,24 +324,24 @@ void acrnd_vm_snapshot_create(struct acrnd_vm *vm, const char *name, const char 
 /* Snapshots found on the disks (name → struct acrnd_snapshot), completed from the metadata. */
 static GPtrArray *merge(struct acrnd_vm *vm, GHashTable *found)
 {
-	struct snap_meta *m = snap_meta_load(vm->mgr->store, vm->def->name);
+	struct snapshot_meta *m = snapshot_meta_load(vm->mgr->store, vm->def->name);
 	GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)acrnd_snapshot_free);
 	GHashTableIter it;
 	gpointer v;
 
 	g_hash_table_iter_init(&it, found);
 	while (g_hash_table_iter_next(&it, NULL, &v)) {
-		struct acrnd_snapshot *s = v, *meta = snap_meta_find(m, s->name);
+		struct acrnd_snapshot *s = v, *meta = snapshot_meta_find(m, s->name);
 		struct acrnd_snapshot *r;
 
-		r = meta ? snap_new(s->name, meta->description, meta->created, meta->state,
-		                    meta->parent)
-		         : snap_new(s->name, "", s->created, "", "");
+		r = meta ? snapshot_meta_entry(s->name, meta->description, meta->created,
+		                               meta->state, meta->parent)
+		         : snapshot_meta_entry(s->name, "", s->created, "", "");
 		r->ndisks = s->ndisks;
 		r->current = m->current && !strcmp(m->current, s->name);
 		g_ptr_array_add(out, r);
 	}
-	snap_meta_free(m);
+	snapshot_meta_free(m);
 	for (guint i = 1; i < out->len; i++)
 		for (guint k = i; k > 0; k--) {
 			struct acrnd_snapshot *a = out->pdata[k - 1], *b = out->pdata[k];
@@ -363,7 +363,7 @@ static void found_add(GHashTable *found, const char *name, int64_t date)
 		return; /* acrnd's own */
 	s = g_hash_table_lookup(found, name);
 	if (!s) {
-		s = snap_new(name, "", date, "", "");
+		s = snapshot_meta_entry(name, "", date, "", "");
 		g_hash_table_insert(found, s->name, s);
 	}
 	s->ndisks++;
@@ -492,14 +492,14 @@ void acrnd_vm_snapshot_list(struct acrnd_vm *vm, acrnd_snapshot_list_fn done, vo
 
 static void deleted(struct acrnd_vm *vm, const char *name)
 {
-	struct snap_meta *m = snap_meta_load(vm->mgr->store, vm->def->name);
+	struct snapshot_meta *m = snapshot_meta_load(vm->mgr->store, vm->def->name);
 	g_autoptr(GError) err = NULL;
 
-	snap_meta_remove(m, name);
-	if (snap_meta_save(m, &err) < 0)
+	snapshot_meta_remove(m, name);
+	if (snapshot_meta_save(m, &err) < 0)
 		g_warning("VM %s: snapshot '%s' deleted, but the metadata was not saved: %s",
 		          vm->def->name, name, err->message);
-	snap_meta_free(m);
+	snapshot_meta_free(m);
 	emit_snapshot(vm, "deleted", name);
 }
 
@@ -650,7 +650,7 @@ out:
 void acrnd_vm_snapshot_revert(struct acrnd_vm *vm, const char *name, acrnd_done_fn done, void *user)
 {
 	g_autoptr(GError) err = NULL;
-	struct snap_meta *m;
+	struct snapshot_meta *m;
 	int rc;
 
 	if (vm->state != ACRND_STATE_SHUTOFF && vm->state != ACRND_STATE_CRASHED) {
@@ -670,13 +670,13 @@ void acrnd_vm_snapshot_revert(struct acrnd_vm *vm, const char *name, acrnd_done_
 		done(rc, err, user);
 		return;
 	}
-	m = snap_meta_load(vm->mgr->store, vm->def->name);
+	m = snapshot_meta_load(vm->mgr->store, vm->def->name);
 	g_free(m->current);
 	m->current = g_strdup(name);
-	if (snap_meta_save(m, &err) < 0)
+	if (snapshot_meta_save(m, &err) < 0)
 		g_warning("VM %s: reverted to '%s', but the metadata was not saved: %s",
 		          vm->def->name, name, err->message);
-	snap_meta_free(m);
+	snapshot_meta_free(m);
 	emit_snapshot(vm, "reverted", name);
 	done(0, NULL, user);
 }

@@ -25,8 +25,8 @@ void acrnd_snapshot_free(struct acrnd_snapshot *s)
 	g_free(s);
 }
 
-struct acrnd_snapshot *snap_new(const char *name, const char *description, int64_t created,
-                                const char *state, const char *parent)
+struct acrnd_snapshot *snapshot_meta_entry(const char *name, const char *description,
+                                           int64_t created, const char *state, const char *parent)
 {
 	struct acrnd_snapshot *s = g_new0(struct acrnd_snapshot, 1);
 
@@ -38,7 +38,7 @@ struct acrnd_snapshot *snap_new(const char *name, const char *description, int64
 	return s;
 }
 
-void snap_meta_free(struct snap_meta *m)
+void snapshot_meta_free(struct snapshot_meta *m)
 {
 	if (!m)
 		return;
@@ -49,7 +49,7 @@ void snap_meta_free(struct snap_meta *m)
 	g_free(m);
 }
 
-struct acrnd_snapshot *snap_meta_find(struct snap_meta *m, const char *name)
+struct acrnd_snapshot *snapshot_meta_find(struct snapshot_meta *m, const char *name)
 {
 	for (guint i = 0; i < m->snaps->len; i++) {
 		struct acrnd_snapshot *s = m->snaps->pdata[i];
@@ -70,9 +70,9 @@ static const char *member_string(JsonObject *o, const char *name)
 }
 
 /* A damaged file is reported and treated as empty: the images still hold the snapshots. */
-struct snap_meta *snap_meta_load(struct acrnd_store *store, const char *vm)
+struct snapshot_meta *snapshot_meta_load(struct acrnd_store *store, const char *vm)
 {
-	struct snap_meta *m = g_new0(struct snap_meta, 1);
+	struct snapshot_meta *m = g_new0(struct snapshot_meta, 1);
 	g_autoptr(JsonParser) p = json_parser_new();
 	g_autoptr(GError) err = NULL;
 	JsonObject *root;
@@ -105,20 +105,21 @@ struct snap_meta *snap_meta_load(struct acrnd_store *store, const char *vm)
 		const char *name = o ? member_string(o, "name") : NULL;
 		JsonNode *c = o ? json_object_get_member(o, "created") : NULL;
 
-		if (!name || snap_meta_find(m, name))
+		if (!name || snapshot_meta_find(m, name))
 			continue;
 		g_ptr_array_add(m->snaps,
-		                snap_new(name, member_string(o, "description"),
-		                         c && JSON_NODE_HOLDS_VALUE(c) &&
-		                                         json_node_get_value_type(c) == G_TYPE_INT64
-		                                 ? json_node_get_int(c)
-		                                 : 0,
-		                         member_string(o, "state"), member_string(o, "parent")));
+		                snapshot_meta_entry(
+		                        name, member_string(o, "description"),
+		                        c && JSON_NODE_HOLDS_VALUE(c) &&
+		                                        json_node_get_value_type(c) == G_TYPE_INT64
+		                                ? json_node_get_int(c)
+		                                : 0,
+		                        member_string(o, "state"), member_string(o, "parent")));
 	}
 	return m;
 }
 
-int snap_meta_save(struct snap_meta *m, GError **error)
+int snapshot_meta_save(struct snapshot_meta *m, GError **error)
 {
 	g_autoptr(JsonBuilder) b = json_builder_new();
 	g_autoptr(JsonGenerator) g = json_generator_new();
@@ -163,9 +164,9 @@ int snap_meta_save(struct snap_meta *m, GError **error)
 }
 
 /* Forget @name: its children hang from its parent, and so does "current". */
-void snap_meta_remove(struct snap_meta *m, const char *name)
+void snapshot_meta_remove(struct snapshot_meta *m, const char *name)
 {
-	struct acrnd_snapshot *gone = snap_meta_find(m, name);
+	struct acrnd_snapshot *gone = snapshot_meta_find(m, name);
 	g_autofree char *parent = g_strdup(gone ? gone->parent : "");
 
 	for (guint i = 0; i < m->snaps->len; i++) {
