@@ -246,6 +246,19 @@ def scenario():
           "qemu-img agrees")
     check(qemu_check(d0) == 0 and qemu_check(d1) == 0, "qemu-img check at the end")
 
+    # all or nothing offline: the second disk cannot share clusters (1-bit refcounts)
+    tiny = os.path.join(tmp, "tiny.qcow2")
+    run("qemu-img", "create", "-q", "-f", "qcow2", "-o", "refcount_bits=1", tiny, "4M")
+    run("qemu-io", "-f", "qcow2", "-c", "write -P 0x44 0 64k", tiny)
+    p3 = call(MGR, "DefineVM", "s", vm_xml("tinyvm", [disk_xml(d0, "qcow2", "vda"),
+                                                      disk_xml(tiny, "qcow2", "vdb")]))[0]
+    name, msg = gdbus_error(p3, "CreateSnapshot", "both", "")
+    check(name == ERR + "Failed" and "'vdb'" in msg and "no disk keeps" in msg, msg)
+    check("both" not in qemu_snapshots(d0) and qemu_snapshots(tiny) == [],
+          "neither disk keeps the failed snapshot")
+    check(qemu_check(d0) == 0 and qemu_check(tiny) == 0, "qemu-img check after the rollback")
+    call(MGR, "UndefineVM", "s", "tinyvm")
+
     # a writable raw disk: no internal snapshots
     p2 = call(MGR, "DefineVM", "s", vm_xml("rawvm", [disk_xml(raw, "raw", "vda")]))[0]
     name, msg = gdbus_error(p2, "CreateSnapshot", "x", "")
