@@ -297,6 +297,10 @@ static void usage(FILE *f)
 	           "  list                    VMs and their states\n"
 	           "  add FILE.xml            define a VM (libvirt domain XML)\n"
 	           "  del NAME                undefine a shut-off VM\n"
+	           "  snapshot create NAME [SNAP] [-d TEXT]   snapshot the VM's disks (live)\n"
+	           "  snapshot list NAME      its snapshots\n"
+	           "  snapshot revert NAME SNAP   back to SNAP (the VM shut off)\n"
+	           "  snapshot delete NAME SNAP\n"
 	           "  start NAME              start a VM\n"
 	           "  stop [-f] [-t S] NAME   power button (destroy after S seconds); -f: destroy "
 	           "now\n"
@@ -304,11 +308,7 @@ static void usage(FILE *f)
 	           "  pause NAME              stop the vCPUs\n"
 	           "  resume NAME, continue NAME   restart them\n"
 	           "  suspend NAME            guest S3 (not supported yet)\n"
-	           "  events                  follow state changes and monitor events\n"
-	           "  snapshot create NAME [SNAP] [-d TEXT]   snapshot the VM's disks (live)\n"
-	           "  snapshot list NAME      its snapshots\n"
-	           "  snapshot revert NAME SNAP   back to SNAP (the VM shut off)\n"
-	           "  snapshot delete NAME SNAP\n");
+	           "  events                  follow state changes and monitor events\n");
 }
 
 int main(int argc, char **argv)
@@ -368,12 +368,12 @@ int main(int argc, char **argv)
 	}
 	/* Let polkit ask the user for a password when acrnd needs it. */
 	sd_bus_set_allow_interactive_authorization(bus, isatty(STDIN_FILENO));
+	if (!strcmp(cmd, "snapshot"))
+		return cmd_snapshot(argc - optind, argv + optind);
 	if (!strcmp(cmd, "list"))
 		return cmd_list();
 	if (!strcmp(cmd, "events"))
 		return cmd_events();
-	if (!strcmp(cmd, "snapshot"))
-		return cmd_snapshot(argc - optind, argv + optind);
 	if (optind != argc - 1) {
 		fprintf(stderr, "acrnctl: %s needs one argument\n", cmd);
 		return 2;

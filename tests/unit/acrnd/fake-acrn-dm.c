@@ -7,9 +7,7 @@
  *   fake.crash_ms=N     abort() N ms after start (a crash)
  *   fake.ignore_button  the guest ignores the ACPI power button
  *   fake.rtc_ms=N       the guest sets its RTC after N ms (an rtc_change event)
- * A -l comN,file:PATH console gets a boot line. -s N,virtio-blk,PATH,... disks
- * are opened through the real block layer (so the snapshot commands work on
- * real images); the pretend guest does no I/O. Exit statuses are acrn-dm's:
+ * A -l comN,file:PATH console gets a boot line. Exit statuses are acrn-dm's:
  * 0 after poweroff, 1 on errors, 2 for command-line mistakes.
  */
 #include <signal.h>
@@ -21,12 +19,12 @@
 
 #include <glib-unix.h>
 
-#include <dm/block.h>
 #include <dm/log.h>
 #include <dm/monitor.h>
 #include <dm/vm.h>
 
 #include "cmdline.h"
+#include "fake-disks.h"
 
 static struct dm_vm the_vm;
 static struct dm_monitor *mon;
@@ -132,100 +130,6 @@ int dm_blk_rescan(struct dm_vm *vm, const char *dev_id, const char *path)
 	return -ENODEV;
 }
 
-/* ---- disks: -s N,virtio-blk,PATH[,ro][,format=F][,id=ID] ---- */
-
-struct fake_disk {
-	char *id;
-	struct blk_image *img;
-};
-static GPtrArray *disks; /* struct fake_disk */
-
-static void fake_disk_free(gpointer p)
-{
-	struct fake_disk *d = p;
-
-	blk_close(d->img);
-	g_free(d->id);
-	g_free(d);
-}
-
-static void disks_open(GPtrArray *pci)
-{
-	g_autoptr(GError) err = NULL;
-
-	disks = g_ptr_array_new_with_free_func(fake_disk_free);
-	for (guint i = 0; i < pci->len; i++) {
-		g_auto(GStrv) p = g_strsplit(pci->pdata[i], ",", -1);
-		const char *format = NULL, *id = p[0];
-		struct fake_disk *d;
-		bool ro = false;
-
-		if (g_strv_length(p) < 3 || strcmp(p[1], "virtio-blk"))
-			continue;
-		for (unsigned k = 3; p[k]; k++) {
-			if (!strcmp(p[k], "ro"))
-				ro = true;
-			else if (g_str_has_prefix(p[k], "format="))
-				format = p[k] + 7;
-			else if (g_str_has_prefix(p[k], "id="))
-				id = p[k] + 3;
-		}
-		d = g_new0(struct fake_disk, 1);
-		d->img = blk_open(p[2], format, ro, &err);
-		if (!d->img) {
-			/* Tests of other things name disks that do not exist: not this fake's job. */
-			fprintf(stderr, "fake-acrn-dm: disk %s left out: %s\n", id, err->message);
-			g_clear_error(&err);
-			g_free(d);
-			continue;
-		}
-		d->id = g_strdup(id);
-		g_ptr_array_add(disks, d);
-	}
-}
-
-int dm_blk_foreach(struct dm_vm *vm, int (*fn)(const char *id, struct blk_image *img, void *opaque),
-                   void *opaque)
-{
-	int ret = 0;
-
-	(void)vm;
-	for (guint i = 0; disks && i < disks->len && !ret; i++) {
-		struct fake_disk *d = disks->pdata[i];
-
-		ret = fn(d->id, d->img, opaque);
-	}
-	return ret;
-}
-
-static struct fake_disk *disk_find(const char *id)
-{
-	for (guint i = 0; disks && i < disks->len; i++)
-		if (!strcmp(((struct fake_disk *)disks->pdata[i])->id, id))
-			return disks->pdata[i];
-	return NULL;
-}
-
-/* The pretend guest does no I/O: nothing to stop. */
-int dm_blk_quiesce(struct dm_vm *vm, const char *dev_id, bool on)
-{
-	(void)vm;
-	(void)on;
-	return disk_find(dev_id) ? 0 : -ENODEV;
-}
-
-int dm_blk_replace(struct dm_vm *vm, const char *dev_id, struct blk_image *img)
-{
-	struct fake_disk *d = disk_find(dev_id);
-
-	(void)vm;
-	if (!d)
-		return -ENODEV;
-	blk_close(d->img);
-	d->img = img;
-	return 0;
-}
-
 static gboolean on_signal(gpointer user)
 {
 	(void)user;
@@ -274,11 +178,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "fake-acrn-dm: kernel %s: %s\n", c.kernel, g_strerror(errno));
 		return 1;
 	}
-	disks_open(c.pci);
 	g_strlcpy(the_vm.name, c.vm_name, sizeof(the_vm.name));
 	the_vm.ncpus = c.ncpus ? c.ncpus : (unsigned)__builtin_popcountll(c.cpu_affinity);
 	ignore_button = c.bootargs && strstr(c.bootargs, "fake.ignore_button");
 	loop = g_main_loop_new(NULL, FALSE);
+	fake_disks_open(c.pci);
 	if (c.monitor) {
 		mon = dm_monitor_new(&the_vm, c.monitor, &err);
 		if (!mon) {
@@ -307,8 +211,8 @@ int main(int argc, char **argv)
 	fprintf(stderr, "fake-acrn-dm: VM %s running, pid %d\n", c.vm_name, (int)getpid());
 	g_main_loop_run(loop);
 	dm_monitor_free(mon);
-	g_ptr_array_unref(disks);
 	dm_cmdline_clear(&c);
 	g_main_loop_unref(loop);
+	fake_disks_close();
 	return exit_status;
 }
