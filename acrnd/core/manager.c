@@ -76,6 +76,12 @@ void manager_emit_changed(struct acrnd_manager *m, struct acrnd_vm *vm, const ch
 	EMIT(m, vm_changed, vm, property);
 }
 
+void manager_emit_snapshot(struct acrnd_manager *m, struct acrnd_vm *vm, const char *what,
+                           const char *name)
+{
+	EMIT(m, snapshot_changed, vm, what, name);
+}
+
 static void autostart_done(int rc, const GError *error, void *user)
 {
 	if (rc)

@@ -37,6 +37,9 @@ struct acrnd_listener {
 	/* Every monitor event, and acrnd's own ("crashed", "restarted"). */
 	void (*vm_event)(struct acrnd_vm *vm, const char *name, const char *details_json,
 	                 void *user);
+	/* A snapshot was "created", "deleted" or "reverted" to (snapshot.h). */
+	void (*snapshot_changed)(struct acrnd_vm *vm, const char *what, const char *name,
+	                         void *user);
 };
 
 /* Completion of an asynchronous operation: @rc 0, or -errno with @error set. */

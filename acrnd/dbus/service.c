@@ -3,6 +3,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dbus_snapshot.h"
 #include "service.h"
 
 #define ERR_PREFIX "org.projectacrn.Acrnd1.Error."
@@ -34,6 +35,8 @@ static const char *error_name(int rc)
 		return ERR_PREFIX "PermissionDenied";
 	case EOPNOTSUPP:
 		return ERR_PREFIX "NotSupported";
+	case ENODATA:
+		return ERR_PREFIX "NoSuchSnapshot";
 	default:
 		return ERR_PREFIX "Failed";
 	}
@@ -468,6 +471,7 @@ static const sd_bus_vtable vm_vtable[] = {
 	                        m_set_autostart, UNPRIV),
 	SD_BUS_SIGNAL_WITH_ARGS("StateChanged", SD_BUS_ARGS("s", state, "s", reason), 0),
 	SD_BUS_SIGNAL_WITH_ARGS("Event", SD_BUS_ARGS("s", name, "s", details_json), 0),
+	DBUS_SNAPSHOT_VTABLE,
 	SD_BUS_VTABLE_END,
 };
 
@@ -532,6 +536,7 @@ static const struct acrnd_listener listener = {
 	.vm_changed = on_changed,
 	.state_changed = on_state,
 	.vm_event = on_event,
+	.snapshot_changed = dbus_snapshot_changed,
 };
 
 int acrnd_service_new(sd_bus *bus, struct acrnd_manager *m, bool session,
@@ -572,4 +577,26 @@ void acrnd_service_free(struct acrnd_service *s)
 	if (the_service == s)
 		the_service = NULL;
 	g_free(s);
+}
+
+/* ---- lent to the snapshot binding (snapshot.c) ---- */
+
+int service_authorize(sd_bus_message *m, struct acrnd_vm *vm, service_handler_fn fn)
+{
+	return authorize(m, the_service, vm, fn);
+}
+
+int service_reply_error(sd_bus_message *m, int rc, const GError *err)
+{
+	return reply_error(m, rc, err);
+}
+
+sd_bus *service_bus(struct acrnd_service *s)
+{
+	return s->bus;
+}
+
+char *service_vm_path(const char *name)
+{
+	return vm_path(name);
 }

@@ -14,16 +14,12 @@
 #include <json-glib/json-glib.h>
 #include <systemd/sd-bus.h>
 
-#define BUS_NAME  "org.projectacrn.Acrnd1"
-#define MGR_PATH  "/org/projectacrn/Acrnd1"
-#define VM_PREFIX "/org/projectacrn/Acrnd1/vm"
-#define MGR_IFACE "org.projectacrn.Acrnd1.Manager"
-#define VM_IFACE  "org.projectacrn.Acrnd1.VM"
+#include "acrnctl.h"
 
-static bool json;
-static sd_bus *bus;
+bool json;
+sd_bus *bus;
 
-static void print_json(JsonNode *n)
+void print_json(JsonNode *n)
 {
 	g_autofree char *s = json_to_string(n, FALSE);
 
@@ -32,7 +28,7 @@ static void print_json(JsonNode *n)
 }
 
 /* Report a failed call: the D-Bus error name and acrnd's message. */
-static int failed(const char *what, const sd_bus_error *e, int r)
+int failed(const char *what, const sd_bus_error *e, int r)
 {
 	const char *name = e && e->name ? e->name : "";
 	const char *short_name = strrchr(name, '.') ? strrchr(name, '.') + 1 : name;
@@ -56,7 +52,7 @@ static int failed(const char *what, const sd_bus_error *e, int r)
 	return 1;
 }
 
-static int vm_path(const char *name, char **ret)
+int vm_path(const char *name, char **ret)
 {
 	sd_bus_error e = SD_BUS_ERROR_NULL;
 	sd_bus_message *reply = NULL;
@@ -79,7 +75,7 @@ static int vm_path(const char *name, char **ret)
 	return 0;
 }
 
-static int ok(void)
+int ok(void)
 {
 	if (json)
 		printf("{}\n");
@@ -216,6 +212,8 @@ static int on_signal(sd_bus_message *m, void *user, sd_bus_error *e)
 	if (!strcmp(member, "StateChanged") || !strcmp(member, "Event")) {
 		if (sd_bus_message_read(m, "ss", &a, &b) < 0)
 			return 0;
+	} else if (g_str_has_prefix(member, "Snapshot")) {
+		return snapshot_signal(m, name, member);
 	} else if (!strcmp(member, "VMAdded") || !strcmp(member, "VMRemoved")) {
 		g_free(name);
 		name = NULL;
@@ -299,6 +297,10 @@ static void usage(FILE *f)
 	           "  list                    VMs and their states\n"
 	           "  add FILE.xml            define a VM (libvirt domain XML)\n"
 	           "  del NAME                undefine a shut-off VM\n"
+	           "  snapshot create NAME [SNAP] [-d TEXT]   snapshot the VM's disks (live)\n"
+	           "  snapshot list NAME      its snapshots\n"
+	           "  snapshot revert NAME SNAP   back to SNAP (the VM shut off)\n"
+	           "  snapshot delete NAME SNAP\n"
 	           "  start NAME              start a VM\n"
 	           "  stop [-f] [-t S] NAME   power button (destroy after S seconds); -f: destroy "
 	           "now\n"
@@ -366,6 +368,8 @@ int main(int argc, char **argv)
 	}
 	/* Let polkit ask the user for a password when acrnd needs it. */
 	sd_bus_set_allow_interactive_authorization(bus, isatty(STDIN_FILENO));
+	if (!strcmp(cmd, "snapshot"))
+		return cmd_snapshot(argc - optind, argv + optind);
 	if (!strcmp(cmd, "list"))
 		return cmd_list();
 	if (!strcmp(cmd, "events"))

@@ -30,6 +30,8 @@ struct qcow2_snapshot_info {
 	uint64_t date_sec;
 	uint64_t vm_state_size;
 	uint64_t disk_size;
+	uint32_t date_nsec;
+	uint64_t vm_clock_nsec; /* the guest clock at the snapshot; 0: none recorded */
 };
 
 bool blk_is_qcow2(const struct blk_image *img);

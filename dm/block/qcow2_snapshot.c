@@ -138,6 +138,8 @@ int qcow2_snapshot_list(struct blk_image *img, struct qcow2_snapshot_info **out,
 		g_strlcpy(info[i].id, s->id, sizeof(info[i].id));
 		g_strlcpy(info[i].name, s->name, sizeof(info[i].name));
 		info[i].date_sec = s->date_sec;
+		info[i].date_nsec = s->date_nsec;
+		info[i].vm_clock_nsec = s->vm_clock_nsec;
 		info[i].vm_state_size =
 		        s->extra_size >= 8 ? qcow2_be64(s->extra) : s->vm_state_size;
 		info[i].disk_size = s->extra_size >= 16 ? qcow2_be64(s->extra + 8) : q->size;

@@ -143,15 +143,37 @@ static const struct command_arg blkrescan_args[] = {
 	{ NULL, 0, false },
 };
 
+static const struct command_arg snapshot_create_args[] = {
+	{ "name", COMMAND_ARG_STRING, false },
+	{ "disks", COMMAND_ARG_STRINGS, true },
+	{ NULL, 0, false },
+};
+
+static const struct command_arg snapshot_name_args[] = {
+	{ "name", COMMAND_ARG_STRING, false },
+	{ NULL, 0, false },
+};
+
+static const struct command_arg blockdev_snapshot_args[] = {
+	{ "device", COMMAND_ARG_STRING, false },
+	{ "overlay", COMMAND_ARG_STRING, false },
+	{ NULL, 0, false },
+};
+
 /* Sorted by name: query-commands lists them in this order. */
 static const struct command commands[] = {
 	{ "blkrescan", blkrescan_args, cmd_blkrescan },
+	{ "blockdev-snapshot", blockdev_snapshot_args, snapshot_cmd_blockdev },
 	{ "destroy", NULL, cmd_destroy },
 	{ "pause", NULL, cmd_pause },
 	{ "query", NULL, cmd_query },
 	{ "query-commands", NULL, cmd_query_commands },
 	{ "query-events", NULL, cmd_query_events },
 	{ "resume", NULL, cmd_resume },
+	{ "snapshot-apply", snapshot_name_args, snapshot_cmd_apply },
+	{ "snapshot-create", snapshot_create_args, snapshot_cmd_create },
+	{ "snapshot-delete", snapshot_name_args, snapshot_cmd_delete },
+	{ "snapshot-list", NULL, snapshot_cmd_list },
 	{ "system_powerdown", NULL, cmd_system_powerdown },
 };
 
@@ -169,6 +191,7 @@ JsonNode *commands_describe(void)
 		[COMMAND_ARG_STRING] = "string",
 		[COMMAND_ARG_BOOL] = "boolean",
 		[COMMAND_ARG_INT] = "integer",
+		[COMMAND_ARG_STRINGS] = "string-array",
 	};
 	JsonBuilder *b = json_builder_new();
 	JsonNode *n;

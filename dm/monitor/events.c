@@ -17,8 +17,9 @@
 
 /* What api/monitor.md documents; query-events lists them. */
 static const char *const known_events[] = {
-	"blk_resized", "paused",   "power_button", "poweroff",     "reboot", "resumed",
-	"rtc_change",  "shutdown", "suspend",      "triple_fault", "wakeup",
+	"blk_resized",      "blockdev_snapshot", "paused",       "power_button", "poweroff",
+	"reboot",           "resumed",           "rtc_change",   "shutdown",     "snapshot_created",
+	"snapshot_deleted", "suspend",           "triple_fault", "wakeup",
 };
 
 static GMutex lock;

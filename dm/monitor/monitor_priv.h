@@ -35,9 +35,11 @@ enum monitor_error {
 	MONITOR_ERROR_COMMAND_NOT_FOUND,
 	MONITOR_ERROR_INVALID_ARGUMENT, /* missing, unknown or mistyped argument */
 	MONITOR_ERROR_DEVICE_NOT_FOUND,
-	MONITOR_ERROR_FAILED,           /* the VM refused or failed (errno in desc) */
-	MONITOR_ERROR_LINE_TOO_LONG,    /* then the connection is closed */
-	MONITOR_ERROR_TOO_MANY_CLIENTS, /* then the connection is closed */
+	MONITOR_ERROR_FAILED,             /* the VM refused or failed (errno in desc) */
+	MONITOR_ERROR_LINE_TOO_LONG,      /* then the connection is closed */
+	MONITOR_ERROR_TOO_MANY_CLIENTS,   /* then the connection is closed */
+	MONITOR_ERROR_SNAPSHOT_NOT_FOUND, /* since 1.1 */
+	MONITOR_ERROR_BUSY,               /* since 1.1: not in the VM's current state */
 };
 #define MONITOR_ERROR monitor_error_quark()
 GQuark monitor_error_quark(void);
@@ -55,6 +57,7 @@ enum command_arg_type {
 	COMMAND_ARG_STRING,
 	COMMAND_ARG_BOOL,
 	COMMAND_ARG_INT,
+	COMMAND_ARG_STRINGS, /* an array of strings */
 };
 struct command_arg {
 	const char *name;
@@ -70,6 +73,13 @@ struct command {
 const struct command *commands_find(const char *name);
 /* [{"name": N, "arguments": [{"name", "type", "optional"}]}, ...] for query-commands. */
 JsonNode *commands_describe(void);
+
+/* snapshot.c: the snapshot commands (api/monitor.md), run like the others. */
+JsonNode *snapshot_cmd_create(struct dm_vm *vm, JsonObject *args, GError **error);
+JsonNode *snapshot_cmd_list(struct dm_vm *vm, JsonObject *args, GError **error);
+JsonNode *snapshot_cmd_delete(struct dm_vm *vm, JsonObject *args, GError **error);
+JsonNode *snapshot_cmd_apply(struct dm_vm *vm, JsonObject *args, GError **error);
+JsonNode *snapshot_cmd_blockdev(struct dm_vm *vm, JsonObject *args, GError **error);
 
 /* events.c */
 /* [{"name": N}, ...] for query-events. */

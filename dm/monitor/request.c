@@ -29,6 +29,8 @@ static const char *const error_classes[] = {
 	[MONITOR_ERROR_FAILED] = "Failed",
 	[MONITOR_ERROR_LINE_TOO_LONG] = "LineTooLong",
 	[MONITOR_ERROR_TOO_MANY_CLIENTS] = "TooManyClients",
+	[MONITOR_ERROR_SNAPSHOT_NOT_FOUND] = "SnapshotNotFound",
+	[MONITOR_ERROR_BUSY] = "Busy",
 };
 
 const char *monitor_error_class(int code)
@@ -234,6 +236,18 @@ static const char *type_name(JsonNode *n)
 
 static bool arg_type_ok(JsonNode *n, enum command_arg_type t)
 {
+	if (t == COMMAND_ARG_STRINGS && JSON_NODE_HOLDS_ARRAY(n)) {
+		JsonArray *a = json_node_get_array(n);
+
+		for (guint i = 0; i < json_array_get_length(a); i++) {
+			JsonNode *e = json_array_get_element(a, i);
+
+			if (!JSON_NODE_HOLDS_VALUE(e) ||
+			    json_node_get_value_type(e) != G_TYPE_STRING)
+				return false;
+		}
+		return true;
+	}
 	if (!JSON_NODE_HOLDS_VALUE(n))
 		return false;
 	switch (t) {
@@ -243,6 +257,8 @@ static bool arg_type_ok(JsonNode *n, enum command_arg_type t)
 		return json_node_get_value_type(n) == G_TYPE_BOOLEAN;
 	case COMMAND_ARG_INT:
 		return json_node_get_value_type(n) == G_TYPE_INT64;
+	case COMMAND_ARG_STRINGS:
+		return false;
 	}
 	return false;
 }
@@ -251,6 +267,7 @@ static const char *const arg_type_names[] = {
 	[COMMAND_ARG_STRING] = "a string",
 	[COMMAND_ARG_BOOL] = "a boolean",
 	[COMMAND_ARG_INT] = "an integer",
+	[COMMAND_ARG_STRINGS] = "an array of strings",
 };
 
 /* Every argument known, of its type, and every required one present. */

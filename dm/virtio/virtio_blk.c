@@ -835,6 +835,91 @@ int dm_blk_rescan(struct dm_vm *vm, const char *dev_id, const char *path)
 	return ret;
 }
 
+int dm_blk_foreach(struct dm_vm *vm, int (*fn)(const char *id, struct blk_image *img, void *opaque),
+                   void *opaque)
+{
+	int ret = 0;
+
+	g_mutex_lock(&vblk_list_lock);
+	for (GSList *l = vblk_list; l && !ret; l = l->next) {
+		struct vblk *b = l->data;
+
+		if (b->pci->vm == vm)
+			ret = fn(b->id, b->img, opaque);
+	}
+	g_mutex_unlock(&vblk_list_lock);
+	return ret;
+}
+
+int dm_blk_quiesce(struct dm_vm *vm, const char *dev_id, bool on)
+{
+	struct vblk *b;
+
+	g_mutex_lock(&vblk_list_lock);
+	b = find_by_id(vm, dev_id);
+	g_mutex_unlock(&vblk_list_lock);
+	if (!b)
+		return -ENODEV;
+	/* Outside the list lock: draining waits for the image, which may be slow. */
+	if (on)
+		vblk_quiesce(&b->vdev);
+	else
+		vblk_resume(&b->vdev);
+	return 0;
+}
+
+int dm_blk_replace(struct dm_vm *vm, const char *dev_id, struct blk_image *img)
+{
+	struct blk_queue **nbq;
+	struct blk_image *old;
+	GError *err = NULL;
+	struct vblk *b;
+	bool resized;
+
+	g_mutex_lock(&vblk_list_lock);
+	b = find_by_id(vm, dev_id);
+	if (!b) {
+		g_mutex_unlock(&vblk_list_lock);
+		return -ENODEV;
+	}
+	nbq = g_new0(struct blk_queue *, b->nq);
+	for (unsigned i = 0; i < b->nq; i++) {
+		nbq[i] = blk_queue_new(img, VIRTIO_QUEUE_MAX, &err);
+		if (!nbq[i]) {
+			dm_warn("virtio-blk %s: %s", dev_id, err ? err->message : "no queue");
+			g_clear_error(&err);
+			for (unsigned k = 0; k < i; k++)
+				blk_queue_free(nbq[k]);
+			g_free(nbq);
+			g_mutex_unlock(&vblk_list_lock);
+			return -EIO;
+		}
+	}
+	vblk_quiesce(&b->vdev);
+	for (unsigned i = 0; i < b->nq; i++) {
+		g_mutex_lock(&b->q[i].lock);
+		blk_queue_free(b->q[i].bq);
+		b->q[i].bq = nbq[i];
+		g_mutex_unlock(&b->q[i].lock);
+	}
+	old = b->img;
+	resized = old->size != img->size;
+	b->img = img;
+	g_free(b->path);
+	b->path = g_strdup(img->path);
+	g_free(b->format);
+	b->format = g_strdup(img->drv->name);
+	fill_config(b, resized);
+	vblk_resume(&b->vdev);
+	g_mutex_unlock(&vblk_list_lock);
+	g_free(nbq);
+	blk_close(old);
+	dm_info("virtio-blk %s: now on %s (%s)", dev_id, b->path, b->format);
+	if (resized)
+		virtio_config_interrupt(&b->vdev);
+	return 0;
+}
+
 static const struct pci_dev_ops vblk_pci_ops = {
 	.name = "virtio-blk",
 	.init = vblk_init,

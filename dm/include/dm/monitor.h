@@ -7,8 +7,11 @@
 #ifndef DM_MONITOR_H
 #define DM_MONITOR_H
 
+#include <stdbool.h>
+
 #include <json-glib/json-glib.h>
 
+struct blk_image;
 struct dm_vm;
 struct dm_monitor;
 
@@ -40,5 +43,21 @@ JsonObject *dm_vm_query(struct dm_vm *vm);
 JsonArray *dm_serial_query(struct dm_vm *vm);
 /* Re-read a virtio-blk backing file's size (or open @path instead); by device id. */
 int dm_blk_rescan(struct dm_vm *vm, const char *dev_id, const char *path);
+
+/*
+ * For the snapshot commands (main thread; images change only there): @fn
+ * for each of the VM's virtio-blk disks, with its id and open image, until
+ * @fn returns non-zero (which is returned). @fn must not call the other
+ * dm_blk_* functions.
+ */
+int dm_blk_foreach(struct dm_vm *vm, int (*fn)(const char *id, struct blk_image *img, void *opaque),
+                   void *opaque);
+/*
+ * @on: the device stops taking requests from its queues and waits for those
+ * in flight; !@on undoes one such call (they nest). -ENODEV: no such device.
+ */
+int dm_blk_quiesce(struct dm_vm *vm, const char *dev_id, bool on);
+/* Switch the device to @img (opened by the caller) and close the old image. */
+int dm_blk_replace(struct dm_vm *vm, const char *dev_id, struct blk_image *img);
 
 #endif

@@ -14,6 +14,7 @@
 #include <dm/monitor.h>
 #include <dm/vm.h>
 
+#include "../block/qcow2_api.h"
 #include "monitor_priv.h"
 
 static struct dm_vm vm = { .name = "fuzz", .ncpus = 2 };
@@ -66,6 +67,68 @@ int dm_blk_rescan(struct dm_vm *v, const char *dev, const char *path)
 	(void)v;
 	(void)path;
 	return strlen(dev) % 2 ? 0 : -19;
+}
+
+/* No disks: the snapshot commands get as far as their argument checks and lookups. */
+int dm_blk_foreach(struct dm_vm *v, int (*fn)(const char *id, struct blk_image *img, void *opaque),
+                   void *opaque)
+{
+	(void)v, (void)fn, (void)opaque;
+	return 0;
+}
+
+int dm_blk_quiesce(struct dm_vm *v, const char *dev, bool on)
+{
+	(void)v, (void)dev, (void)on;
+	abort();
+}
+
+int dm_blk_replace(struct dm_vm *v, const char *dev, struct blk_image *img)
+{
+	(void)v, (void)dev, (void)img;
+	abort();
+}
+
+bool blk_is_qcow2(const struct blk_image *img)
+{
+	(void)img;
+	abort();
+}
+
+int qcow2_snapshot_list(struct blk_image *img, struct qcow2_snapshot_info **out, unsigned *n)
+{
+	(void)img, (void)out, (void)n;
+	abort();
+}
+
+int qcow2_snapshot_create(struct blk_image *img, const char *name, GError **error)
+{
+	(void)img, (void)name, (void)error;
+	abort();
+}
+
+int qcow2_snapshot_delete(struct blk_image *img, const char *name, GError **error)
+{
+	(void)img, (void)name, (void)error;
+	abort();
+}
+
+int qcow2_create(const char *path, const struct qcow2_create_opts *opts, GError **error)
+{
+	(void)path, (void)opts, (void)error;
+	abort();
+}
+
+struct blk_image *blk_open(const char *path, const char *format, bool read_only, GError **error)
+{
+	(void)path, (void)format, (void)read_only, (void)error;
+	abort();
+}
+
+void blk_close(struct blk_image *img)
+{
+	(void)img;
+	abort();
 }
 
 void dm_log(enum dm_log_level level, const char *fmt, ...)

@@ -29,6 +29,7 @@
 #include <dm/vm.h>
 
 #include "cmdline.h"
+#include "fake-disks.h"
 
 static struct dm_vm the_vm;
 static struct dm_monitor *mon;
@@ -230,6 +231,7 @@ int main(int argc, char **argv)
 	the_vm.ncpus = c.ncpus ? c.ncpus : (unsigned)__builtin_popcountll(c.cpu_affinity);
 	ignore_button = c.bootargs && strstr(c.bootargs, "fake.ignore_button");
 	loop = g_main_loop_new(NULL, FALSE);
+	fake_disks_open(c.pci);
 	if (c.monitor) {
 		mon = dm_monitor_new(&the_vm, c.monitor, &err);
 		if (!mon) {
@@ -263,5 +265,6 @@ int main(int argc, char **argv)
 	dm_monitor_free(mon);
 	dm_cmdline_clear(&c);
 	g_main_loop_unref(loop);
+	fake_disks_close();
 	return exit_status;
 }

@@ -3,9 +3,11 @@
  * Test doubles for what the monitor calls in the core and the devices:
  * each records its calls and returns what the test asks for.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 
+#include <dm/block.h>
 #include <dm/log.h>
 #include <dm/monitor.h>
 #include <dm/vm.h>
@@ -108,4 +110,54 @@ void dm_log(enum dm_log_level level, const char *fmt, ...)
 		va_end(ap);
 		fputc('\n', stderr);
 	}
+}
+
+/* The VM's disks, as virtio-blk would list them; a test fills dbl.disks. */
+int dm_blk_foreach(struct dm_vm *vm, int (*fn)(const char *id, struct blk_image *img, void *opaque),
+                   void *opaque)
+{
+	int ret = 0;
+
+	dbl.last_vm = vm;
+	for (unsigned i = 0; i < dbl.ndisks && !ret; i++)
+		ret = fn(dbl.disks[i].id, dbl.disks[i].img, opaque);
+	return ret;
+}
+
+static struct double_disk *disk_find(const char *id)
+{
+	for (unsigned i = 0; i < dbl.ndisks; i++)
+		if (!strcmp(dbl.disks[i].id, id))
+			return &dbl.disks[i];
+	return NULL;
+}
+
+int dm_blk_quiesce(struct dm_vm *vm, const char *dev_id, bool on)
+{
+	struct double_disk *d = disk_find(dev_id);
+
+	dbl.last_vm = vm;
+	if (!d)
+		return -ENODEV;
+	if (on)
+		dbl.quiesce_calls++;
+	else
+		dbl.unquiesce_calls++;
+	if (dbl.quiesce)
+		dbl.quiesce(d, on);
+	return 0;
+}
+
+int dm_blk_replace(struct dm_vm *vm, const char *dev_id, struct blk_image *img)
+{
+	struct double_disk *d = disk_find(dev_id);
+
+	dbl.last_vm = vm;
+	if (!d)
+		return -ENODEV;
+	if (dbl.replace)
+		return dbl.replace(d, img);
+	blk_close(d->img);
+	d->img = img;
+	return 0;
 }

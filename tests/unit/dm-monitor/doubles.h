@@ -6,8 +6,22 @@
 
 #include <dm/vm.h>
 
+struct blk_image;
+
+/* A virtio-blk disk for dm_blk_foreach and friends. */
+struct double_disk {
+	const char *id;
+	struct blk_image *img;
+};
+
 /* What the monitor asked the VM to do, and what the doubles answer. */
 struct doubles {
+	struct double_disk disks[4];
+	unsigned ndisks;
+	int quiesce_calls, unquiesce_calls;
+	/* Optional: what the device does when quiesced/released and when switched. */
+	void (*quiesce)(struct double_disk *d, bool on);
+	int (*replace)(struct double_disk *d, struct blk_image *img);
 	struct dm_vm *last_vm;
 	int pause_calls, resume_calls, power_button_calls, power_requests, query_calls, blk_calls;
 	enum dm_power power_what;

@@ -387,9 +387,12 @@ static void test_commands(struct fixture *f, gconstpointer data)
 	assert_ok(r);
 	a = json_object_get_array_member(r, "return");
 	{
-		const char *want[] = { "blkrescan", "destroy",         "pause",
-			               "query",     "query-commands",  "query-events",
-			               "resume",    "system_powerdown" };
+		const char *want[] = {
+			"blkrescan",       "blockdev-snapshot", "destroy",         "pause",
+			"query",           "query-commands",    "query-events",    "resume",
+			"snapshot-apply",  "snapshot-create",   "snapshot-delete", "snapshot-list",
+			"system_powerdown"
+		};
 
 		g_assert_cmpuint(json_array_get_length(a), ==, G_N_ELEMENTS(want));
 		for (guint i = 0; i < G_N_ELEMENTS(want); i++) {
@@ -415,9 +418,11 @@ static void test_commands(struct fixture *f, gconstpointer data)
 	assert_ok(r);
 	a = json_object_get_array_member(r, "return");
 	{
-		const char *want[] = { "poweroff",     "reboot",     "triple_fault", "paused",
-			               "resumed",      "rtc_change", "suspend",      "wakeup",
-			               "power_button", "shutdown",   "blk_resized" };
+		const char *want[] = { "poweroff",         "reboot",           "triple_fault",
+			               "paused",           "resumed",          "rtc_change",
+			               "suspend",          "wakeup",           "power_button",
+			               "shutdown",         "blk_resized",      "snapshot_created",
+			               "snapshot_deleted", "blockdev_snapshot" };
 		g_autoptr(GHashTable) have = g_hash_table_new(g_str_hash, g_str_equal);
 
 		for (guint i = 0; i < json_array_get_length(a); i++)

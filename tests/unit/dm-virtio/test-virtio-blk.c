@@ -829,6 +829,57 @@ static void test_rescan(struct fixture *f, gconstpointer data)
 	fake_disk_remove("other");
 }
 
+static int list_disk(const char *id, struct blk_image *img, void *opaque)
+{
+	g_strlcpy(opaque, id, 16);
+	g_assert_cmpstr(img->path, ==, "mem:disk");
+	return 7;
+}
+
+/* The snapshot commands' hooks: list, quiesce (requests wait, none lost), switch images. */
+static void test_snapshot_hooks(struct fixture *f, gconstpointer data)
+{
+	struct vdrv *d = &f->drv;
+	struct vd_queue *q;
+	struct vd_blk_req r = { .type = T_IN, .sector = 0, .len = 512, .slot = 0 };
+	struct fake_disk *other;
+	struct blk_image *img;
+	char id[16] = "";
+	uint16_t head;
+	uint32_t len;
+	unsigned reads;
+
+	(void)data;
+	g_assert_cmpint(vd_init(d, f->vm, SLOT, F_ALL, 2, 64, true), ==, 0);
+	q = &d->q[0];
+	g_assert_cmpint(dm_blk_foreach(f->vm, list_disk, id), ==, 7);
+	g_assert_cmpstr(id, ==, "myid");
+	g_assert_cmpint(dm_blk_quiesce(f->vm, "nosuch", true), ==, -ENODEV);
+
+	/* Quiesced: a request the guest makes waits; released, it completes. */
+	g_assert_cmpint(dm_blk_quiesce(f->vm, "myid", true), ==, 0);
+	reads = __atomic_load_n(&f->disk->reads, __ATOMIC_ACQUIRE);
+	g_assert_cmpint(vd_blk_post(q, &r), >=, 0);
+	vd_kick(q);
+	g_assert_cmpint(vd_get_used(q, &head, &len, 200), ==, 0);
+	g_assert_cmpuint(__atomic_load_n(&f->disk->reads, __ATOMIC_ACQUIRE), ==, reads);
+	g_assert_cmpint(dm_blk_quiesce(f->vm, "myid", false), ==, 0);
+	wait_used(q, r.head, 513);
+
+	/* Switched to another image: its size in the config, its data to the guest. */
+	other = fake_disk_add("other", 2u << 20, true);
+	memset(other->data, 0x5A, 512);
+	img = blk_open("mem:other", NULL, false, NULL);
+	g_assert_nonnull(img);
+	g_assert_cmpint(dm_blk_replace(f->vm, "nosuch", img), ==, -ENODEV);
+	g_assert_cmpint(dm_blk_replace(f->vm, "myid", img), ==, 0);
+	g_assert_cmpuint(vd_read(d, d->device, 8), ==, (2u << 20) / 512);
+	g_assert_cmpuint(do_req(&d->q[1], T_IN, 0, 512, 513), ==, 0);
+	g_assert_cmpuint(vd_slot_buf(&d->q[1], 0)[0], ==, 0x5A);
+	fake_vm_teardown(f->vm); /* closes the image before the disk goes */
+	fake_disk_remove("other");
+}
+
 static void fx_default(struct fixture *f, gconstpointer data)
 {
 	(void)data;
@@ -865,5 +916,6 @@ int main(int argc, char **argv)
 	ADD("/virtio-blk/reset", test_reset);
 	ADD("/virtio-blk/bar-move", test_bar_move);
 	ADD("/virtio-blk/rescan", test_rescan);
+	ADD("/virtio-blk/snapshot-hooks", test_snapshot_hooks);
 	return g_test_run();
 }
