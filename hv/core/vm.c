@@ -310,15 +310,26 @@ static int vm_stop(struct vm *vm, enum vm_stop_mode mode, const char *reason)
 {
 	static const char *const what[] = { "power off", "reset", "pause" };
 
+	/* The Service VM decides what a post-launched VM's reset means. */
+	if (mode == VM_STOP_RESET && vm->cfg->load_order == LOAD_POST_LAUNCHED)
+		mode = VM_STOP_POWEROFF;
 	spin_lock(&vm->lock);
+	/*
+	 * The guest stopped itself (a triple fault) while a pause was on its
+	 * way: it would resume dead, so it ends as it asked. Its vCPUs still
+	 * run (this one does), so the last one out has not decided yet.
+	 */
+	if (vm->state == VM_STOPPING && vm->stop_mode == VM_STOP_PAUSE && mode != VM_STOP_PAUSE) {
+		vm->stop_mode = mode;
+		spin_unlock(&vm->lock);
+		pr_info("vm %s: %s (%s) while pausing\n", vm_name(vm), what[mode], reason);
+		return 0;
+	}
 	if (vm->state != VM_RUNNING) {
 		spin_unlock(&vm->lock);
 		return -EBUSY;
 	}
 	vm->state = VM_STOPPING; /* no new starts until every vCPU has stopped */
-	/* The Service VM decides what a post-launched VM's reset means. */
-	if (mode == VM_STOP_RESET && vm->cfg->load_order == LOAD_POST_LAUNCHED)
-		mode = VM_STOP_POWEROFF;
 	vm->stop_mode = mode;
 	spin_unlock(&vm->lock);
 	pr_info("vm %s: %s (%s) after %lu exits\n", vm_name(vm), what[mode], reason,

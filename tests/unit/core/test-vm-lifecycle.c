@@ -27,7 +27,8 @@ struct scenario hv_scenario;
 struct page_pool hv_pages;
 uint64_t tsc_khz = 1000000;
 
-static unsigned cur_cpu; /* the pCPU "we" run on */
+static unsigned cur_cpu;         /* the pCPU "we" run on */
+static void (*relax_hook)(void); /* runs once, at PAUSE_VM's first wait */
 static unsigned nr_ipis, nr_upcalls, nr_resets, nr_relax;
 static unsigned stopped_on[SCENARIO_MAX_VCPUS]; /* pCPU + 1 where vcpu_arch_stopped ran */
 static unsigned nr_stopped[SCENARIO_MAX_VCPUS], nr_resumed[SCENARIO_MAX_VCPUS];
@@ -256,6 +257,12 @@ void cpu_relax(void)
 	unsigned me = cur_cpu;
 
 	g_assert_cmpuint(++nr_relax, <, 1000);
+	if (relax_hook) {
+		void (*hook)(void) = relax_hook;
+
+		relax_hook = NULL;
+		hook();
+	}
 	for (unsigned c = 0; c < nr_pcpus; c++) {
 		struct sched_rq *rq = &pcpus[c].rq;
 
@@ -626,6 +633,32 @@ static void test_resume_keeps_offline(void)
 	vm_destroy(child);
 }
 
+/* The remote vCPU triple-faults while the pause waits for it. */
+static void triple_fault_now(void)
+{
+	unsigned me = cur_cpu;
+
+	cur_cpu = 1;
+	child->triple_faulted = true;
+	vm_poweroff(child, "triple fault");
+	cur_cpu = me;
+}
+
+/* A guest that stops itself during a pause ends powered off, and its Service VM hears it. */
+static void test_poweroff_during_pause(void)
+{
+	setup();
+	create_and_start();
+	relax_hook = triple_fault_now;
+	g_assert_cmpint(vm_pause(child), ==, 0);
+	g_assert_null(relax_hook);
+	g_assert_cmpint(child->state, ==, VM_POWERED_OFF);
+	g_assert_cmpuint(child->vcpus_online, ==, 0);
+	g_assert_cmpuint(nr_upcalls, ==, 1);
+	g_assert_cmpint(vm_resume(child), ==, -EBUSY);
+	vm_destroy(child);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -636,5 +669,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/vm-lifecycle/resume-unanswered", test_resume_unanswered);
 	g_test_add_func("/vm-lifecycle/pause-before-resume-taken", test_pause_before_resume_taken);
 	g_test_add_func("/vm-lifecycle/resume-keeps-offline", test_resume_keeps_offline);
+	g_test_add_func("/vm-lifecycle/poweroff-during-pause", test_poweroff_during_pause);
 	return g_test_run();
 }
