@@ -16,7 +16,8 @@
  *   that we answer while it is paused, must stop counting and take no
  *   interrupt, then count on with its LAPIC timer ticking, the read
  *   finished exactly once and an MSI and an IOAPIC edge sent while paused
- *   delivered; the spinner on the other pCPU keeps a count on its x87
+ *   delivered; paused in HLT it must resume in HLT, woken only by an
+ *   interrupt. The spinner on the other pCPU keeps a count on its x87
  *   stack too, so FPU state lost across a pause shows.
  *
  * Hostile calls along the way (bad GPAs, overlaps, wrong states) must get
@@ -161,6 +162,9 @@ struct shared_buf {
 struct count_shared {
 	volatile uint64_t loops;
 	volatile uint32_t ticks, ios, bad_seq, msis, irqs, fpu_bad;
+	/* Set by us: halt until an MSI, the timer masked; nap_state 1 halting, 2 woken. */
+	volatile uint32_t nap_req, nap_state;
+	volatile uint32_t empty_wakes; /* HLT ended with no interrupt taken */
 };
 
 struct spin_shared {
@@ -717,6 +721,42 @@ static void count_snapshot(void)
 	count_mark.irqs = c->irqs;
 }
 
+static bool count_napping(void)
+{
+	return count_view()->nap_state == 1;
+}
+
+static bool count_woke(void)
+{
+	return count_view()->nap_state == 2;
+}
+
+/*
+ * The counter halts (its timer masked) until an MSI: paused and resumed
+ * there, it must still be halted (no wake-up without an interrupt), and
+ * wake for the MSI sent after the resume.
+ */
+static void pause_resume_halted(void)
+{
+	struct count_shared *c = count_view();
+
+	c->nap_req = 1;
+	EXPECT_TRUE(count_wait(true, count_napping, 5 * 1000 * 1000));
+	count_wait(true, NULL, 30 * 1000); /* it reaches its HLT while we halt */
+	EXPECT_EQ(hcall(HC_PAUSE_VM, vmid, 0), 0);
+	count_wait(false, NULL, 30 * 1000);
+	EXPECT_EQ(hcall(HC_START_VM, vmid, 0), 0);
+	count_wait(true, NULL, 50 * 1000);
+	EXPECT_EQ(c->nap_state, 1);
+	EXPECT_EQ(c->empty_wakes, 0);
+	msi = (struct acrn_msi){ .addr = 0xfee00000, .data = CHILD_MSI_VEC };
+	EXPECT_EQ(hcall(HC_INJECT_MSI, vmid, gpa(&msi)), 0);
+	EXPECT_TRUE(count_wait(true, count_woke, 5 * 1000 * 1000));
+	EXPECT_EQ(c->msis, 2);
+	EXPECT_EQ(c->empty_wakes, 0);
+	gprintf("SERVICE: counter paused in HLT, resumed in HLT, woken by its MSI only\n");
+}
+
 /*
  * The child's third life, on our pCPU: it counts, reads PORT_SEQ every
  * 1024 loops and takes its LAPIC timer. Pause it while its read waits for
@@ -774,6 +814,8 @@ static void pause_resume_counter(void)
 	EXPECT_EQ(c->irqs, 1);
 	gprintf("SERVICE: counter resumed: %lu loops, %u ticks, %u reads, %u out of order\n",
 	        c->loops, c->ticks, c->ios, c->bad_seq);
+
+	pause_resume_halted();
 
 	EXPECT_EQ(hcall(HC_PAUSE_VM, vmid, 0), 0);
 	count_snapshot();
@@ -1000,6 +1042,27 @@ static void isr_count_irq(struct isr_frame *f)
 	x2apic_eoi();
 }
 
+/* HLT, the timer masked, until an MSI; count the wake-ups no interrupt explains. */
+static void child_nap(void)
+{
+	uint32_t before = count_sh.msis;
+
+	wrmsr(X2APIC_LVT_TIMER, APIC_LVT_MASKED | APIC_TIMER_PERIODIC | COUNT_TICK_VEC);
+	irq_disable();
+	count_sh.nap_state = 1;
+	while (count_sh.msis == before) {
+		uint32_t t = count_sh.ticks, i = count_sh.irqs;
+
+		safe_halt();
+		irq_disable();
+		if (count_sh.msis == before && count_sh.ticks == t && count_sh.irqs == i)
+			count_sh.empty_wakes++;
+	}
+	count_sh.nap_state = 2;
+	wrmsr(X2APIC_LVT_TIMER, APIC_TIMER_PERIODIC | COUNT_TICK_VEC);
+	irq_enable();
+}
+
 /* Count until destroyed: a PORT_SEQ read every 1024 loops, a 100 Hz LAPIC timer. */
 static void child_count(void)
 {
@@ -1019,6 +1082,8 @@ static void child_count(void)
 
 		if (fpu_count_step() != n)
 			count_sh.fpu_bad++;
+		if (count_sh.nap_req && !count_sh.nap_state)
+			child_nap();
 		if (n % 1024)
 			continue;
 		/* A request re-sent or dropped around a pause breaks the sequence. */
