@@ -295,6 +295,11 @@ int dm_vm_resume(struct dm_vm *vm)
 		return -EALREADY;
 	if (s != DM_VM_PAUSED)
 		return -EINVAL;
+	/*
+	 * START_VM of a paused VM resumes it where it stopped: our hypervisor's
+	 * extension of ACRN's ABI (api/README.md). Upstream ACRN refuses it
+	 * (-EBUSY), which the monitor reports as it comes.
+	 */
 	ret = vm->t->ops->start_vm(vm->t);
 	if (ret)
 		return ret;

@@ -30,8 +30,13 @@ int64_t hc_set_ioreq_buffer(struct vm *service, struct vm *vm, uint64_t gpa)
 	if (!page)
 		return -EINVAL;
 	hc_lock();
-	/* Running vCPUs use the page without a lock: it changes only while none runs. */
-	if (vm->state == VM_RUNNING || vm->state == VM_STOPPING || vm->vcpus_online) {
+	/*
+	 * Running vCPUs use the page without a lock: it changes only while none
+	 * runs. Nor while paused: the paused vCPUs' outstanding requests live in
+	 * it, and resume waits for their answers there.
+	 */
+	if (vm->state == VM_RUNNING || vm->state == VM_STOPPING || vm->state == VM_PAUSED ||
+	    vm->vcpus_online) {
 		err = -EBUSY;
 	} else {
 		vm->ioreq_page = page;
@@ -86,7 +91,11 @@ int64_t hc_inject_msi(struct vm *service, struct vm *vm, uint64_t gpa)
 	if (hc_copy_from_gpa(service, &msi, gpa, sizeof(msi)))
 		return -EINVAL;
 	hc_lock();
-	err = vm->state == VM_RUNNING ? vm_arch_inject_msi(vm, msi.msi_addr, msi.msi_data) : -EBUSY;
+	/* Paused (or pausing): it waits in the vLAPIC and is delivered after resume. */
+	if (vm->state == VM_RUNNING || vm->state == VM_STOPPING || vm->state == VM_PAUSED)
+		err = vm_arch_inject_msi(vm, msi.msi_addr, msi.msi_data);
+	else
+		err = -EBUSY;
 	hc_unlock();
 	return err;
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Service VM hypercalls that manage a post-launched VM's life and memory
- * (ACRN v3.3 semantics): CREATE/DESTROY/START/PAUSE/RESET_VM,
- * SET_VCPU_REGS, VM_SET_MEMORY_REGIONS, VM_GPA2HPA. Everything the Service
+ * (ACRN v3.3 semantics; our one extension: START_VM resumes a paused VM):
+ * CREATE/DESTROY/START/PAUSE/RESET_VM, SET_VCPU_REGS, VM_SET_MEMORY_REGIONS, VM_GPA2HPA. Everything the Service
  * VM passes is read once and checked; errors are -EINVAL for bad
  * arguments, -EBUSY for the wrong VM state, -ENOMEM/-ENOSPC for limits.
  */
@@ -105,12 +105,22 @@ int64_t hc_destroy_vm(struct vm *vm)
 	return err;
 }
 
+/*
+ * Our extension of ACRN's ABI (api/README.md): ACRN v3.3 starts only a
+ * CREATED VM; START_VM of a PAUSED one here resumes it where it stopped
+ * (vm_resume): no reset, the vCPUs' registers, waits, ioreqs, pending
+ * interrupts and timers as they were. A paused VM that should start afresh
+ * goes through RESET_VM first, as before. Under hc_lock, so a resume and a
+ * DESTROY_VM or RESET_VM of the same VM are ordered.
+ */
 int64_t hc_start_vm(struct vm *vm)
 {
 	int err;
 
 	hc_lock();
-	if (vm->state != VM_CREATED)
+	if (vm->state == VM_PAUSED)
+		err = vm_resume(vm);
+	else if (vm->state != VM_CREATED)
 		err = -EBUSY;
 	else if (!vm->ioreq_page)
 		err = -EINVAL; /* nobody would serve its I/O */

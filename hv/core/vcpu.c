@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <hv/bridge.h>
+#include <hv/ioreq.h>
 #include <hv/log.h>
 #include <hv/pcpu.h>
 #include <hv/vcpu.h>
@@ -55,6 +56,9 @@ void vcpu_kick(struct vcpu *v)
 	bool woke = false;
 
 	spin_lock(&p->rq.lock);
+	/* A stop ends HLT early: a pause must know to halt again at resume. */
+	if (v->state == VCPU_HALTED && (v->requests & VCPU_REQ_STOP))
+		v->halt_cut = true;
 	/* A vCPU waiting for its ioreq wakes only to stop: the answer may never come. */
 	if (v->state == VCPU_HALTED ||
 	    (v->state == VCPU_WAIT_IO && (v->requests & VCPU_REQ_STOP))) {
@@ -75,9 +79,13 @@ void vcpu_halt(struct vcpu *v)
 
 	spin_lock(&rq->lock);
 	/* Checked under the lock that vcpu_kick takes, so no wake-up is lost. */
-	if (!vcpu_arch_has_pending_irq(v) && !(v->requests & VCPU_REQ_STOP)) {
-		v->state = VCPU_HALTED;
-		sched_block(rq, &v->se);
+	if (!vcpu_arch_has_pending_irq(v)) {
+		if (v->requests & VCPU_REQ_STOP) {
+			v->halt_cut = true;
+		} else {
+			v->state = VCPU_HALTED;
+			sched_block(rq, &v->se);
+		}
 	}
 	spin_unlock(&rq->lock);
 }
@@ -87,7 +95,8 @@ void vcpu_wait_io(struct vcpu *v)
 	struct sched_rq *rq = &pcpu_get(v->pcpu)->rq;
 
 	spin_lock(&rq->lock);
-	if (!(v->requests & VCPU_REQ_STOP)) {
+	/* The answer may have come already (while paused): vcpu_wake_io needs the lock to see us. */
+	if (!(v->requests & VCPU_REQ_STOP) && !v->ioreq.done) {
 		v->state = VCPU_WAIT_IO;
 		sched_block(rq, &v->se);
 	}
@@ -111,15 +120,52 @@ bool vcpu_wake_io(struct vcpu *v)
 	return woke;
 }
 
-/* Offline on its own pCPU; an abandoned ioreq is dropped (the slot is reset with the VM). */
+/*
+ * Offline on its own pCPU. A pause keeps everything the vCPU goes back to:
+ * its outstanding ioreq (answered or not), whether it was halted, its arch
+ * state; any other stop drops an abandoned ioreq (the slot is reset with
+ * the VM).
+ */
 static void vcpu_stopped(struct vcpu *v)
 {
-	__atomic_and_fetch(&v->requests, ~VCPU_REQ_STOP, __ATOMIC_SEQ_CST);
+	bool pause = v->vm->stop_mode == VM_STOP_PAUSE;
+	uint64_t req = __atomic_fetch_and(&v->requests, ~(VCPU_REQ_STOP | VCPU_REQ_RESUME),
+	                                  __ATOMIC_SEQ_CST);
+
 	vcpu_set_state(v, VCPU_OFFLINE);
-	v->ioreq.pending = false;
-	v->ioreq.done = false;
-	vcpu_arch_stopped(v);
+	/*
+	 * Paused again before it took its resume: it has not run since the last
+	 * stop, which already saved its state and knew whether it was halted.
+	 */
+	if (!(req & VCPU_REQ_RESUME)) {
+		v->resume_halted = pause && v->halt_cut;
+		vcpu_arch_stopped(v);
+	}
+	v->halt_cut = false;
+	v->paused = pause;
+	if (!pause) {
+		v->ioreq.pending = false;
+		v->ioreq.done = false;
+	}
 	vm_vcpu_stopped(v);
+}
+
+/*
+ * Back from a pause, on its own pCPU: the per-pCPU state first, then the
+ * wait it was in. HLT waits again unless an interrupt came meanwhile; an
+ * ioreq answered during the pause finishes at the next entry, one not yet
+ * answered is waited for (never sent again).
+ */
+static void vcpu_resumed(struct vcpu *v)
+{
+	__atomic_and_fetch(&v->requests, ~VCPU_REQ_RESUME, __ATOMIC_SEQ_CST);
+	vcpu_arch_resume(v);
+	if (v->resume_halted) {
+		v->resume_halted = false;
+		vcpu_halt(v);
+	} else if (v->ioreq.pending && !ioreq_polling(v->vm)) {
+		vcpu_wait_io(v);
+	}
 }
 
 void vcpu_stop_local(struct vcpu *v)
@@ -136,6 +182,10 @@ __hot void vcpu_run(struct vcpu *v)
 		if (v->requests & VCPU_REQ_STOP) {
 			vcpu_stopped(v);
 			return;
+		}
+		if (v->requests & VCPU_REQ_RESUME) {
+			vcpu_resumed(v);
+			continue;
 		}
 		vcpu_arch_run_once(v);
 	}

@@ -249,6 +249,16 @@ void vm_destroy(struct vm *vm)
 	vm_slot_init(vm, vm->id, vm->cfg);
 }
 
+/* A vCPU's core state from its previous life: requests, ioreq, what a pause kept. */
+static void vcpu_forget(struct vcpu *v)
+{
+	v->ioreq = (struct vcpu_ioreq){ 0 };
+	v->requests = 0;
+	v->paused = false;
+	v->halt_cut = false;
+	v->resume_halted = false;
+}
+
 int vm_start(struct vm *vm)
 {
 	int err;
@@ -266,8 +276,7 @@ int vm_start(struct vm *vm)
 	}
 	ioreq_reset_slots(vm);
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
-		vm->vcpus[i].ioreq = (struct vcpu_ioreq){ 0 };
-		vm->vcpus[i].requests = 0;
+		vcpu_forget(&vm->vcpus[i]);
 		vcpu_arch_reset(&vm->vcpus[i]);
 	}
 	vm->vcpus_online = 1;
@@ -301,15 +310,26 @@ static int vm_stop(struct vm *vm, enum vm_stop_mode mode, const char *reason)
 {
 	static const char *const what[] = { "power off", "reset", "pause" };
 
+	/* The Service VM decides what a post-launched VM's reset means. */
+	if (mode == VM_STOP_RESET && vm->cfg->load_order == LOAD_POST_LAUNCHED)
+		mode = VM_STOP_POWEROFF;
 	spin_lock(&vm->lock);
+	/*
+	 * The guest stopped itself (a triple fault) while a pause was on its
+	 * way: it would resume dead, so it ends as it asked. Its vCPUs still
+	 * run (this one does), so the last one out has not decided yet.
+	 */
+	if (vm->state == VM_STOPPING && vm->stop_mode == VM_STOP_PAUSE && mode != VM_STOP_PAUSE) {
+		vm->stop_mode = mode;
+		spin_unlock(&vm->lock);
+		pr_info("vm %s: %s (%s) while pausing\n", vm_name(vm), what[mode], reason);
+		return 0;
+	}
 	if (vm->state != VM_RUNNING) {
 		spin_unlock(&vm->lock);
 		return -EBUSY;
 	}
 	vm->state = VM_STOPPING; /* no new starts until every vCPU has stopped */
-	/* The Service VM decides what a post-launched VM's reset means. */
-	if (mode == VM_STOP_RESET && vm->cfg->load_order == LOAD_POST_LAUNCHED)
-		mode = VM_STOP_POWEROFF;
 	vm->stop_mode = mode;
 	spin_unlock(&vm->lock);
 	pr_info("vm %s: %s (%s) after %lu exits\n", vm_name(vm), what[mode], reason,
@@ -343,8 +363,10 @@ int vm_pause(struct vm *vm)
 	/*
 	 * vCPUs on other pCPUs stop at their next check; one on this pCPU is
 	 * not running (we are), so it would never get there: stop it here.
+	 * Done when the last vCPU out made the VM PAUSED, so a START_VM right
+	 * after this returns finds it so.
 	 */
-	while (__atomic_load_n(&vm->vcpus_online, __ATOMIC_SEQ_CST)) {
+	while (__atomic_load_n(&vm->state, __ATOMIC_ACQUIRE) == VM_STOPPING) {
 		for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 			struct vcpu *v = &vm->vcpus[i];
 
@@ -356,16 +378,43 @@ int vm_pause(struct vm *vm)
 	return 0;
 }
 
+int vm_resume(struct vm *vm)
+{
+	int err = -EBUSY;
+
+	spin_lock(&vm->lock);
+	if (vm->state != VM_PAUSED)
+		goto out;
+	/* Under vm->lock: a pause cannot begin before every vCPU is back. */
+	vm->state = VM_RUNNING;
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+
+		/* Left by a vCPU that went offline by itself meanwhile (SBI HSM stop): stale. */
+		__atomic_and_fetch(&v->requests, ~VCPU_REQ_STOP, __ATOMIC_SEQ_CST);
+		if (!v->paused)
+			continue; /* offline before the pause (an AP never started): stays so */
+		v->paused = false;
+		__atomic_add_fetch(&vm->vcpus_online, 1, __ATOMIC_SEQ_CST);
+		__atomic_or_fetch(&v->requests, VCPU_REQ_RESUME, __ATOMIC_SEQ_CST);
+		vcpu_set_state(v, VCPU_RUNNING);
+	}
+	err = 0;
+out:
+	spin_unlock(&vm->lock);
+	if (!err)
+		pr_info("vm %s: resumed by the Service VM\n", vm_name(vm));
+	return err;
+}
+
 int vm_reset_post(struct vm *vm)
 {
 	if (vm->cfg->vuart.enabled)
 		vuart_init(&vm->uart, &uart_ops, vm);
 	vm_arch_reset_devices(vm);
 	ioreq_reset_slots(vm);
-	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
-		vm->vcpus[i].ioreq = (struct vcpu_ioreq){ 0 };
-		vm->vcpus[i].requests = 0;
-	}
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		vcpu_forget(&vm->vcpus[i]);
 	vm->state = VM_CREATED;
 	pr_info("vm %s: reset by the Service VM\n", vm_name(vm));
 	return 0;
@@ -394,7 +443,8 @@ void vm_vcpu_stopped(struct vcpu *v)
 		return;
 	/* The last vCPU out finishes the stop. */
 	if (vm->stop_mode == VM_STOP_PAUSE) {
-		vm->state = VM_PAUSED;
+		/* Publishes what each vCPU kept for its resume. */
+		__atomic_store_n(&vm->state, VM_PAUSED, __ATOMIC_RELEASE);
 		return;
 	}
 	if (vm->stop_mode == VM_STOP_RESET) {

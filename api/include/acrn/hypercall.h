@@ -31,7 +31,10 @@
 #define HC_SERVICE_VM_OFFLINE_CPU BASE_HC_ID(HC_ID, HC_ID_GEN_BASE + 0x01UL)
 #define HC_SET_CALLBACK_VECTOR    BASE_HC_ID(HC_ID, HC_ID_GEN_BASE + 0x02UL)
 
-/* VM management */
+/*
+ * VM management. Our one extension (api/README.md): ACRN starts only a
+ * CREATED VM; HC_START_VM on a PAUSED one resumes it where it stopped.
+ */
 #define HC_ID_VM_BASE    0x10UL
 #define HC_CREATE_VM     BASE_HC_ID(HC_ID, HC_ID_VM_BASE + 0x00UL)
 #define HC_DESTROY_VM    BASE_HC_ID(HC_ID, HC_ID_VM_BASE + 0x01UL)

@@ -71,6 +71,7 @@ void vcpu_arch_reset(struct vcpu *v)
 	v->arch.irq_level = 0;
 	v->arch.posted = 0;
 	v->arch.stop_self = false;
+	v->arch.vtimer_paused = 0;
 }
 
 static void vs_save(struct vcpu *v)
@@ -131,6 +132,8 @@ void vcpu_arch_stopped(struct vcpu *v)
 {
 	struct pcpu *p = this_pcpu();
 
+	/* Kept for a resume; vstimecmp (Sstc) is kept with the other VS CSRs. */
+	v->arch.vtimer_paused = v->arch.vtimer.deadline;
 	timer_cancel(&v->arch.vtimer);
 	if (p->arch.loaded == v) {
 		vs_save(v);
@@ -139,6 +142,25 @@ void vcpu_arch_stopped(struct vcpu *v)
 		csr_write(hgatp, 0);
 		p->arch.loaded = NULL;
 	}
+}
+
+/*
+ * The time CSR ran on while the VM was paused: a deadline that passed
+ * meanwhile raises VSTIP now, as stimecmp would have; a later one is armed
+ * again. With Sstc, vs_load restores vstimecmp and the hart compares.
+ * Interrupt lines and IPIs posted while paused wait in irq_level/posted.
+ */
+void vcpu_arch_resume(struct vcpu *v)
+{
+	uint64_t deadline = v->arch.vtimer_paused;
+
+	v->arch.vtimer_paused = 0;
+	if (!deadline)
+		return;
+	if (deadline <= timer_now())
+		rv_vcpu_set_irq(v, HVIP_VSTIP, true);
+	else
+		timer_arm(&v->arch.vtimer, deadline);
 }
 
 bool vcpu_arch_has_pending_irq(struct vcpu *v)

@@ -110,8 +110,11 @@ static void start_ap(struct vcpu *t, uint8_t page)
 	struct x86_entry_state e = { .cs_selector = (uint16_t)(page << 8),
 		                     .cs_base = (uint64_t)page << 12 };
 
-	/* Only an AP waiting after INIT may start; the target is not running. */
-	if (t->state != VCPU_OFFLINE || !t->arch.wait_for_sipi)
+	/*
+	 * Only an AP waiting after INIT may start; the target is not running.
+	 * A paused vCPU is offline too, but only until its resume.
+	 */
+	if (t->state != VCPU_OFFLINE || t->paused || !t->arch.wait_for_sipi)
 		return;
 	t->arch.wait_for_sipi = false;
 	x86_vendor->vcpu_reset(t, &e);
@@ -132,7 +135,7 @@ static void deliver_one(struct vcpu *t, uint8_t mode, uint8_t vector, bool level
 		break;
 	case VLAPIC_DM_INIT:
 		/* INIT of a running vCPU (re-init) is not supported: keep it running. */
-		if (t->state == VCPU_OFFLINE)
+		if (t->state == VCPU_OFFLINE && !t->paused)
 			t->arch.wait_for_sipi = true;
 		break;
 	case VLAPIC_DM_SIPI:
@@ -236,11 +239,49 @@ void vcpu_arch_reset(struct vcpu *v)
 	v->state = VCPU_OFFLINE;
 }
 
+/* Save the registers' extended state into old's area; XCR0 is left at its maximum. */
+static void fpu_save(struct vcpu *old)
+{
+	if (x86_features.xsave) {
+		old->arch.xcr0 = xgetbv(0);
+		xsetbv(0, x86_features.xcr0_max);
+		__asm__ volatile("xsave64 (%0)"
+		                 :
+		                 : "r"(old->arch.xsave_area), "a"(-1), "d"(-1)
+		                 : "memory");
+	} else {
+		__asm__ volatile("fxsave64 (%0)" : : "r"(old->arch.xsave_area) : "memory");
+		old->arch.fpu_saved = true;
+	}
+}
+
 void vcpu_arch_stopped(struct vcpu *v)
 {
+	struct pcpu *p = this_pcpu();
+
+	/* The vLAPIC keeps its deadline: vcpu_arch_resume arms the timer again. */
 	timer_cancel(&v->arch.lapic_timer);
-	if (this_pcpu()->arch.fpu_owner == v)
-		this_pcpu()->arch.fpu_owner = NULL;
+	/*
+	 * Lazily switched: the registers may still hold v's FPU state, which
+	 * the next owner would not save (it found no owner). A resumed vCPU
+	 * must find it in its area.
+	 */
+	if (p->arch.fpu_owner == v) {
+		fpu_save(v);
+		p->arch.fpu_owner = NULL;
+	}
+}
+
+/*
+ * The guest's TSC ran on while it was paused (no offset), so the vLAPIC's
+ * absolute deadline still means what the guest programmed: a timer due
+ * meanwhile fires now (periodic ones coalesce), a later one is armed for
+ * its deadline. Shifting deadlines by the pause would contradict the
+ * TSC-deadline MSR the guest reads back.
+ */
+void vcpu_arch_resume(struct vcpu *v)
+{
+	lapic_timer_fired(&v->arch.lapic_timer);
 }
 
 bool vcpu_arch_has_pending_irq(struct vcpu *v)
@@ -305,27 +346,17 @@ __hot static void switch_fpu(struct vcpu *v)
 
 	if (old == v)
 		return;
+	if (old)
+		fpu_save(old);
 	if (x86_features.xsave) {
-		if (old) {
-			old->arch.xcr0 = xgetbv(0);
+		if (!old)
 			xsetbv(0, x86_features.xcr0_max);
-			__asm__ volatile("xsave64 (%0)"
-			                 :
-			                 : "r"(old->arch.xsave_area), "a"(-1), "d"(-1)
-			                 : "memory");
-		} else {
-			xsetbv(0, x86_features.xcr0_max);
-		}
 		__asm__ volatile("xrstor64 (%0)"
 		                 :
 		                 : "r"(v->arch.xsave_area), "a"(-1), "d"(-1)
 		                 : "memory");
 		xsetbv(0, v->arch.xcr0);
 	} else {
-		if (old) {
-			__asm__ volatile("fxsave64 (%0)" : : "r"(old->arch.xsave_area) : "memory");
-			old->arch.fpu_saved = true;
-		}
 		if (v->arch.fpu_saved) {
 			__asm__ volatile("fxrstor64 (%0)" : : "r"(v->arch.xsave_area) : "memory");
 		} else {

@@ -23,9 +23,10 @@ enum vcpu_state {
 };
 
 /* Requests other pCPUs post to a vCPU; handled before the next guest entry. */
-#define VCPU_REQ_EVENT BIT(0) /* interrupt state changed: re-evaluate injection */
-#define VCPU_REQ_STOP  BIT(1) /* the VM is shutting down or resetting */
-#define VCPU_REQ_FLUSH BIT(2) /* stage-2 mappings went away: drop cached translations */
+#define VCPU_REQ_EVENT  BIT(0) /* interrupt state changed: re-evaluate injection */
+#define VCPU_REQ_STOP   BIT(1) /* the VM is shutting down or resetting */
+#define VCPU_REQ_FLUSH  BIT(2) /* stage-2 mappings went away: drop cached translations */
+#define VCPU_REQ_RESUME BIT(3) /* back from a pause: restore per-pCPU state, re-enter its wait */
 
 /* The vCPU's one outstanding request to the Service VM (its ioreq slot). */
 struct vcpu_ioreq {
@@ -48,6 +49,13 @@ struct vcpu {
 	struct sched_entity se;
 	uint64_t nr_exits;
 	struct vcpu_ioreq ioreq;
+	/*
+	 * Pause and resume (vm_pause, vm_resume): what a stopped vCPU goes back
+	 * to. A paused vCPU keeps its ioreq, interrupt state and registers.
+	 */
+	bool paused;        /* it was online when its VM paused: resume brings it back */
+	bool halt_cut;      /* a stop request ended (or forestalled) its HLT wait */
+	bool resume_halted; /* it was waiting for an interrupt: it does so again */
 	struct vcpu_arch arch;
 };
 
@@ -77,8 +85,17 @@ void vcpu_arch_reset(struct vcpu *v);
 /* Enter the guest once and handle the exit; returns when core must look at v. */
 void vcpu_arch_run_once(struct vcpu *v);
 bool vcpu_arch_has_pending_irq(struct vcpu *v);
-/* v went offline on its own pCPU: drop per-pCPU state such as timers. */
+/*
+ * v went offline on its own pCPU: drop per-pCPU state such as timers, and
+ * save what the pCPU still holds for it (lazily switched FPU state), so a
+ * resume finds it in v.
+ */
 void vcpu_arch_stopped(struct vcpu *v);
+/*
+ * v comes back from a pause, on its own pCPU before its next entry: re-arm
+ * what vcpu_arch_stopped dropped (a timer that expired meanwhile fires now).
+ */
+void vcpu_arch_resume(struct vcpu *v);
 /*
  * The initial state HC_SET_VCPU_REGS gives a post-launched vCPU, applied at
  * its next reset (START_VM). -EINVAL for a state we do not start from.

@@ -145,6 +145,13 @@ void vm_reset(struct vm *vm, const char *reason);
  * -EBUSY if the VM is not running.
  */
 int vm_pause(struct vm *vm);
+/*
+ * A paused VM runs on exactly where it stopped: each vCPU online at the
+ * pause comes back running, halted or waiting for its ioreq as it was, with
+ * its registers, FPU state, pending interrupts and LAPIC timer; vCPUs that
+ * were offline stay offline. -EBUSY unless PAUSED.
+ */
+int vm_resume(struct vm *vm);
 /* A paused post-launched VM back to CREATED: vCPUs and devices at reset state. */
 int vm_reset_post(struct vm *vm);
 

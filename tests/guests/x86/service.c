@@ -10,7 +10,15 @@
  * - then it serves the child's port I/O and MMIO from the ioreq page when
  *   the upcall vector (0xF3) arrives, drains posted notifications, raises
  *   an IOAPIC line (SET_IRQLINE) and an MSI (INJECT_MSI) that the child
- *   acknowledges, and when the child powers off: PAUSE, RESET, DESTROY.
+ *   acknowledges, and when the child powers off: PAUSE, RESET, DESTROY;
+ * - then pause and resume (START_VM of a PAUSED VM, our extension of ACRN's
+ *   ABI): a counting child on our pCPU, paused with a port read pending
+ *   that we answer while it is paused, must stop counting and take no
+ *   interrupt, then count on with its LAPIC timer ticking, the read
+ *   finished exactly once and an MSI and an IOAPIC edge sent while paused
+ *   delivered; paused in HLT it must resume in HLT, woken only by an
+ *   interrupt. The spinner on the other pCPU keeps a count on its x87
+ *   stack too, so FPU state lost across a pause shows.
  *
  * Hostile calls along the way (bad GPAs, overlaps, wrong states) must get
  * precise errors. The child is the same image entered with EBX =
@@ -22,6 +30,7 @@
 #define CHILD_MARK  0xC41DC41Du
 #define SPIN_MARK   0x5B195B19u /* the second post-launched VM: says hello, then spins */
 #define CHILD_CRASH 0xDEADC41Du /* the child's second run: 64-bit entry, then a triple fault */
+#define COUNT_MARK  0xC0C0C0C0u /* its third life: counts, reads PORT_SEQ, ticks, until destroyed */
 
 /* ACRN v3.3 hypercall ids and structures (api/include/acrn, restated for the guest). */
 #define HC(x)                    (0x80000000ull | (x))
@@ -51,6 +60,7 @@
 #define UPCALL_VECTOR            0xF3
 #define CHILD_IRQ_VEC            0x61
 #define CHILD_MSI_VEC            0x62
+#define COUNT_TICK_VEC           0x63
 #define CHILD_GSI                10
 
 /* Service VM memory layout (64 MiB). */
@@ -76,6 +86,7 @@
 #define PORT_IRQ_ACK 0x531
 #define PORT_MSI_RDY 0x532
 #define PORT_MSI_ACK 0x533
+#define PORT_SEQ     0x514 /* the counter's read: 1, 2, 3, ... one answer per request */
 #define MMIO_BASE    0xE0000000u
 #define MMIO_POSTED  0xE0001000u
 #define VAL_READ32   0xC0FFEE01u
@@ -142,6 +153,26 @@ struct shared_buf {
 #define TYPE_PORTIO    0
 #define TYPE_MMIO      1
 #define DIR_READ       0
+
+/*
+ * What the counter child and the spinner publish in their own RAM, which is
+ * ours: the same image runs at the same addresses, so we read it at the
+ * child's RAM base plus the variable's address.
+ */
+struct count_shared {
+	volatile uint64_t loops;
+	volatile uint32_t ticks, ios, bad_seq, msis, irqs, fpu_bad;
+	/* Set by us: halt until an MSI, the timer masked; nap_state 1 halting, 2 woken. */
+	volatile uint32_t nap_req, nap_state;
+	volatile uint32_t empty_wakes; /* HLT ended with no interrupt taken */
+};
+
+struct spin_shared {
+	volatile uint64_t count, fpu_bad;
+};
+
+static struct count_shared count_sh;
+static struct spin_shared spin_sh;
 
 #ifdef __x86_64__
 
@@ -585,6 +616,267 @@ static void crash_child(void)
 	EXPECT_EQ(hcall(HC_PAUSE_VM, vmid, 0), -EINVAL);
 }
 
+static void *in_ram(uint64_t ram, const void *var)
+{
+	return (void *)(uintptr_t)(ram + (uintptr_t)var);
+}
+
+/* A copy of this image in the child's RAM and a 32-bit entry with EBX = @mark. */
+static void child_image(uint64_t ram, uint32_t mark)
+{
+	uint64_t *gdt = (uint64_t *)(uintptr_t)(ram + CHILD_GDT);
+
+	memcpy((void *)(uintptr_t)(ram + CHILD_ENTRY), __image_start,
+	       (size_t)(__image_end - __image_start));
+	gdt[0] = gdt[1] = 0;
+	gdt[2] = 0x00cf9b000000ffffull;
+	gdt[3] = 0x00cf93000000ffffull;
+	memset(&regs, 0, sizeof(regs));
+	regs.cr0 = 0x31;
+	regs.cs_sel = 0x10;
+	regs.ds_sel = 0x18;
+	regs.gdt.base = CHILD_GDT;
+	regs.gdt.limit = 0x1f;
+	regs.rip = CHILD_ENTRY;
+	regs.rflags = 0x2;
+	regs.gprs[3] = mark;
+	regs.gprs[6] = CHILD_ZP;
+}
+
+static uint32_t seq_answers; /* PORT_SEQ reads we answered */
+static unsigned int count_unexpected;
+
+/* Answer the counter's pending request, if any. */
+static bool count_serve_one(void)
+{
+	struct io_request *slot = (struct io_request *)(uintptr_t)IOREQ_PAGE;
+
+	if (__atomic_load_n(&slot->processed, __ATOMIC_ACQUIRE) != REQ_PENDING)
+		return false;
+	slot->processed = REQ_PROCESSING;
+	if (slot->type == TYPE_PORTIO && slot->direction == DIR_READ && slot->addr == PORT_SEQ)
+		slot->value = ++seq_answers;
+	else
+		count_unexpected++;
+	__atomic_store_n(&slot->processed, REQ_COMPLETE, __ATOMIC_RELEASE);
+	EXPECT_EQ(hcall(HC_NOTIFY_REQUEST_FINISH, vmid, 0), 0);
+	return true;
+}
+
+/* Serve the counter (if @serve) and halt between our ticks until @done or @us pass. */
+static bool count_wait(bool serve, bool (*done)(void), uint64_t us)
+{
+	uint64_t deadline = rdtsc() + tsc_us_to_ticks(us);
+	bool ok = false;
+
+	while (!(ok = done && done()) && rdtsc() < deadline) {
+		irq_disable();
+		if (!serve || !count_serve_one())
+			safe_halt();
+		irq_enable();
+	}
+	return ok;
+}
+
+static struct count_shared *count_view(void)
+{
+	return in_ram(CHILD_RAM, &count_sh);
+}
+
+static struct count_shared count_mark; /* a snapshot of the counter */
+
+static bool count_warm(void)
+{
+	return count_view()->ios >= 5 && count_view()->ticks >= 3;
+}
+
+static bool count_read_pending(void)
+{
+	struct io_request *slot = (struct io_request *)(uintptr_t)IOREQ_PAGE;
+
+	return __atomic_load_n(&slot->processed, __ATOMIC_ACQUIRE) == REQ_PENDING;
+}
+
+static bool count_went_on(void)
+{
+	struct count_shared *c = count_view();
+
+	return c->loops > count_mark.loops && c->ios >= count_mark.ios + 3 &&
+	       c->ticks >= count_mark.ticks + 2 && c->msis && c->irqs;
+}
+
+static bool count_moved(void)
+{
+	return count_view()->loops > count_mark.loops && count_view()->ios > count_mark.ios;
+}
+
+static void count_snapshot(void)
+{
+	struct count_shared *c = count_view();
+
+	count_mark.loops = c->loops;
+	count_mark.ticks = c->ticks;
+	count_mark.ios = c->ios;
+	count_mark.msis = c->msis;
+	count_mark.irqs = c->irqs;
+}
+
+static bool count_napping(void)
+{
+	return count_view()->nap_state == 1;
+}
+
+static bool count_woke(void)
+{
+	return count_view()->nap_state == 2;
+}
+
+/*
+ * The counter halts (its timer masked) until an MSI: paused and resumed
+ * there, it must still be halted (no wake-up without an interrupt), and
+ * wake for the MSI sent after the resume.
+ */
+static void pause_resume_halted(void)
+{
+	struct count_shared *c = count_view();
+
+	c->nap_req = 1;
+	EXPECT_TRUE(count_wait(true, count_napping, 5 * 1000 * 1000));
+	count_wait(true, NULL, 30 * 1000); /* it reaches its HLT while we halt */
+	EXPECT_EQ(hcall(HC_PAUSE_VM, vmid, 0), 0);
+	count_wait(false, NULL, 30 * 1000);
+	EXPECT_EQ(hcall(HC_START_VM, vmid, 0), 0);
+	count_wait(true, NULL, 50 * 1000);
+	EXPECT_EQ(c->nap_state, 1);
+	EXPECT_EQ(c->empty_wakes, 0);
+	msi = (struct acrn_msi){ .addr = 0xfee00000, .data = CHILD_MSI_VEC };
+	EXPECT_EQ(hcall(HC_INJECT_MSI, vmid, gpa(&msi)), 0);
+	EXPECT_TRUE(count_wait(true, count_woke, 5 * 1000 * 1000));
+	EXPECT_EQ(c->msis, 2);
+	EXPECT_EQ(c->empty_wakes, 0);
+	gprintf("SERVICE: counter paused in HLT, resumed in HLT, woken by its MSI only\n");
+}
+
+/*
+ * The child's third life, on our pCPU: it counts, reads PORT_SEQ every
+ * 1024 loops and takes its LAPIC timer. Pause it while its read waits for
+ * us, answer the read while it is paused, send it an MSI and an IOAPIC
+ * edge; it must not move. Resume: everything arrives, the read finishes
+ * once (the next answer it gets is the next number). Then pause, resume,
+ * pause, destroy.
+ */
+static void pause_resume_counter(void)
+{
+	struct io_request *slot = (struct io_request *)(uintptr_t)IOREQ_PAGE;
+	struct count_shared *c = count_view();
+	uint32_t taken;
+
+	memset(&cv, 0, sizeof(cv));
+	memcpy(cv.name, "child", 6);
+	EXPECT_EQ(hcall(HC_CREATE_VM, gpa(&cv), 0), 0);
+	vmid = cv.vmid;
+	EXPECT_EQ(map(0, 0, CHILD_RAM, CHILD_SIZE), 0);
+	child_image(CHILD_RAM, COUNT_MARK);
+	EXPECT_EQ(hcall(HC_SET_VCPU_REGS, vmid, gpa(&regs)), 0);
+	memset((void *)(uintptr_t)IOREQ_PAGE, 0, 4096);
+	scratch[0] = IOREQ_PAGE;
+	EXPECT_EQ(hcall(HC_SET_IOREQ_BUFFER, vmid, gpa(scratch)), 0);
+	EXPECT_EQ(hcall(HC_START_VM, vmid, 0), 0);
+	tick_start();
+	EXPECT_TRUE(count_wait(true, count_warm, 10 * 1000 * 1000));
+
+	/* Its read waits for us: pause it there, then answer it. */
+	EXPECT_TRUE(count_wait(false, count_read_pending, 5 * 1000 * 1000));
+	EXPECT_EQ(hcall(HC_PAUSE_VM, vmid, 0), 0);
+	/* Paused: the page holds its request, and START_VM does not reset it. */
+	scratch[0] = IOREQ_PAGE;
+	EXPECT_EQ(hcall(HC_SET_IOREQ_BUFFER, vmid, gpa(scratch)), -EBUSY);
+	EXPECT_TRUE(count_serve_one());
+	EXPECT_EQ(hcall(HC_NOTIFY_REQUEST_FINISH, vmid, 0), -EINVAL); /* once only */
+	msi = (struct acrn_msi){ .addr = 0xfee00000, .data = CHILD_MSI_VEC };
+	EXPECT_EQ(hcall(HC_INJECT_MSI, vmid, gpa(&msi)), 0);
+	EXPECT_EQ(hcall(HC_SET_IRQLINE, vmid, (2ull << 32) | CHILD_GSI), 0);
+	count_snapshot();
+	count_wait(false, NULL, 100 * 1000);
+	EXPECT_EQ(c->loops, count_mark.loops);
+	EXPECT_EQ(c->ticks, count_mark.ticks);
+	EXPECT_EQ(c->ios, count_mark.ios);
+	EXPECT_EQ(c->msis + c->irqs, 0);
+	EXPECT_EQ(slot->processed, REQ_COMPLETE); /* answered, not yet taken */
+	gprintf("SERVICE: counter stopped while paused at %lu loops, %u ticks, %u reads\n",
+	        count_mark.loops, count_mark.ticks, count_mark.ios);
+
+	EXPECT_EQ(hcall(HC_START_VM, vmid, 0), 0);
+	EXPECT_TRUE(count_wait(true, count_went_on, 10 * 1000 * 1000));
+	EXPECT_EQ(c->bad_seq, 0);
+	EXPECT_EQ(c->fpu_bad, 0);
+	EXPECT_EQ(c->msis, 1);
+	EXPECT_EQ(c->irqs, 1);
+	gprintf("SERVICE: counter resumed: %lu loops, %u ticks, %u reads, %u out of order\n",
+	        c->loops, c->ticks, c->ios, c->bad_seq);
+
+	pause_resume_halted();
+
+	EXPECT_EQ(hcall(HC_PAUSE_VM, vmid, 0), 0);
+	count_snapshot();
+	EXPECT_EQ(hcall(HC_START_VM, vmid, 0), 0);
+	EXPECT_EQ(hcall(HC_START_VM, vmid, 0), -EBUSY); /* running */
+	EXPECT_TRUE(count_wait(true, count_moved, 10 * 1000 * 1000));
+	EXPECT_EQ(hcall(HC_PAUSE_VM, vmid, 0), 0);
+	tick_stop();
+	/*
+	 * Every answer taken exactly once: the last may still wait, answered, in
+	 * its slot, or be in RAX with the count not yet stored (paused between).
+	 */
+	taken = c->ios + (slot->processed == REQ_COMPLETE);
+	EXPECT_TRUE(taken == seq_answers || taken + 1 == seq_answers);
+	EXPECT_EQ(c->bad_seq, 0);
+	EXPECT_EQ(c->fpu_bad, 0);
+	EXPECT_EQ(count_unexpected, 0);
+	EXPECT_EQ(hcall(HC_DESTROY_VM, vmid, 0), 0);
+	gprintf("SERVICE: counter paused, resumed, paused and destroyed after %u reads\n",
+	        seq_answers);
+}
+
+static struct spin_shared *spin_view(void)
+{
+	return in_ram(SPIN_RAM, &spin_sh);
+}
+
+static uint64_t spin_mark;
+
+static bool spin_moved(void)
+{
+	return spin_view()->count > spin_mark + 1000;
+}
+
+/*
+ * The spinner runs on the other pCPU, sharing it with the witness: a pause
+ * stops it there, often with its x87 state still in the registers. Each
+ * round it must stand still while paused and count on, its x87 count in
+ * step, after the resume.
+ */
+static void pause_resume_spinner(void)
+{
+	struct spin_shared *sp = spin_view();
+
+	tick_start();
+	spin_mark = 0;
+	EXPECT_TRUE(count_wait(false, spin_moved, 5 * 1000 * 1000));
+	for (unsigned i = 0; i < 4; i++) {
+		EXPECT_EQ(hcall(HC_PAUSE_VM, spin_vmid, 0), 0);
+		spin_mark = sp->count;
+		count_wait(false, NULL, 30 * 1000);
+		EXPECT_EQ(sp->count, spin_mark);
+		EXPECT_EQ(hcall(HC_START_VM, spin_vmid, 0), 0);
+		EXPECT_TRUE(count_wait(false, spin_moved, 5 * 1000 * 1000));
+	}
+	tick_stop();
+	EXPECT_EQ(sp->fpu_bad, 0);
+	gprintf("SERVICE: spinner paused and resumed 4 times, %lu counts, %lu with x87 off step\n",
+	        sp->count, sp->fpu_bad);
+}
+
 static void service_main(void)
 {
 	TEST_START("service");
@@ -619,14 +911,15 @@ static void service_main(void)
 
 	/* The child waits for its power-off port: pause (it shares our pCPU), reset. */
 	EXPECT_EQ(hcall(HC_PAUSE_VM, vmid, 0), 0);
-	EXPECT_EQ(hcall(HC_START_VM, vmid, 0), -EBUSY);
 	EXPECT_EQ(hcall(HC_RESET_VM, vmid, 0), 0);
 	EXPECT_EQ(hcall(HC_RESET_VM, vmid, 0), -EBUSY);
 	crash_child();
 	EXPECT_EQ(hcall(HC_DESTROY_VM, vmid, 0), 0);
+	pause_resume_counter();
 	serve_spinner_hellos();
 	/* The spinner runs on pCPU 1 in guest mode by now: pausing it reaches over. */
 	EXPECT_EQ(hcall(HC_DESTROY_VM, spin_vmid, 0), -EBUSY);
+	pause_resume_spinner();
 	EXPECT_EQ(hcall(HC_PAUSE_VM, spin_vmid, 0), 0);
 	EXPECT_EQ(hcall(HC_DESTROY_VM, spin_vmid, 0), 0);
 	gprintf("SERVICE: spinner paused and destroyed\n");
@@ -700,12 +993,104 @@ static void child_main(void)
 	TEST_END();
 }
 
+/* A count kept on the x87 stack beside one in memory: st0 += st1 (= 1) per step. */
+static void fpu_count_init(void)
+{
+	asm volatile("fninit; fld1; fldz" ::: "memory");
+}
+
+static uint64_t fpu_count_step(void)
+{
+	uint64_t v;
+
+	asm volatile("fadd %%st(1), %%st\n\tfld %%st(0)\n\tfistpll %0" : "=m"(v) : : "memory");
+	return v;
+}
+
 static void child_spin(void)
 {
 	outb(PORT_HELLO, 1);
 	outb(PORT_HELLO + 1, 1);
-	for (;;)
+	fpu_count_init();
+	for (;;) {
+		uint64_t f = fpu_count_step();
+
+		if (f != ++spin_sh.count)
+			spin_sh.fpu_bad++;
 		cpu_relax();
+	}
+}
+
+static void isr_count_tick(struct isr_frame *f)
+{
+	(void)f;
+	count_sh.ticks++;
+	x2apic_eoi();
+}
+
+static void isr_count_msi(struct isr_frame *f)
+{
+	(void)f;
+	count_sh.msis++;
+	x2apic_eoi();
+}
+
+static void isr_count_irq(struct isr_frame *f)
+{
+	(void)f;
+	count_sh.irqs++;
+	x2apic_eoi();
+}
+
+/* HLT, the timer masked, until an MSI; count the wake-ups no interrupt explains. */
+static void child_nap(void)
+{
+	uint32_t before = count_sh.msis;
+
+	wrmsr(X2APIC_LVT_TIMER, APIC_LVT_MASKED | APIC_TIMER_PERIODIC | COUNT_TICK_VEC);
+	irq_disable();
+	count_sh.nap_state = 1;
+	while (count_sh.msis == before) {
+		uint32_t t = count_sh.ticks, i = count_sh.irqs;
+
+		safe_halt();
+		irq_disable();
+		if (count_sh.msis == before && count_sh.ticks == t && count_sh.irqs == i)
+			count_sh.empty_wakes++;
+	}
+	count_sh.nap_state = 2;
+	wrmsr(X2APIC_LVT_TIMER, APIC_TIMER_PERIODIC | COUNT_TICK_VEC);
+	irq_enable();
+}
+
+/* Count until destroyed: a PORT_SEQ read every 1024 loops, a 100 Hz LAPIC timer. */
+static void child_count(void)
+{
+	idt_init();
+	irq_set_handler(COUNT_TICK_VEC, isr_count_tick);
+	irq_set_handler(CHILD_MSI_VEC, isr_count_msi);
+	irq_set_handler(CHILD_IRQ_VEC, isr_count_irq);
+	x2apic_enable();
+	ioapic_route(CHILD_GSI, CHILD_IRQ_VEC);
+	wrmsr(X2APIC_TDCR, APIC_TDCR_DIV1);
+	wrmsr(X2APIC_LVT_TIMER, APIC_TIMER_PERIODIC | COUNT_TICK_VEC);
+	wrmsr(X2APIC_TMICT, apic_timer_hz() / 100);
+	fpu_count_init();
+	irq_enable();
+	for (;;) {
+		uint64_t n = ++count_sh.loops;
+
+		if (fpu_count_step() != n)
+			count_sh.fpu_bad++;
+		if (count_sh.nap_req && !count_sh.nap_state)
+			child_nap();
+		if (n % 1024)
+			continue;
+		/* A request re-sent or dropped around a pause breaks the sequence. */
+		if (inl(PORT_SEQ) != count_sh.ios + 1)
+			count_sh.bad_seq++;
+		count_sh.ios++;
+	}
 }
 
 static void child_crash(void)
@@ -732,6 +1117,8 @@ void guest_main(void)
 		child_crash();
 	if (guest_vcpu_index == SPIN_MARK)
 		child_spin();
+	if (guest_vcpu_index == COUNT_MARK)
+		child_count();
 	service_main();
 }
 

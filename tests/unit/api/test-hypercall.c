@@ -115,6 +115,15 @@ int vm_pause(struct vm *vm)
 	return 0;
 }
 
+int vm_resume(struct vm *vm)
+{
+	if (vm->state != VM_PAUSED)
+		return -EBUSY;
+	vm->state = VM_RUNNING;
+	vm->vcpus_online = 1;
+	return 0;
+}
+
 int vm_reset_post(struct vm *vm)
 {
 	vm->state = VM_CREATED;
@@ -452,7 +461,13 @@ static void test_lifecycle(void)
 	g_assert_cmpint(hc(HC_PAUSE_VM, 2, 0), ==, 0);
 	g_assert_cmpint(vms[2].state, ==, VM_PAUSED);
 	g_assert_cmpint(hc(HC_PAUSE_VM, 2, 0), ==, 0);
-	g_assert_cmpint(hc(HC_START_VM, 2, 0), ==, -EBUSY);
+	/* Paused: its ioreq page holds what the vCPUs wait for. */
+	set_ioreq_page(0x80, 0x9000, -EBUSY);
+	/* Our extension: START_VM resumes a paused VM (ACRN refuses it). */
+	g_assert_cmpint(hc(HC_START_VM, 2, 0), ==, 0);
+	g_assert_cmpint(vms[2].state, ==, VM_RUNNING);
+	g_assert_cmpint(hc(HC_DESTROY_VM, 2, 0), ==, -EBUSY);
+	g_assert_cmpint(hc(HC_PAUSE_VM, 2, 0), ==, 0);
 	g_assert_cmpint(hc(HC_RESET_VM, 2, 0), ==, 0);
 	g_assert_cmpint(vms[2].state, ==, VM_CREATED);
 	g_assert_cmpint(hc(HC_RESET_VM, 2, 0), ==, -EBUSY);
@@ -764,13 +779,21 @@ static void test_irqline_msi(void)
 
 	put(0x700, &msi, sizeof(msi));
 	g_assert_cmpint(hc(HC_INJECT_MSI, 2, RAM_SIZE - 8), ==, -EINVAL);
-	/* Not running: nobody to take it. */
+	/* Not started: nobody to take it. */
 	g_assert_cmpint(hc(HC_INJECT_MSI, 2, 0x700), ==, -EBUSY);
 	set_ioreq_page(0x80, 0x8000, 0);
 	g_assert_cmpint(hc(HC_START_VM, 2, 0), ==, 0);
 	g_assert_cmpint(hc(HC_INJECT_MSI, 2, 0x700), ==, 0);
 	g_assert_cmphex(msi_addr, ==, 0xfee01000);
 	g_assert_cmphex(msi_data, ==, 0x45);
+	/* Paused: it waits in the vLAPIC for the resume. */
+	g_assert_cmpint(hc(HC_PAUSE_VM, 2, 0), ==, 0);
+	msi.msi_data = 0x46;
+	put(0x700, &msi, sizeof(msi));
+	g_assert_cmpint(hc(HC_INJECT_MSI, 2, 0x700), ==, 0);
+	g_assert_cmphex(msi_data, ==, 0x46);
+	g_assert_cmpint(hc(HC_RESET_VM, 2, 0), ==, 0);
+	g_assert_cmpint(hc(HC_INJECT_MSI, 2, 0x700), ==, -EBUSY);
 }
 
 static int64_t asyncio(uint64_t id, uint32_t type, uint64_t addr, uint32_t match, uint64_t data,

@@ -27,9 +27,14 @@ struct scenario hv_scenario;
 struct page_pool hv_pages;
 uint64_t tsc_khz = 1000000;
 
-static unsigned cur_cpu; /* the pCPU "we" run on */
+static unsigned cur_cpu;         /* the pCPU "we" run on */
+static void (*relax_hook)(void); /* runs once, at PAUSE_VM's first wait */
 static unsigned nr_ipis, nr_upcalls, nr_resets, nr_relax;
 static unsigned stopped_on[SCENARIO_MAX_VCPUS]; /* pCPU + 1 where vcpu_arch_stopped ran */
+static unsigned nr_stopped[SCENARIO_MAX_VCPUS], nr_resumed[SCENARIO_MAX_VCPUS];
+static unsigned nr_entries[SCENARIO_MAX_VCPUS], nr_finished[SCENARIO_MAX_VCPUS];
+static uint64_t finished_value[SCENARIO_MAX_VCPUS];
+static bool irq_pending[SCENARIO_MAX_VCPUS];
 
 /* ---- platform fakes ---- */
 
@@ -206,15 +211,24 @@ void vcpu_arch_reset(struct vcpu *v)
 	v->state = VCPU_OFFLINE;
 }
 
+/* One guest entry per run: finish an answered ioreq first, as the x86 layer does. */
 void vcpu_arch_run_once(struct vcpu *v)
 {
-	(void)v;
+	uint64_t value;
+
+	g_assert_cmpuint(cur_cpu, ==, v->pcpu);
+	nr_entries[v->id]++;
+	if (v->ioreq.pending && ioreq_ready(v)) {
+		g_assert_cmpint(ioreq_finish(v, &value), ==, 0);
+		nr_finished[v->id]++;
+		finished_value[v->id] = value;
+	}
+	this_pcpu()->need_resched = true;
 }
 
 bool vcpu_arch_has_pending_irq(struct vcpu *v)
 {
-	(void)v;
-	return false;
+	return irq_pending[v->id];
 }
 
 /* Per-pCPU state (timers, FPU) may only be dropped on the vCPU's own pCPU. */
@@ -222,6 +236,14 @@ void vcpu_arch_stopped(struct vcpu *v)
 {
 	g_assert_cmpuint(cur_cpu, ==, v->pcpu);
 	stopped_on[v->id] = cur_cpu + 1;
+	nr_stopped[v->id]++;
+}
+
+/* ... and restored there, once per resume it actually took. */
+void vcpu_arch_resume(struct vcpu *v)
+{
+	g_assert_cmpuint(cur_cpu, ==, v->pcpu);
+	nr_resumed[v->id]++;
 }
 
 /*
@@ -235,6 +257,12 @@ void cpu_relax(void)
 	unsigned me = cur_cpu;
 
 	g_assert_cmpuint(++nr_relax, <, 1000);
+	if (relax_hook) {
+		void (*hook)(void) = relax_hook;
+
+		relax_hook = NULL;
+		hook();
+	}
 	for (unsigned c = 0; c < nr_pcpus; c++) {
 		struct sched_rq *rq = &pcpus[c].rq;
 
@@ -273,6 +301,11 @@ static void setup(void)
 	cur_cpu = 0;
 	nr_ipis = nr_upcalls = nr_resets = nr_relax = 0;
 	memset(stopped_on, 0, sizeof(stopped_on));
+	memset(nr_stopped, 0, sizeof(nr_stopped));
+	memset(nr_resumed, 0, sizeof(nr_resumed));
+	memset(nr_entries, 0, sizeof(nr_entries));
+	memset(nr_finished, 0, sizeof(nr_finished));
+	memset(irq_pending, 0, sizeof(irq_pending));
 	if (!sos_ram)
 		sos_ram = aligned_alloc(4096, SOS_RAM);
 	memset(sos_ram, 0xAA, SOS_RAM);
@@ -339,7 +372,8 @@ static void test_pause_local_and_remote(void)
 	g_assert_cmpuint(child->vcpus_online, ==, 0);
 	g_assert_cmpint(local->state, ==, VCPU_OFFLINE);
 	g_assert_cmpint(remote->state, ==, VCPU_OFFLINE);
-	g_assert_false(local->ioreq.pending);
+	/* Kept for a resume; the reset below drops it. */
+	g_assert_true(local->ioreq.pending);
 	g_assert_cmpuint(local->requests & VCPU_REQ_STOP, ==, 0);
 	/* Each cleaned up on its own pCPU; the remote one was asked by IPI. */
 	g_assert_cmpuint(stopped_on[0], ==, 1);
@@ -355,6 +389,8 @@ static void test_pause_local_and_remote(void)
 	child->ioreq_page->req_slot[0].processed = ACRN_IOREQ_STATE_PROCESSING;
 	g_assert_cmpint(vm_reset_post(child), ==, 0);
 	g_assert_cmpint(child->state, ==, VM_CREATED);
+	g_assert_false(local->ioreq.pending);
+	g_assert_false(local->paused);
 	g_assert_cmpuint(nr_resets, ==, 1);
 	g_assert_cmpuint(child->ioreq_page->req_slot[0].processed, ==, ACRN_IOREQ_STATE_FREE);
 
@@ -431,11 +467,208 @@ static void test_guest_poweroff(void)
 	vm_destroy(child);
 }
 
+/* The Service VM answers vCPU @id's read with @value and notifies. */
+static int answer(unsigned id, uint64_t value)
+{
+	struct acrn_io_request *slot = &child->ioreq_page->req_slot[id];
+
+	slot->reqs.pio_request.value = (uint32_t)value;
+	slot->processed = ACRN_IOREQ_STATE_COMPLETE;
+	return ioreq_notify_finish(child, id);
+}
+
+/*
+ * Pause a vCPU waiting for its ioreq (on our pCPU) and one halted (on the
+ * other); the answer comes while paused. Resume: the halted one halts
+ * again, the other finishes its request once, nothing is sent again.
+ */
+static void test_resume_where_stopped(void)
+{
+	struct vcpu *io = &child->vcpus[0], *hlt = &child->vcpus[1];
+	struct acrn_io_request *slot;
+
+	setup();
+	create_and_start();
+	slot = &child->ioreq_page->req_slot[0];
+	g_assert_cmpint(ioreq_send(io, ACRN_IOREQ_TYPE_PORTIO, false, 0x60, 1, 0), ==, 0);
+	cur_cpu = 1;
+	vcpu_halt(hlt);
+	cur_cpu = 0;
+	g_assert_cmpint(hlt->state, ==, VCPU_HALTED);
+	g_assert_cmpint(vm_resume(child), ==, -EBUSY); /* not paused */
+
+	g_assert_cmpint(vm_pause(child), ==, 0);
+	g_assert_cmpint(child->state, ==, VM_PAUSED);
+	g_assert_true(io->paused && hlt->paused);
+	g_assert_true(io->ioreq.pending);
+	g_assert_true(hlt->resume_halted);
+	g_assert_cmpuint(slot->processed, ==, ACRN_IOREQ_STATE_PENDING);
+	/* Answered during the pause: accepted once, the vCPU stays stopped. */
+	g_assert_cmpint(answer(0, 0x5A), ==, 0);
+	g_assert_cmpint(answer(0, 0x5A), ==, -EINVAL);
+	g_assert_cmpint(io->state, ==, VCPU_OFFLINE);
+	g_assert_cmpuint(child->vcpus_online, ==, 0);
+
+	g_assert_cmpint(vm_resume(child), ==, 0);
+	g_assert_cmpint(child->state, ==, VM_RUNNING);
+	g_assert_cmpuint(child->vcpus_online, ==, 2);
+	g_assert_cmpint(vm_resume(child), ==, -EBUSY);
+	run_on(1, hlt);
+	g_assert_cmpuint(nr_resumed[1], ==, 1);
+	g_assert_cmpint(hlt->state, ==, VCPU_HALTED);
+	g_assert_cmpuint(nr_entries[1], ==, 0);
+	run_on(0, io);
+	g_assert_cmpuint(nr_resumed[0], ==, 1);
+	g_assert_cmpuint(nr_finished[0], ==, 1);
+	g_assert_cmphex(finished_value[0], ==, 0x5A);
+	g_assert_false(io->ioreq.pending);
+	g_assert_cmpuint(slot->processed, ==, ACRN_IOREQ_STATE_FREE);
+	g_assert_cmpuint(nr_upcalls, ==, 1); /* never sent again */
+	/* The halted one wakes for an interrupt as before. */
+	irq_pending[1] = true;
+	vcpu_kick(hlt);
+	g_assert_cmpint(hlt->state, ==, VCPU_RUNNING);
+	g_assert_cmpint(vm_pause(child), ==, 0);
+	vm_destroy(child);
+}
+
+/*
+ * A remote vCPU waiting for an answer that has not come: the pause takes
+ * it out of its wait; resume puts it back there, and the late answer
+ * finishes it. A halted vCPU whose interrupt came while paused runs.
+ */
+static void test_resume_unanswered(void)
+{
+	struct vcpu *hlt = &child->vcpus[0], *io = &child->vcpus[1];
+	struct acrn_io_request *slot;
+
+	setup();
+	create_and_start();
+	slot = &child->ioreq_page->req_slot[1];
+	cur_cpu = 1;
+	g_assert_cmpint(ioreq_send(io, ACRN_IOREQ_TYPE_PORTIO, false, 0x61, 1, 0), ==, 0);
+	cur_cpu = 0;
+	vcpu_halt(hlt);
+	g_assert_cmpint(io->state, ==, VCPU_WAIT_IO);
+	g_assert_cmpint(vm_pause(child), ==, 0);
+	g_assert_cmpuint(stopped_on[1], ==, 2);
+	g_assert_true(io->ioreq.pending && !io->ioreq.done);
+	irq_pending[0] = true; /* e.g. SET_IRQLINE while paused */
+	g_assert_cmpint(vm_resume(child), ==, 0);
+	run_on(1, io);
+	g_assert_cmpint(io->state, ==, VCPU_WAIT_IO);
+	g_assert_cmpuint(nr_entries[1], ==, 0);
+	g_assert_cmpuint(slot->processed, ==, ACRN_IOREQ_STATE_PENDING);
+	run_on(0, hlt);
+	g_assert_cmpint(hlt->state, ==, VCPU_RUNNING);
+	g_assert_cmpuint(nr_entries[0], ==, 1);
+	g_assert_cmpint(answer(1, 0x77), ==, 0);
+	g_assert_cmpint(io->state, ==, VCPU_RUNNING);
+	run_on(1, io);
+	g_assert_cmpuint(nr_finished[1], ==, 1);
+	g_assert_cmphex(finished_value[1], ==, 0x77);
+	g_assert_cmpuint(nr_upcalls, ==, 1);
+	g_assert_cmpint(vm_pause(child), ==, 0);
+	vm_destroy(child);
+}
+
+/*
+ * Paused again before its vCPUs took the resume: they must come back the
+ * second time as they were the first (halted stays halted), their state
+ * saved once. Then pause, resume, pause, destroy.
+ */
+static void test_pause_before_resume_taken(void)
+{
+	struct vcpu *run = &child->vcpus[0], *hlt = &child->vcpus[1];
+
+	setup();
+	create_and_start();
+	cur_cpu = 1;
+	vcpu_halt(hlt);
+	cur_cpu = 0;
+	g_assert_cmpint(vm_pause(child), ==, 0);
+	g_assert_cmpint(vm_resume(child), ==, 0);
+	g_assert_cmpint(vm_pause(child), ==, 0);
+	g_assert_cmpint(child->state, ==, VM_PAUSED);
+	g_assert_cmpuint(nr_stopped[0], ==, 1);
+	g_assert_cmpuint(nr_stopped[1], ==, 1);
+	g_assert_cmpuint(nr_resumed[0] + nr_resumed[1], ==, 0);
+	g_assert_true(hlt->resume_halted);
+	g_assert_false(run->resume_halted);
+	g_assert_cmpuint(run->requests, ==, 0);
+
+	g_assert_cmpint(vm_resume(child), ==, 0);
+	run_on(1, hlt);
+	run_on(0, run);
+	g_assert_cmpint(hlt->state, ==, VCPU_HALTED);
+	g_assert_cmpint(run->state, ==, VCPU_RUNNING);
+	g_assert_cmpuint(nr_entries[0], ==, 1);
+	g_assert_cmpuint(nr_entries[1], ==, 0);
+	g_assert_cmpint(vm_pause(child), ==, 0);
+	g_assert_cmpuint(nr_stopped[1], ==, 2);
+	g_assert_true(hlt->resume_halted);
+	vm_destroy(child);
+	g_assert_false(child->created);
+	g_assert_cmpuint(pcpus[1].rq.nr, ==, 0);
+}
+
+/* An AP never started stays offline across pause and resume. */
+static void test_resume_keeps_offline(void)
+{
+	setup();
+	g_assert_cmpint(vm_create_post(child, sos, 3, 0), ==, 0);
+	child->ioreq_page = (void *)(sos_ram + 0x10000);
+	g_assert_cmpint(vm_start(child), ==, 0);
+	g_assert_cmpint(vm_pause(child), ==, 0);
+	g_assert_true(child->vcpus[0].paused);
+	g_assert_false(child->vcpus[1].paused);
+	g_assert_cmpint(vm_resume(child), ==, 0);
+	g_assert_cmpuint(child->vcpus_online, ==, 1);
+	g_assert_cmpint(child->vcpus[0].state, ==, VCPU_RUNNING);
+	g_assert_cmpint(child->vcpus[1].state, ==, VCPU_OFFLINE);
+	/* It can still be started afterwards. */
+	g_assert_cmpint(vm_vcpu_online(&child->vcpus[1]), ==, 0);
+	g_assert_cmpuint(child->vcpus_online, ==, 2);
+	g_assert_cmpint(vm_pause(child), ==, 0);
+	vm_destroy(child);
+}
+
+/* The remote vCPU triple-faults while the pause waits for it. */
+static void triple_fault_now(void)
+{
+	unsigned me = cur_cpu;
+
+	cur_cpu = 1;
+	child->triple_faulted = true;
+	vm_poweroff(child, "triple fault");
+	cur_cpu = me;
+}
+
+/* A guest that stops itself during a pause ends powered off, and its Service VM hears it. */
+static void test_poweroff_during_pause(void)
+{
+	setup();
+	create_and_start();
+	relax_hook = triple_fault_now;
+	g_assert_cmpint(vm_pause(child), ==, 0);
+	g_assert_null(relax_hook);
+	g_assert_cmpint(child->state, ==, VM_POWERED_OFF);
+	g_assert_cmpuint(child->vcpus_online, ==, 0);
+	g_assert_cmpuint(nr_upcalls, ==, 1);
+	g_assert_cmpint(vm_resume(child), ==, -EBUSY);
+	vm_destroy(child);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/vm-lifecycle/pause-local-and-remote", test_pause_local_and_remote);
 	g_test_add_func("/vm-lifecycle/pause-from-other-pcpu", test_pause_from_other_pcpu);
 	g_test_add_func("/vm-lifecycle/guest-poweroff", test_guest_poweroff);
+	g_test_add_func("/vm-lifecycle/resume-where-stopped", test_resume_where_stopped);
+	g_test_add_func("/vm-lifecycle/resume-unanswered", test_resume_unanswered);
+	g_test_add_func("/vm-lifecycle/pause-before-resume-taken", test_pause_before_resume_taken);
+	g_test_add_func("/vm-lifecycle/resume-keeps-offline", test_resume_keeps_offline);
+	g_test_add_func("/vm-lifecycle/poweroff-during-pause", test_poweroff_during_pause);
 	return g_test_run();
 }

@@ -65,6 +65,7 @@ struct vcpu_arch {
 	uint64_t start_pc, start_opaque;
 	bool stop_self;         /* SBI HSM hart_stop: go offline after this exit */
 	struct timer vtimer;    /* SBI TIME without Sstc: raises VSTIP at the deadline */
+	uint64_t vtimer_paused; /* vtimer's deadline when the vCPU stopped (0: not armed) */
 	unsigned nr_bad_logged; /* rate limit for guest-error logs */
 };
 
