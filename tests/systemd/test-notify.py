@@ -5,7 +5,8 @@ without systemd: this script plays the service manager (a NOTIFY_SOCKET of its
 own, WATCHDOG_USEC/WATCHDOG_PID) on a private session bus, with
 tests/unit/acrnd/fake-acrn-dm as the device model.
 
-acrnd: STATUS= and READY=1 at start, WATCHDOG=1 at half the interval, STATUS=
+acrnd: STATUS= and READY=1 at start, WATCHDOG=1 at half the interval (and no
+busy main loop in between), STATUS=
 following VM starts and stops, no WATCHDOG_* in acrn-dm's environment, no pings
 without WATCHDOG_USEC. acrn-vm-follow: READY=1 once the VM runs, SIGTERM shuts
 the VM down and exits 0, a guest power-off exits 0, a crash exits 1, an
@@ -100,6 +101,13 @@ def vm_xml(name, extra=""):
             f"</devices></domain>")
 
 
+def cpu_seconds(pid):
+    """User plus system CPU time of a process so far."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def start_acrnd(notify, watchdog_usec):
     e = dict(env, NOTIFY_SOCKET=notify.path)
     if watchdog_usec:
@@ -126,6 +134,10 @@ def test_acrnd():
     check(len(pings) >= 4 and max(gaps) < 0.35,
           f"acrnd: WATCHDOG=1 every ~0.2 s at WatchdogSec=0.4 s ({len(pings)} in 1.2 s, "
           f"gaps {[round(g, 2) for g in gaps]})")
+    cpu = cpu_seconds(acrnd.pid)
+    notify.drain(1.0)
+    cpu = cpu_seconds(acrnd.pid) - cpu
+    check(cpu < 0.1, f"acrnd: idle between pings ({cpu:.2f} s CPU in 1 s)")
 
     busctl("call", BUS, MGR, MGR_IF, "DefineVM", "s", vm_xml("n1"))
     check(notify.wait("STATUS=1 VM, 0 running"), "acrnd: STATUS after DefineVM")
