@@ -149,6 +149,9 @@ static int run(bool session, const char *dm_path, bool no_autostart, const char 
 	acrnd_bus_attach(bus);
 	g_unix_signal_add(SIGTERM, on_term, loop);
 	g_unix_signal_add(SIGINT, on_term, loop);
+	/* The first STATUS= goes out with READY=1; a pending update would repeat it. */
+	if (notifier.status_src)
+		g_source_remove(notifier.status_src);
 	send_status(&notifier);
 	watchdog_start();
 	sd_notify(0, "READY=1");
