@@ -20,6 +20,73 @@ static gboolean on_term(gpointer loop)
 	return G_SOURCE_REMOVE;
 }
 
+/* systemd's view of acrnd: the watchdog and a one-line STATUS=. */
+struct notifier {
+	struct acrnd_manager *m;
+	guint status_src;
+};
+
+static gboolean ping_watchdog(gpointer user)
+{
+	(void)user;
+	sd_notify(0, "WATCHDOG=1");
+	return G_SOURCE_CONTINUE;
+}
+
+/*
+ * With WatchdogSec= the service manager expects a ping at least every
+ * interval: ping at half of it from the main loop, so a stuck loop is what
+ * gets acrnd restarted. The variables are unset so acrn-dm does not see them.
+ */
+static void watchdog_start(void)
+{
+	uint64_t usec = 0;
+
+	if (sd_watchdog_enabled(1, &usec) <= 0 || usec == 0)
+		return;
+	g_timeout_add(MAX(usec / 2000, 1), ping_watchdog, NULL);
+	sd_notify(0, "WATCHDOG=1");
+}
+
+static gboolean send_status(gpointer user)
+{
+	struct notifier *n = user;
+	g_autoptr(GPtrArray) vms = acrnd_manager_list(n->m);
+	unsigned active = 0;
+
+	n->status_src = 0;
+	for (guint i = 0; i < vms->len; i++)
+		active += acrnd_state_is_active(acrnd_vm_state(vms->pdata[i]));
+	sd_notifyf(0, "STATUS=%u VM%s, %u running", vms->len, vms->len == 1 ? "" : "s", active);
+	return G_SOURCE_REMOVE;
+}
+
+/* Coalesced in an idle callback: a removed VM is still listed during its event. */
+static void status_later(struct notifier *n)
+{
+	if (!n->status_src)
+		n->status_src = g_idle_add(send_status, n);
+}
+
+static void on_vm_added(struct acrnd_vm *vm, void *user)
+{
+	(void)vm;
+	status_later(user);
+}
+
+static void on_state_changed(struct acrnd_vm *vm, enum acrnd_state state, const char *reason,
+                             void *user)
+{
+	(void)vm, (void)state, (void)reason;
+	status_later(user);
+}
+
+static const struct acrnd_listener status_listener = {
+	.vm_added = on_vm_added,
+	.vm_removed = on_vm_added,
+	.state_changed = on_state_changed,
+};
+
 static int run(bool session, const char *dm_path, bool no_autostart, const char *state_dir,
                const char *runtime_dir)
 {
@@ -29,6 +96,7 @@ static int run(bool session, const char *dm_path, bool no_autostart, const char 
 	struct acrnd_config cfg = { .dm_path = dm_path, .no_autostart = no_autostart };
 	struct acrnd_manager *m = NULL;
 	struct acrnd_service *svc = NULL;
+	struct notifier notifier = { 0 };
 	GMainLoop *loop;
 	sd_bus *bus = NULL;
 	int r;
@@ -71,6 +139,8 @@ static int run(bool session, const char *dm_path, bool no_autostart, const char 
 		sd_bus_unref(bus);
 		return 1;
 	}
+	notifier.m = m;
+	acrnd_manager_subscribe(m, &status_listener, &notifier);
 	/* Loaded after the objects exist, so re-adopted and autostarted VMs are announced. */
 	acrnd_manager_load(m, problems);
 	for (guint i = 0; i < problems->len; i++)
@@ -79,6 +149,11 @@ static int run(bool session, const char *dm_path, bool no_autostart, const char 
 	acrnd_bus_attach(bus);
 	g_unix_signal_add(SIGTERM, on_term, loop);
 	g_unix_signal_add(SIGINT, on_term, loop);
+	/* The first STATUS= goes out with READY=1; a pending update would repeat it. */
+	if (notifier.status_src)
+		g_source_remove(notifier.status_src);
+	send_status(&notifier);
+	watchdog_start();
 	sd_notify(0, "READY=1");
 	fprintf(stderr, "acrnd: serving %s on the %s bus (state %s, runtime %s, acrn-dm %s)\n",
 	        ACRND_BUS_NAME, session ? "session" : "system", state, runtime, dm_path);
@@ -87,6 +162,8 @@ static int run(bool session, const char *dm_path, bool no_autostart, const char 
 	/* acrn-dm processes keep running: a restarted acrnd re-adopts them. */
 	acrnd_service_free(svc);
 	acrnd_manager_free(m);
+	if (notifier.status_src)
+		g_source_remove(notifier.status_src);
 	sd_bus_flush_close_unref(bus);
 	g_main_loop_unref(loop);
 	return 0;

@@ -50,6 +50,7 @@ ACRN_DEPS=(
 	libxml2-dev      # acrnd: libvirt domain XML
 	dbus-daemon      # acrnd's tests: a private bus
 	systemd          # busctl, for acrnd's tests
+	dbus             # the system bus (dbus.service) the systemd-units test's VM boots
 )
 
 # Print the packages from ACRN_DEPS that are not installed.

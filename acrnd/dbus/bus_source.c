@@ -8,6 +8,7 @@ struct bus_source {
 	GSource src;
 	sd_bus *bus;
 	gpointer tag;
+	GIOCondition events; /* what the tag polls for now */
 };
 
 static gboolean bs_prepare(GSource *s, gint *timeout)
@@ -21,7 +22,12 @@ static gboolean bs_prepare(GSource *s, gint *timeout)
 		cond |= G_IO_IN;
 	if (ev > 0 && (ev & POLLOUT))
 		cond |= G_IO_OUT;
-	g_source_modify_unix_fd(s, b->tag, cond | G_IO_ERR | G_IO_HUP);
+	cond |= G_IO_ERR | G_IO_HUP;
+	/* Only on a change: modifying wakes the context, a busy loop if done each time. */
+	if (cond != b->events) {
+		g_source_modify_unix_fd(s, b->tag, cond);
+		b->events = cond;
+	}
 	*timeout = -1;
 	/* sd-bus may hold queued messages it already read: dispatch at once. */
 	if (sd_bus_get_timeout(b->bus, &until) >= 0 && until != UINT64_MAX) {
@@ -82,7 +88,8 @@ guint acrnd_bus_attach(sd_bus *bus)
 	guint id;
 
 	b->bus = sd_bus_ref(bus);
-	b->tag = g_source_add_unix_fd(&b->src, sd_bus_get_fd(bus), G_IO_IN);
+	b->events = G_IO_IN;
+	b->tag = g_source_add_unix_fd(&b->src, sd_bus_get_fd(bus), b->events);
 	g_source_set_name(&b->src, "sd-bus");
 	id = g_source_attach(&b->src, NULL);
 	g_source_unref(&b->src);
