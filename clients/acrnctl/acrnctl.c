@@ -425,9 +425,19 @@ int main(int argc, char **argv)
 		while ((c = getopt(argc, argv, "+ft:")) != -1) {
 			if (c == 'f')
 				force = true;
-			else if (c == 't')
-				timeout = (unsigned)strtoul(optarg, NULL, 10);
-			else
+			else if (c == 't') {
+				guint64 v;
+
+				if (!g_ascii_string_to_unsigned(optarg, 10, 0, UINT32_MAX, &v,
+				                                NULL)) {
+					fprintf(stderr,
+					        "acrnctl: stop -t: '%s' is not a number of "
+					        "seconds\n",
+					        optarg);
+					return 2;
+				}
+				timeout = (unsigned)v;
+			} else
 				return 2;
 		}
 	}

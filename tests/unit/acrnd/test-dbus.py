@@ -415,6 +415,8 @@ def blkrescan(ctl, disk):
     check(p.returncode == 1 and json.loads(p.stdout)["error"] == ERR + "NoSuchVM", p.stdout)
     p = run(*ctl, "blkrescan", "vm5", ok=False)
     check(p.returncode == 2, "blkrescan without a device is a usage error")
+    p = run(*ctl, "stop", "-t", "soon", "vm5", ok=False)
+    check(p.returncode == 2 and "'soon'" in p.stderr, f"stop -t soon: {p.stderr}")
     events.p.kill()
 
 
