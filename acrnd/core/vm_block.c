@@ -41,9 +41,9 @@ static const struct acrnd_disk *find_disk(const struct acrnd_def *def, const cha
 		if (!strcmp(d->target, device))
 			return d;
 	}
-	if (g_ascii_string_to_unsigned(device, 10, DISK_SLOT0, DISK_SLOT0 + def->disks->len - 1,
-	                               &slot, NULL) &&
-	    def->disks->len)
+	if (def->disks->len &&
+	    g_ascii_string_to_unsigned(device, 10, DISK_SLOT0, DISK_SLOT0 + def->disks->len - 1,
+	                               &slot, NULL))
 		return def->disks->pdata[slot - DISK_SLOT0];
 	return NULL;
 }
@@ -113,11 +113,6 @@ void acrnd_vm_block_rescan(struct acrnd_vm *vm, const char *device, const char *
 	struct rescan_ctx *c;
 	JsonObject *args;
 
-	if (vm->state != ACRND_STATE_RUNNING && vm->state != ACRND_STATE_PAUSED) {
-		fail(done, user, -EBUSY, "VM '%s' is %s, not running", vm->def->name,
-		     acrnd_state_to_string(vm->state));
-		return;
-	}
 	d = find_disk(vm->def, device);
 	if (!d) {
 		g_autofree char *disks = disk_list(vm->def);
@@ -129,6 +124,11 @@ void acrnd_vm_block_rescan(struct acrnd_vm *vm, const char *device, const char *
 	if (path && *path && path_ok(path, &err) < 0) {
 		if (done)
 			done(-EINVAL, err, user);
+		return;
+	}
+	if (vm->state != ACRND_STATE_RUNNING && vm->state != ACRND_STATE_PAUSED) {
+		fail(done, user, -EBUSY, "VM '%s' is %s, not running", vm->def->name,
+		     acrnd_state_to_string(vm->state));
 		return;
 	}
 	args = json_object_new();

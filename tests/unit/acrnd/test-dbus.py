@@ -411,6 +411,8 @@ def blkrescan(ctl, disk):
     reply = json.loads(p.stdout)
     check(p.returncode == 1 and reply["error"] == ERR + "InvalidArgument" and
           "vdb" in reply["message"] and "InvalidArgument" in p.stderr, f"acrnctl: {p.stdout}")
+    name, msg = gdbus_error("/org/projectacrn/Acrnd1/vm/vm1", VM_IF, "BlockRescan", "3", "")
+    check(name == ERR + "InvalidArgument" and "its disks: none" in msg, f"no disks: {msg}")
     p = run(*ctl, "--json", "blkrescan", "nope", "vda", ok=False)
     check(p.returncode == 1 and json.loads(p.stdout)["error"] == ERR + "NoSuchVM", p.stdout)
     p = run(*ctl, "blkrescan", "vm5", ok=False)
