@@ -91,6 +91,13 @@ void acrnd_vm_pause(struct acrnd_vm *vm, acrnd_done_fn done, void *user);
 void acrnd_vm_resume(struct acrnd_vm *vm, acrnd_done_fn done, void *user);
 void acrnd_vm_suspend(struct acrnd_vm *vm, acrnd_done_fn done, void *user);
 void acrnd_vm_wakeup(struct acrnd_vm *vm, acrnd_done_fn done, void *user);
+/*
+ * blkrescan a running VM's disk @device (its target, "vda", or its PCI slot,
+ * "3"): re-read its size, or switch it to @path (NULL or "": keep the file).
+ * The stored definition is not changed. vm_block.c.
+ */
+void acrnd_vm_block_rescan(struct acrnd_vm *vm, const char *device, const char *path,
+                           acrnd_done_fn done, void *user);
 
 #define ACRND_ERROR g_quark_from_static_string("acrnd-error")
 

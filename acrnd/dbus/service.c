@@ -444,6 +444,27 @@ static int m_set_autostart(sd_bus_message *m, void *user, sd_bus_error *e)
 	return authorize(m, the_service, user, do_set_autostart);
 }
 
+/* ---- BlockRescan: acrn-dm's blkrescan for one disk ---- */
+
+static int do_block_rescan(sd_bus_message *m, struct acrnd_service *s, struct acrnd_vm *vm)
+{
+	const char *device, *path;
+	int r;
+
+	(void)s;
+	r = sd_bus_message_read(m, "ss", &device, &path);
+	if (r < 0)
+		return r;
+	acrnd_vm_block_rescan(vm, device, path, op_done, sd_bus_message_ref(m));
+	return 1;
+}
+
+static int m_block_rescan(sd_bus_message *m, void *user, sd_bus_error *e)
+{
+	(void)e;
+	return authorize(m, the_service, user, do_block_rescan);
+}
+
 #define EMITS  SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE
 #define UNPRIV SD_BUS_VTABLE_UNPRIVILEGED
 
@@ -469,6 +490,8 @@ static const sd_bus_vtable vm_vtable[] = {
 	SD_BUS_METHOD_WITH_ARGS("Wakeup", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, m_wakeup, UNPRIV),
 	SD_BUS_METHOD_WITH_ARGS("SetAutostart", SD_BUS_ARGS("b", autostart), SD_BUS_NO_RESULT,
 	                        m_set_autostart, UNPRIV),
+	SD_BUS_METHOD_WITH_ARGS("BlockRescan", SD_BUS_ARGS("s", device, "s", path),
+	                        SD_BUS_NO_RESULT, m_block_rescan, UNPRIV),
 	SD_BUS_SIGNAL_WITH_ARGS("StateChanged", SD_BUS_ARGS("s", state, "s", reason), 0),
 	SD_BUS_SIGNAL_WITH_ARGS("Event", SD_BUS_ARGS("s", name, "s", details_json), 0),
 	DBUS_SNAPSHOT_VTABLE,

@@ -104,6 +104,73 @@ static int vm_call(const char *name, const char *method, const char *sig, unsign
 	return ok();
 }
 
+/* ACRN's syntax "blkrescan NAME SLOT,PATH" and ours "blkrescan NAME DEVICE [PATH]". */
+static int cmd_blkrescan(const char *name, const char *device, const char *path)
+{
+	g_autofree char *path_ = NULL, *dev = g_strdup(device);
+	g_autofree char *vm = NULL;
+	g_autofree char *what = NULL;
+	sd_bus_error e = SD_BUS_ERROR_NULL;
+	char *comma = strchr(dev, ',');
+	int r;
+
+	if (comma) {
+		if (path) {
+			fprintf(stderr,
+			        "acrnctl: blkrescan: give either DEVICE,PATH or DEVICE PATH\n");
+			return 2;
+		}
+		*comma = '\0';
+		path = path_ = g_strdup(comma + 1);
+	}
+	if (!*dev) {
+		fprintf(stderr, "acrnctl: blkrescan: the device (slot or target) is empty\n");
+		return 2;
+	}
+	what = g_strdup_printf("blkrescan %s %s", name, dev);
+	if (vm_path(name, &vm) < 0)
+		return 1;
+	r = sd_bus_call_method(bus, BUS_NAME, vm, VM_IFACE, "BlockRescan", &e, NULL, "ss", dev,
+	                       path ? path : "");
+	if (r < 0) {
+		r = failed(what, &e, r);
+		sd_bus_error_free(&e);
+		return r;
+	}
+	return ok();
+}
+
+/*
+ * ACRN's "resume" wakes a suspended VM ("continue" un-pauses); a paused VM
+ * gets a hint instead of acrnd's NotSupported/Busy.
+ */
+static int cmd_resume(const char *name)
+{
+	g_autofree char *path = NULL;
+	sd_bus_error e = SD_BUS_ERROR_NULL;
+	char *state = NULL;
+	int r;
+
+	if (vm_path(name, &path) < 0)
+		return 1;
+	r = sd_bus_get_property_string(bus, BUS_NAME, path, VM_IFACE, "State", &e, &state);
+	sd_bus_error_free(&e);
+	if (r >= 0 && !strcmp(state, "paused")) {
+		sd_bus_error hint = SD_BUS_ERROR_NULL;
+
+		free(state);
+		sd_bus_error_setf(&hint, "org.projectacrn.Acrnd1.Error.Busy",
+		                  "VM '%s' is paused, not suspended: 'acrnctl continue %s' "
+		                  "un-pauses it ('resume' wakes a suspended VM, as in ACRN)",
+		                  name, name);
+		r = failed("resume", &hint, -EBUSY);
+		sd_bus_error_free(&hint);
+		return r;
+	}
+	free(state);
+	return vm_call(name, "Wakeup", NULL, 0);
+}
+
 static int cmd_list(void)
 {
 	sd_bus_error e = SD_BUS_ERROR_NULL;
@@ -306,9 +373,15 @@ static void usage(FILE *f)
 	           "now\n"
 	           "  reset NAME              power off and start again\n"
 	           "  pause NAME              stop the vCPUs\n"
-	           "  resume NAME, continue NAME   restart them\n"
+	           "  continue NAME           restart them (after pause)\n"
 	           "  suspend NAME            guest S3 (not supported yet)\n"
-	           "  events                  follow state changes and monitor events\n");
+	           "  resume NAME             wake a suspended VM (after suspend)\n"
+	           "  blkrescan NAME DEVICE [PATH], blkrescan NAME SLOT,PATH\n"
+	           "                          re-read a disk's size, or switch it to PATH;\n"
+	           "                          DEVICE: its target (vda) or PCI slot (3, 4, ...)\n"
+	           "  events                  follow state changes and monitor events\n"
+	           "--json: one JSON value on stdout per command (errors too); events: one "
+	           "per line\n");
 }
 
 int main(int argc, char **argv)
@@ -354,9 +427,19 @@ int main(int argc, char **argv)
 		while ((c = getopt(argc, argv, "+ft:")) != -1) {
 			if (c == 'f')
 				force = true;
-			else if (c == 't')
-				timeout = (unsigned)strtoul(optarg, NULL, 10);
-			else
+			else if (c == 't') {
+				guint64 v;
+
+				if (!g_ascii_string_to_unsigned(optarg, 10, 0, UINT32_MAX, &v,
+				                                NULL)) {
+					fprintf(stderr,
+					        "acrnctl: stop -t: '%s' is not a number of "
+					        "seconds\n",
+					        optarg);
+					return 2;
+				}
+				timeout = (unsigned)v;
+			} else
 				return 2;
 		}
 	}
@@ -374,6 +457,15 @@ int main(int argc, char **argv)
 		return cmd_list();
 	if (!strcmp(cmd, "events"))
 		return cmd_events();
+	if (!strcmp(cmd, "blkrescan")) {
+		if (argc - optind < 2 || argc - optind > 3) {
+			fprintf(stderr,
+			        "acrnctl: blkrescan needs NAME DEVICE [PATH] or NAME SLOT,PATH\n");
+			return 2;
+		}
+		return cmd_blkrescan(argv[optind], argv[optind + 1],
+		                     argc - optind == 3 ? argv[optind + 2] : NULL);
+	}
 	if (optind != argc - 1) {
 		fprintf(stderr, "acrnctl: %s needs one argument\n", cmd);
 		return 2;
@@ -391,10 +483,12 @@ int main(int argc, char **argv)
 		return vm_call(argv[optind], "Reboot", NULL, 0);
 	if (!strcmp(cmd, "pause"))
 		return vm_call(argv[optind], "Pause", NULL, 0);
-	if (!strcmp(cmd, "resume") || !strcmp(cmd, "continue"))
+	if (!strcmp(cmd, "continue"))
 		return vm_call(argv[optind], "Resume", NULL, 0);
 	if (!strcmp(cmd, "suspend"))
 		return vm_call(argv[optind], "Suspend", NULL, 0);
+	if (!strcmp(cmd, "resume"))
+		return cmd_resume(argv[optind]);
 	fprintf(stderr, "acrnctl: unknown command '%s'\n", cmd);
 	usage(stderr);
 	return 2;

@@ -828,9 +828,17 @@ int dm_blk_rescan(struct dm_vm *vm, const char *dev_id, const char *path)
 	if (old)
 		blk_close(old);
 	if (!ret) {
+		uint64_t sectors = __atomic_load_n(&b->capacity, __ATOMIC_ACQUIRE);
+		JsonObject *ev = json_object_new();
+
 		dm_info("virtio-blk %s: %s, %llu sectors", dev_id, b->path,
-		        (unsigned long long)__atomic_load_n(&b->capacity, __ATOMIC_ACQUIRE));
+		        (unsigned long long)sectors);
 		virtio_config_interrupt(&b->vdev);
+		/* api/monitor.md: blkrescan's event, for acrnd and other monitor clients */
+		json_object_set_string_member(ev, "device", dev_id);
+		json_object_set_int_member(ev, "size", (gint64)(sectors * VBLK_SECTOR));
+		json_object_set_string_member(ev, "path", b->path);
+		dm_event_emit("blk_resized", ev);
 	}
 	return ret;
 }

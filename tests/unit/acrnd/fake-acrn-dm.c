@@ -9,7 +9,8 @@
  *   fake.rtc_ms=N       the guest sets its RTC after N ms (an rtc_change event)
  * A -l comN,file:PATH console gets a boot line, and so does a -l comN,pty
  * console (a real pty, reported by the monitor's query as acrn-dm does).
- * Exit statuses are acrn-dm's:
+ * blkrescan knows the virtio-blk devices of the -s options and stats their
+ * files. Exit statuses are acrn-dm's:
  * 0 after poweroff, 1 on errors, 2 for command-line mistakes.
  */
 #define _GNU_SOURCE /* posix_openpt, ptsname */
@@ -19,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -171,12 +173,45 @@ static void open_console_pty(unsigned idx, const char *vm_name)
 		fprintf(stderr, "fake-acrn-dm: writing to the pty: %s\n", g_strerror(errno));
 }
 
+/* The -s N,virtio-blk,FILE,...,id=ID devices: ID → FILE. */
+static GHashTable *disks;
+
+static void add_disk(const char *spec)
+{
+	g_auto(GStrv) opts = g_strsplit(spec, ",", -1);
+	const char *id = NULL;
+
+	if (g_strv_length(opts) < 3 || strcmp(opts[1], "virtio-blk"))
+		return;
+	for (guint i = 3; opts[i]; i++)
+		if (g_str_has_prefix(opts[i], "id="))
+			id = opts[i] + 3;
+	g_hash_table_insert(disks, g_strdup(id ? id : opts[0]), g_strdup(opts[2]));
+}
+
+/* As acrn-dm's: -ENODEV for an unknown id, -EIO if the file cannot be read. */
 int dm_blk_rescan(struct dm_vm *vm, const char *dev_id, const char *path)
 {
+	g_autofree char *file = g_strdup(g_hash_table_lookup(disks, dev_id));
+	JsonObject *o;
+	struct stat st;
+
 	(void)vm;
-	(void)dev_id;
-	(void)path;
-	return -ENODEV;
+	if (!file)
+		return -ENODEV;
+	if (path) {
+		g_free(file);
+		file = g_strdup(path);
+	}
+	if (stat(file, &st) < 0 || access(file, R_OK) < 0)
+		return -EIO;
+	g_hash_table_insert(disks, g_strdup(dev_id), g_strdup(file));
+	o = json_object_new();
+	json_object_set_string_member(o, "device", dev_id);
+	json_object_set_int_member(o, "size", st.st_size);
+	json_object_set_string_member(o, "path", file);
+	dm_event_emit("blk_resized", o);
+	return 0;
 }
 
 static gboolean on_signal(gpointer user)
@@ -228,6 +263,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	g_strlcpy(the_vm.name, c.vm_name, sizeof(the_vm.name));
+	disks = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	for (guint i = 0; i < c.pci->len; i++)
+		add_disk(c.pci->pdata[i]);
 	the_vm.ncpus = c.ncpus ? c.ncpus : (unsigned)__builtin_popcountll(c.cpu_affinity);
 	ignore_button = c.bootargs && strstr(c.bootargs, "fake.ignore_button");
 	loop = g_main_loop_new(NULL, FALSE);
@@ -263,6 +301,7 @@ int main(int argc, char **argv)
 	fprintf(stderr, "fake-acrn-dm: VM %s running, pid %d\n", c.vm_name, (int)getpid());
 	g_main_loop_run(loop);
 	dm_monitor_free(mon);
+	g_hash_table_destroy(disks);
 	dm_cmdline_clear(&c);
 	g_main_loop_unref(loop);
 	fake_disks_close();

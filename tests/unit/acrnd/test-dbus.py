@@ -370,12 +370,31 @@ def scenario():
     check(prop(path, "State") == "shutoff", "acrnctl stop -f")
     p = run(*ctl, "start", "nope", ok=False)
     check(p.returncode == 1 and "NoSuchVM" in p.stderr, p.stderr)
+    disk = os.path.join(tmp, "vm5.img")
+    with open(disk, "wb") as f:
+        f.truncate(1 << 20)
     with open(os.path.join(tmp, "vm5.xml"), "w") as f:
-        f.write(vm_xml("vm5"))
+        f.write(vm_xml("vm5").replace("<devices>", DISK.format(file=disk)))
     run(*ctl, "add", os.path.join(tmp, "vm5.xml"))
+    p = run(*ctl, "--json", "blkrescan", "vm5", "vda", ok=False)
+    check(p.returncode == 1 and json.loads(p.stdout)["error"] == ERR + "Busy", p.stdout)
     run(*ctl, "start", "vm5")
+    blkrescan(ctl, disk)
     run(*ctl, "pause", "vm5")
-    run(*ctl, "resume", "vm5")
+    # ACRN's names: "continue" un-pauses, "resume" wakes a suspended VM
+    p = run(*ctl, "--json", "resume", "vm5", ok=False)
+    check(p.returncode == 1 and "acrnctl continue vm5" in json.loads(p.stdout)["message"],
+          f"resume on a paused VM points to continue: {p.stdout}")
+    run(*ctl, "continue", "vm5")
+    check(prop("/org/projectacrn/Acrnd1/vm/vm5", "State") == "running", "acrnctl continue")
+    p = run(*ctl, "--json", "suspend", "vm5", ok=False)
+    check(p.returncode == 1 and json.loads(p.stdout)["error"] == ERR + "NotSupported",
+          p.stdout)
+    p = run(*ctl, "--json", "resume", "vm5", ok=False)
+    check(p.returncode == 1 and json.loads(p.stdout)["error"] == ERR + "NotSupported",
+          p.stdout)
+    check(json.loads(run(*ctl, "--json", "start", "vm1").stdout) == {}, "--json start: {}")
+    run(*ctl, "--json", "stop", "-f", "vm1")
     run(*ctl, "reset", "vm5")
     check(prop("/org/projectacrn/Acrnd1/vm/vm5", "State") == "running", "acrnctl reset")
     run(*ctl, "stop", "vm5")
@@ -387,6 +406,53 @@ def scenario():
     check(not os.path.exists(os.path.join(vms_dir, "vm5.xml")), "vm5 undefined on disk")
     p = run(*ctl, "del", "vm5", ok=False)
     check(p.returncode == 1, "del twice fails")
+
+
+DISK = ("<devices><disk type='file' device='disk'><driver name='acrn' type='raw'/>"
+        "<source file='{file}'/><target dev='vda' bus='virtio'/></disk>")
+
+
+def blkrescan(ctl, disk):
+    """acrnctl blkrescan → VM.BlockRescan → the monitor's blkrescan (vm5 runs)."""
+    events = Lines([ACRNCTL, "--session", "--json", "events"])
+    time.sleep(0.3)
+    check(json.loads(run(*ctl, "--json", "blkrescan", "vm5", "vda").stdout) == {},
+          "blkrescan vda")
+    events.wait('"event":"blk_resized"', '"device":"vda"', '"size":1048576')
+    with open(disk, "r+b") as f:
+        f.truncate(2 << 20)
+    run(*ctl, "blkrescan", "vm5", "3")  # ACRN names the disk by its PCI slot
+    events.wait('"event":"blk_resized"', '"size":2097152')
+    other = os.path.join(tmp, "other.img")
+    with open(other, "wb") as f:
+        f.truncate(3 << 20)
+    run(*ctl, "blkrescan", "vm5", f"3,{other}")  # ACRN's SLOT,PATH
+    events.wait('"event":"blk_resized"', f'"path":"{other}"', '"size":3145728')
+    vm5 = "/org/projectacrn/Acrnd1/vm/vm5"
+    call(vm5, VM_IF, "BlockRescan", "ss", "vda", disk)
+    events.wait('"event":"blk_resized"', f'"path":"{disk}"')
+    check(f"<source file='{disk}'/>" in prop(vm5, "Definition"), "the definition is unchanged")
+    bad = {("vdb", ""): ("InvalidArgument", "no disk 'vdb' (its disks: vda (slot 3))"),
+           ("4", ""): ("InvalidArgument", "no disk '4'"),
+           ("vda", "rel.img"): ("InvalidArgument", "'rel.img' is not absolute"),
+           ("vda", "/a,b"): ("InvalidArgument", "contains ','"),
+           ("vda", tmp + "/missing.img"): ("Failed", "blkrescan vda failed: Failed")}
+    for (dev, path), (err, needle) in bad.items():
+        name, msg = gdbus_error(vm5, VM_IF, "BlockRescan", dev, path)
+        check(name == ERR + err and needle in msg, f"BlockRescan {dev} {path}: {msg}")
+    p = run(*ctl, "--json", "blkrescan", "vm5", "vdb", ok=False)
+    reply = json.loads(p.stdout)
+    check(p.returncode == 1 and reply["error"] == ERR + "InvalidArgument" and
+          "vdb" in reply["message"] and "InvalidArgument" in p.stderr, f"acrnctl: {p.stdout}")
+    name, msg = gdbus_error("/org/projectacrn/Acrnd1/vm/vm1", VM_IF, "BlockRescan", "3", "")
+    check(name == ERR + "InvalidArgument" and "its disks: none" in msg, f"no disks: {msg}")
+    p = run(*ctl, "--json", "blkrescan", "nope", "vda", ok=False)
+    check(p.returncode == 1 and json.loads(p.stdout)["error"] == ERR + "NoSuchVM", p.stdout)
+    p = run(*ctl, "blkrescan", "vm5", ok=False)
+    check(p.returncode == 2, "blkrescan without a device is a usage error")
+    p = run(*ctl, "stop", "-t", "soon", "vm5", ok=False)
+    check(p.returncode == 2 and "'soon'" in p.stderr, f"stop -t soon: {p.stderr}")
+    events.p.kill()
 
 
 BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"

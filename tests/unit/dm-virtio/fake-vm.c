@@ -360,9 +360,20 @@ void dm_log(enum dm_log_level l, const char *fmt, ...)
 	va_end(ap);
 }
 
+static char *last_event; /* "NAME DATA_JSON" */
+
 void dm_event_emit(const char *name, JsonObject *data)
 {
-	(void)name;
-	if (data)
-		json_object_unref(data);
+	g_autoptr(JsonNode) n = json_node_new(JSON_NODE_OBJECT);
+	g_autofree char *text = NULL;
+
+	json_node_take_object(n, data ? data : json_object_new());
+	text = json_to_string(n, FALSE);
+	g_free(last_event);
+	last_event = g_strdup_printf("%s %s", name, text);
+}
+
+char *fake_last_event(void)
+{
+	return g_steal_pointer(&last_event);
 }

@@ -21,6 +21,8 @@ int fake_mmio(struct dm_vm *vm, uint64_t addr, bool write, unsigned size, uint64
 int fake_pio(struct dm_vm *vm, uint64_t port, bool write, unsigned size, uint64_t *val);
 /* Whether a range is registered at exactly @base, and its length. */
 bool fake_range_at(struct dm_vm *vm, bool pio, uint64_t base, uint64_t *len);
+/* The last monitor event emitted ("NAME DATA_JSON", free it), or NULL; clears it. */
+char *fake_last_event(void);
 /* The eventfd registered for @addr, or -1. */
 int fake_eventfd_at(struct dm_vm *vm, bool pio, uint64_t addr);
 

@@ -805,6 +805,7 @@ static void test_rescan(struct fixture *f, gconstpointer data)
 	struct fake_disk *other;
 	uint64_t irq;
 	uint8_t gen;
+	char *ev, want[64];
 
 	(void)data;
 	g_assert_cmpint(vd_init(d, f->vm, SLOT, F_ALL, 2, 64, true), ==, 0);
@@ -812,7 +813,14 @@ static void test_rescan(struct fixture *f, gconstpointer data)
 	g_assert_cmpint(dm_blk_rescan(f->vm, "nosuch", NULL), ==, -ENODEV);
 	/* The file grew. */
 	f->disk->next_size = DISK_SIZE / 2;
+	g_free(fake_last_event());
 	g_assert_cmpint(dm_blk_rescan(f->vm, "myid", NULL), ==, 0);
+	ev = fake_last_event();
+	g_assert_nonnull(ev);
+	g_snprintf(want, sizeof(want), "blk_resized {\"device\":\"myid\",\"size\":%u,",
+	           DISK_SIZE / 2);
+	g_assert_true(g_str_has_prefix(ev, want));
+	g_free(ev);
 	g_assert_cmpuint(vd_read(d, d->device, 8), ==, DISK_SIZE / 2 / 512);
 	g_assert_cmpuint((uint8_t)vd_read(d, d->common + 21, 1), !=, gen);
 	g_assert_cmpint(read(d->config_fd, &irq, sizeof(irq)), ==, sizeof(irq));
@@ -822,6 +830,11 @@ static void test_rescan(struct fixture *f, gconstpointer data)
 	memset(other->data, 0x77, 512);
 	g_assert_cmpint(dm_blk_rescan(f->vm, "myid", "mem:missing"), <, 0);
 	g_assert_cmpint(dm_blk_rescan(f->vm, "myid", "mem:other"), ==, 0);
+	ev = fake_last_event();
+	g_assert_cmpstr(ev, ==,
+	                "blk_resized {\"device\":\"myid\",\"size\":2097152,\"path\":"
+	                "\"mem:other\"}");
+	g_free(ev);
 	g_assert_cmpuint(vd_read(d, d->device, 8), ==, (2u << 20) / 512);
 	g_assert_cmpuint(do_req(&d->q[1], T_IN, 0, 512, 513), ==, 0);
 	g_assert_cmpuint(vd_slot_buf(&d->q[1], 0)[511], ==, 0x77);
