@@ -13,70 +13,21 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import xml.etree.ElementTree as ET
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+import acrnd_session  # noqa: E402
+from acrnd_session import (BUS, ERR, MGR, MGR_IF, VM_IF, Lines, busctl, check,  # noqa: E402
+                           gdbus_error, prop, run, wait_for)
+
 ACRND, FAKE_DM, ACRNCTL, API_DIR = (os.path.abspath(a) for a in sys.argv[1:5])
-BUS = "org.projectacrn.Acrnd1"
-MGR = "/org/projectacrn/Acrnd1"
-MGR_IF = "org.projectacrn.Acrnd1.Manager"
-VM_IF = "org.projectacrn.Acrnd1.VM"
-ERR = "org.projectacrn.Acrnd1.Error."
-
-tmp = tempfile.mkdtemp(prefix="acrnd-dbus-")
-env = dict(os.environ, XDG_RUNTIME_DIR=os.path.join(tmp, "run"),
-           XDG_DATA_HOME=os.path.join(tmp, "data"))
-os.makedirs(env["XDG_RUNTIME_DIR"], mode=0o700)
-procs = []
-checks = 0
-
-
-def check(cond, what):
-    global checks
-    checks += 1
-    if not cond:
-        raise AssertionError(what)
-
-
-def wait_for(pred, what, timeout=10.0):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        v = pred()
-        if v:
-            return v
-        time.sleep(0.05)
-    raise AssertionError("timed out waiting for " + what)
-
-
-def run(*args, ok=True):
-    p = subprocess.run(list(args), env=env, capture_output=True, text=True, timeout=30)
-    if ok and p.returncode != 0:
-        raise AssertionError(f"{args} failed ({p.returncode}): {p.stderr.strip()}")
-    return p
-
-
-def busctl(*args, ok=True):
-    return run("busctl", "--user", "--json=short", *args, ok=ok)
+tmp, env, procs = acrnd_session.init("acrnd-dbus-")
 
 
 def call(path, iface, method, sig="", *args, ok=True):
     p = busctl("call", BUS, path, iface, method, *([sig] + list(args) if sig else []), ok=ok)
     return json.loads(p.stdout)["data"] if ok and p.stdout.strip() else p
-
-
-def gdbus_error(path, iface, method, *args):
-    """Call with gdbus and return the D-Bus error name (gdbus prints it)."""
-    p = run("gdbus", "call", "--session", "--dest", BUS, "--object-path", path,
-            "--method", f"{iface}.{method}", *args, ok=False)
-    check(p.returncode != 0, f"{method}{args} should fail")
-    msg = p.stderr.strip()
-    name = msg.split("GDBus.Error:", 1)[1].split(":", 1)[0] if "GDBus.Error:" in msg else msg
-    return name, msg
-
-
-def prop(path, name):
-    return json.loads(busctl("get-property", BUS, path, VM_IF, name).stdout)["data"]
 
 
 def list_vms():
@@ -91,36 +42,8 @@ def vm_xml(name, extra_cmdline="", on_crash="destroy"):
             f"<source path='{tmp}/{name}.console'/></serial></devices></domain>")
 
 
-class Lines:
-    """Collect a child's stdout lines in a thread."""
-
-    def __init__(self, args):
-        self.p = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, text=True)
-        procs.append(self.p)
-        self.lines = []
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self):
-        for line in self.p.stdout:
-            self.lines.append(line.rstrip("\n"))
-
-    def wait(self, *needles, timeout=10.0):
-        try:
-            return wait_for(lambda: next((l for l in self.lines
-                                          if all(n in l for n in needles)), None),
-                            " ".join(needles), timeout)
-        except AssertionError:
-            print("\n".join(["last lines seen:"] + self.lines[-15:]), file=sys.stderr)
-            raise
-
-
 def start_acrnd():
-    p = subprocess.Popen([ACRND, "--session", "--acrn-dm", FAKE_DM], env=env,
-                         stderr=open(os.path.join(tmp, "acrnd.log"), "a"))
-    procs.append(p)
-    wait_for(lambda: busctl("call", BUS, MGR, MGR_IF, "ListVMs", ok=False).returncode == 0,
-             "acrnd on the bus")
-    return p
+    return acrnd_session.start_acrnd(ACRND, FAKE_DM)
 
 
 def canonical(el):
@@ -166,7 +89,7 @@ def main():
                     pass
         os.kill(bus_pid, signal.SIGTERM)
         shutil.rmtree(tmp, ignore_errors=True)
-    print(f"test-dbus: {checks} checks passed")
+    print(f"test-dbus: {acrnd_session.checks()} checks passed")
 
 
 def console_pty(mon):

@@ -15,68 +15,21 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
-import threading
 import time
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+import acrnd_session  # noqa: E402
+from acrnd_session import (BUS, ERR, MGR, MGR_IF, VM_IF, Lines, check, gdbus_error,  # noqa: E402
+                           run)
+
 ACRND, FAKE_DM, ACRNCTL, ROTATE = (os.path.abspath(a) for a in sys.argv[1:5])
-BUS = "org.projectacrn.Acrnd1"
-MGR = "/org/projectacrn/Acrnd1"
-MGR_IF = "org.projectacrn.Acrnd1.Manager"
-VM_IF = "org.projectacrn.Acrnd1.VM"
-ERR = "org.projectacrn.Acrnd1.Error."
-
-tmp = tempfile.mkdtemp(prefix="acrnd-snap-")
-env = dict(os.environ, XDG_RUNTIME_DIR=os.path.join(tmp, "run"),
-           XDG_DATA_HOME=os.path.join(tmp, "data"))
-os.makedirs(env["XDG_RUNTIME_DIR"], mode=0o700)
-procs = []
-checks = 0
-
-
-def check(cond, what):
-    global checks
-    checks += 1
-    if not cond:
-        raise AssertionError(what)
-
-
-def wait_for(pred, what, timeout=10.0):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        v = pred()
-        if v:
-            return v
-        time.sleep(0.05)
-    raise AssertionError("timed out waiting for " + what)
-
-
-def run(*args, ok=True, extra_env=None):
-    p = subprocess.run(list(args), env=dict(env, **(extra_env or {})), capture_output=True,
-                       text=True, timeout=60)
-    if ok and p.returncode != 0:
-        raise AssertionError(f"{args} failed ({p.returncode}): {p.stderr.strip()}")
-    return p
+tmp, env, procs = acrnd_session.init("acrnd-snap-")
 
 
 def call(path, method, sig="", *args):
     p = run("busctl", "--user", "--json=short", "call", BUS, path, VM_IF if path != MGR
             else MGR_IF, method, *([sig] + list(args) if sig else []))
     return json.loads(p.stdout)["data"] if p.stdout.strip() else None
-
-
-def gdbus_error(path, method, *args):
-    p = run("gdbus", "call", "--session", "--dest", BUS, "--object-path", path,
-            "--method", f"{VM_IF}.{method}", *args, ok=False)
-    check(p.returncode != 0, f"{method}{args} should fail")
-    msg = p.stderr.strip()
-    name = msg.split("GDBus.Error:", 1)[1].split(":", 1)[0] if "GDBus.Error:" in msg else msg
-    return name, msg
-
-
-def prop(path, name):
-    p = run("busctl", "--user", "--json=short", "get-property", BUS, path, VM_IF, name)
-    return json.loads(p.stdout)["data"]
 
 
 def snapshots(path):
@@ -116,38 +69,6 @@ def vm_xml(name, disks):
             f"</devices></domain>")
 
 
-class Lines:
-    """Collect a child's stdout lines in a thread."""
-
-    def __init__(self, args):
-        self.p = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, text=True)
-        procs.append(self.p)
-        self.lines = []
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self):
-        for line in self.p.stdout:
-            self.lines.append(line.rstrip("\n"))
-
-    def wait(self, *needles, timeout=10.0):
-        try:
-            return wait_for(lambda: next((l for l in self.lines
-                                          if all(n in l for n in needles)), None),
-                            " ".join(needles), timeout)
-        except AssertionError:
-            print("\n".join(["last lines seen:"] + self.lines[-15:]), file=sys.stderr)
-            raise
-
-
-def start_acrnd():
-    p = subprocess.Popen([ACRND, "--session", "--acrn-dm", FAKE_DM], env=env,
-                         stderr=open(os.path.join(tmp, "acrnd.log"), "a"))
-    procs.append(p)
-    wait_for(lambda: run("busctl", "--user", "call", BUS, MGR, MGR_IF, "ListVMs",
-                         ok=False).returncode == 0, "acrnd on the bus")
-    return p
-
-
 def scenario():
     d0, d1 = os.path.join(tmp, "d0.qcow2"), os.path.join(tmp, "d1.qcow2")
     ro, raw = os.path.join(tmp, "ro.raw"), os.path.join(tmp, "data.raw")
@@ -156,7 +77,7 @@ def scenario():
         run("qemu-io", "-f", "qcow2", "-c", f"write -P {pat} 0 64k", img)
     run("qemu-img", "create", "-q", "-f", "raw", ro, "1M")
     run("qemu-img", "create", "-q", "-f", "raw", raw, "1M")
-    start_acrnd()
+    acrnd_session.start_acrnd(ACRND, FAKE_DM)
     mon = Lines(["gdbus", "monitor", "--session", "--dest", BUS])
     ctl = [ACRNCTL, "--session"]
     time.sleep(0.3)
@@ -193,13 +114,13 @@ def scenario():
           s["live"][3] == "before" and s["live"][4] and not s["before"][4],
           f"ListSnapshots running: {s}")
     check(qemu_snapshots(d0) == ["before", "live"], "qemu-img sees the live one")
-    name, msg = gdbus_error(path, "RevertSnapshot", "before")
+    name, msg = gdbus_error(path, VM_IF, "RevertSnapshot", "before")
     check(name == ERR + "Busy" and "shut off" in msg, msg)
-    name, msg = gdbus_error(path, "CreateSnapshot", "live", "")
+    name, msg = gdbus_error(path, VM_IF, "CreateSnapshot", "live", "")
     check(name == ERR + "InvalidArgument" and "already has" in msg, msg)
-    name, msg = gdbus_error(path, "DeleteSnapshot", "nope")
+    name, msg = gdbus_error(path, VM_IF, "DeleteSnapshot", "nope")
     check(name == ERR + "NoSuchSnapshot", msg)
-    name, msg = gdbus_error(path, "CreateSnapshot", ".hidden", "")
+    name, msg = gdbus_error(path, VM_IF, "CreateSnapshot", ".hidden", "")
     check(name == ERR + "InvalidArgument", msg)
     auto = call(path, "CreateSnapshot", "ss", "", "")[0]
     check(re.fullmatch(r"\d+", auto) is not None, f"a generated name: {auto}")
@@ -252,7 +173,7 @@ def scenario():
     run("qemu-io", "-f", "qcow2", "-c", "write -P 0x44 0 64k", tiny)
     p3 = call(MGR, "DefineVM", "s", vm_xml("tinyvm", [disk_xml(d0, "qcow2", "vda"),
                                                       disk_xml(tiny, "qcow2", "vdb")]))[0]
-    name, msg = gdbus_error(p3, "CreateSnapshot", "both", "")
+    name, msg = gdbus_error(p3, VM_IF, "CreateSnapshot", "both", "")
     check(name == ERR + "Failed" and "'vdb'" in msg and "no disk keeps" in msg, msg)
     check("both" not in qemu_snapshots(d0) and qemu_snapshots(tiny) == [],
           "neither disk keeps the failed snapshot")
@@ -261,7 +182,7 @@ def scenario():
 
     # a writable raw disk: no internal snapshots
     p2 = call(MGR, "DefineVM", "s", vm_xml("rawvm", [disk_xml(raw, "raw", "vda")]))[0]
-    name, msg = gdbus_error(p2, "CreateSnapshot", "x", "")
+    name, msg = gdbus_error(p2, VM_IF, "CreateSnapshot", "x", "")
     check(name == ERR + "NotSupported" and "raw" in msg, msg)
     check(snapshots(p2) == {}, "a raw VM lists none")
     return path, d0
@@ -320,7 +241,7 @@ def main():
                     pass
         os.kill(bus_pid, signal.SIGTERM)
         shutil.rmtree(tmp, ignore_errors=True)
-    print(f"test-snapshot: {checks} checks passed")
+    print(f"test-snapshot: {acrnd_session.checks()} checks passed")
 
 
 if __name__ == "__main__":
