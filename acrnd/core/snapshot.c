@@ -116,20 +116,6 @@ static int images_open(struct acrnd_vm *vm, bool ro, struct images *im, GError *
 	return 0;
 }
 
-static bool has_snapshot(struct blk_image *img, const char *name)
-{
-	struct qcow2_snapshot_info *info = NULL;
-	unsigned n = 0;
-	bool found = false;
-
-	if (qcow2_snapshot_list(img, &info, &n) < 0)
-		return false;
-	for (unsigned i = 0; i < n && !found; i++)
-		found = !strcmp(info[i].name, name);
-	g_free(info);
-	return found;
-}
-
 static struct acrnd_disk *disk_at(struct images *im, guint i)
 {
 	return im->disks->pdata[i];
@@ -230,7 +216,7 @@ static int create_offline(struct acrnd_vm *vm, const char *name, GError **error)
 	if (rc)
 		return rc;
 	for (i = 0; i < im.disks->len; i++)
-		if (has_snapshot(im.img[i], name)) {
+		if (qcow2_snapshot_named(im.img[i], name)) {
 			rc = fail(error, -EINVAL,
 			          "VM '%s': disk '%s' (%s) already has a snapshot '%s'",
 			          vm->def->name, disk_at(&im, i)->target, disk_at(&im, i)->file,
@@ -535,7 +521,7 @@ static int delete_offline(struct acrnd_vm *vm, const char *name, GError **error)
 	for (guint i = 0; i < im.disks->len; i++) {
 		g_autoptr(GError) e = NULL;
 
-		if (!has_snapshot(im.img[i], name))
+		if (!qcow2_snapshot_named(im.img[i], name))
 			continue;
 		if (qcow2_snapshot_delete(im.img[i], name, &e) < 0) {
 			g_string_append_printf(failed, "%sdisk '%s': %s", failed->len ? "; " : "",
@@ -608,7 +594,7 @@ static int revert_offline(struct acrnd_vm *vm, const char *name, GError **error)
 	if (rc)
 		return rc;
 	for (i = 0; i < im.disks->len; i++)
-		if (!has_snapshot(im.img[i], name)) {
+		if (!qcow2_snapshot_named(im.img[i], name)) {
 			rc = fail(error, -ENODATA, "VM '%s': disk '%s' (%s) has no snapshot '%s'",
 			          vm->def->name, disk_at(&im, i)->target, disk_at(&im, i)->file,
 			          name);
@@ -618,7 +604,7 @@ static int revert_offline(struct acrnd_vm *vm, const char *name, GError **error)
 	for (i = 0; i < im.disks->len && !rc; i++) {
 		g_autoptr(GError) e = NULL;
 
-		if (has_snapshot(im.img[i], UNDO_NAME))
+		if (qcow2_snapshot_named(im.img[i], UNDO_NAME))
 			qcow2_snapshot_delete(im.img[i], UNDO_NAME, NULL); /* a crash's leftover */
 		rc = qcow2_snapshot_create(im.img[i], UNDO_NAME, &e);
 		if (rc < 0)

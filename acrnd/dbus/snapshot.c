@@ -86,17 +86,24 @@ static void op_done(int rc, const GError *err, void *user)
 	sd_bus_message_unref(m);
 }
 
-static int do_revert(sd_bus_message *m, struct acrnd_service *s, struct acrnd_vm *vm)
+/* Revert and delete: one snapshot name in, an empty reply when the core is done. */
+static int run_named_op(sd_bus_message *m, struct acrnd_vm *vm,
+                        void (*op)(struct acrnd_vm *, const char *, acrnd_done_fn, void *))
 {
 	const char *name;
 	int r;
 
-	(void)s;
 	r = sd_bus_message_read(m, "s", &name);
 	if (r < 0)
 		return r;
-	acrnd_vm_snapshot_revert(vm, name, op_done, sd_bus_message_ref(m));
+	op(vm, name, op_done, sd_bus_message_ref(m));
 	return 1;
+}
+
+static int do_revert(sd_bus_message *m, struct acrnd_service *s, struct acrnd_vm *vm)
+{
+	(void)s;
+	return run_named_op(m, vm, acrnd_vm_snapshot_revert);
 }
 
 int dbus_snapshot_revert(sd_bus_message *m, void *user, sd_bus_error *e)
@@ -107,15 +114,8 @@ int dbus_snapshot_revert(sd_bus_message *m, void *user, sd_bus_error *e)
 
 static int do_delete(sd_bus_message *m, struct acrnd_service *s, struct acrnd_vm *vm)
 {
-	const char *name;
-	int r;
-
 	(void)s;
-	r = sd_bus_message_read(m, "s", &name);
-	if (r < 0)
-		return r;
-	acrnd_vm_snapshot_delete(vm, name, op_done, sd_bus_message_ref(m));
-	return 1;
+	return run_named_op(m, vm, acrnd_vm_snapshot_delete);
 }
 
 int dbus_snapshot_delete(sd_bus_message *m, void *user, sd_bus_error *e)

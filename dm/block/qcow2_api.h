@@ -37,6 +37,8 @@ struct qcow2_snapshot_info {
 bool blk_is_qcow2(const struct blk_image *img);
 /* A newly allocated array of *@n entries (g_free it). */
 int qcow2_snapshot_list(struct blk_image *img, struct qcow2_snapshot_info **out, unsigned *n);
+/* Whether a snapshot is named exactly @name (ids do not count); false if unreadable. */
+bool qcow2_snapshot_named(struct blk_image *img, const char *name);
 int qcow2_snapshot_create(struct blk_image *img, const char *name, GError **error);
 /* @name matches a snapshot's id or name. */
 int qcow2_snapshot_apply(struct blk_image *img, const char *name, GError **error);

@@ -150,6 +150,20 @@ int qcow2_snapshot_list(struct blk_image *img, struct qcow2_snapshot_info **out,
 	return 0;
 }
 
+bool qcow2_snapshot_named(struct blk_image *img, const char *name)
+{
+	struct qcow2_snapshot_info *info = NULL;
+	unsigned n = 0;
+	bool found = false;
+
+	if (qcow2_snapshot_list(img, &info, &n) < 0)
+		return false;
+	for (unsigned i = 0; i < n && !found; i++)
+		found = !strcmp(info[i].name, name);
+	g_free(info);
+	return found;
+}
+
 static int snapshot_create_locked(struct qcow2 *q, const char *name, GError **error)
 {
 	uint64_t l1_off;

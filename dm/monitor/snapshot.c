@@ -91,20 +91,6 @@ static int name_check(const char *cmd, const char *name, GError **error)
 	return 0;
 }
 
-static bool has_snapshot(struct blk_image *img, const char *name)
-{
-	struct qcow2_snapshot_info *info = NULL;
-	unsigned n = 0;
-	bool found = false;
-
-	if (qcow2_snapshot_list(img, &info, &n) < 0)
-		return false;
-	for (unsigned i = 0; i < n && !found; i++)
-		found = !strcmp(info[i].name, name);
-	g_free(info);
-	return found;
-}
-
 /* The disks snapshot-create works on: @args' "disks", or all; each qcow2 and writable. */
 static GArray *targets(struct dm_vm *vm, JsonObject *args, const char *name, GError **error)
 {
@@ -153,7 +139,7 @@ static GArray *targets(struct dm_vm *vm, JsonObject *args, const char *name, GEr
 			            d->img->path);
 			goto fail;
 		}
-		if (has_snapshot(d->img, name)) {
+		if (qcow2_snapshot_named(d->img, name)) {
 			g_set_error(error, MONITOR_ERROR, MONITOR_ERROR_INVALID_ARGUMENT,
 			            "snapshot-create: disk '%s' (%s) already has a snapshot '%s'",
 			            id, d->img->path, name);
@@ -300,7 +286,7 @@ JsonNode *snapshot_cmd_delete(struct dm_vm *vm, JsonObject *args, GError **error
 		g_autoptr(GError) err = NULL;
 		int r;
 
-		if (!blk_is_qcow2(d->img) || !has_snapshot(d->img, name))
+		if (!blk_is_qcow2(d->img) || !qcow2_snapshot_named(d->img, name))
 			continue;
 		r = qcow2_snapshot_delete(d->img, name, &err);
 		if (r < 0) {

@@ -101,6 +101,12 @@ int qcow2_snapshot_list(struct blk_image *img, struct qcow2_snapshot_info **out,
 	abort();
 }
 
+bool qcow2_snapshot_named(struct blk_image *img, const char *name)
+{
+	(void)img, (void)name;
+	abort();
+}
+
 int qcow2_snapshot_create(struct blk_image *img, const char *name, GError **error)
 {
 	(void)img, (void)name, (void)error;
