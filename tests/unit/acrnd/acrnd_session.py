@@ -7,6 +7,8 @@ A test calls init() once, before anything else here."""
 
 import json
 import os
+import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -113,3 +115,34 @@ def start_acrnd(acrnd, acrn_dm):
     wait_for(lambda: busctl("call", BUS, MGR, MGR_IF, "ListVMs", ok=False).returncode == 0,
              "acrnd on the bus")
     return p
+
+
+def run_on_private_bus(body, name):
+    """body() on a private session bus; on failure acrnd's log goes to stderr.
+    Then every process is reaped (fake acrn-dm ones by their runtime records),
+    the bus stops and the scratch dir goes; "NAME: N checks passed"."""
+    out = subprocess.run(["dbus-daemon", "--session", "--print-address=1", "--print-pid=1",
+                          "--fork"], capture_output=True, text=True, check=True).stdout.split()
+    env["DBUS_SESSION_BUS_ADDRESS"], bus_pid = out[0], int(out[1])
+    try:
+        body()
+    except BaseException:
+        log = os.path.join(tmp, "acrnd.log")
+        if os.path.exists(log):
+            print("acrnd's log:\n" + open(log).read(), file=sys.stderr)
+        raise
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+        # Fake acrn-dm processes left by a failure: their pids are in the runtime records.
+        rundir = os.path.join(env["XDG_RUNTIME_DIR"], "acrnd")
+        for f in os.listdir(rundir) if os.path.isdir(rundir) else []:
+            if f.endswith(".run"):
+                try:
+                    os.kill(json.load(open(os.path.join(rundir, f)))["pid"], signal.SIGKILL)
+                except (OSError, ValueError, KeyError):
+                    pass
+        os.kill(bus_pid, signal.SIGTERM)
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(f"{name}: {checks()} checks passed")

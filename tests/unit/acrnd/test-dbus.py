@@ -64,32 +64,11 @@ def check_introspection(path, iface):
 
 
 def main():
-    out = subprocess.run(["dbus-daemon", "--session", "--print-address=1", "--print-pid=1",
-                          "--fork"], capture_output=True, text=True, check=True).stdout.split()
-    env["DBUS_SESSION_BUS_ADDRESS"], bus_pid = out[0], int(out[1])
-    try:
+    def body():
         scenario()
         unprivileged()
-    except BaseException:
-        log = os.path.join(tmp, "acrnd.log")
-        if os.path.exists(log):
-            print("acrnd's log:\n" + open(log).read(), file=sys.stderr)
-        raise
-    finally:
-        for p in procs:
-            if p.poll() is None:
-                p.kill()
-        # Fake acrn-dm processes left by a failure: their pids are in the runtime records.
-        rundir = os.path.join(env["XDG_RUNTIME_DIR"], "acrnd")
-        for f in os.listdir(rundir) if os.path.isdir(rundir) else []:
-            if f.endswith(".run"):
-                try:
-                    os.kill(json.load(open(os.path.join(rundir, f)))["pid"], signal.SIGKILL)
-                except (OSError, ValueError, KeyError):
-                    pass
-        os.kill(bus_pid, signal.SIGTERM)
-        shutil.rmtree(tmp, ignore_errors=True)
-    print(f"test-dbus: {acrnd_session.checks()} checks passed")
+
+    acrnd_session.run_on_private_bus(body, "test-dbus")
 
 
 def console_pty(mon):

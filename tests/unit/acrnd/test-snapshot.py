@@ -11,9 +11,6 @@ usage: test-snapshot.py ACRND FAKE_ACRN_DM ACRNCTL ROTATE
 import json
 import os
 import re
-import shutil
-import signal
-import subprocess
 import sys
 import time
 
@@ -217,31 +214,11 @@ def rotation(path, d0):
 
 
 def main():
-    out = subprocess.run(["dbus-daemon", "--session", "--print-address=1", "--print-pid=1",
-                          "--fork"], capture_output=True, text=True, check=True).stdout.split()
-    env["DBUS_SESSION_BUS_ADDRESS"], bus_pid = out[0], int(out[1])
-    try:
+    def body():
         path, d0 = scenario()
         rotation(path, d0)
-    except BaseException:
-        log = os.path.join(tmp, "acrnd.log")
-        if os.path.exists(log):
-            print("acrnd's log:\n" + open(log).read(), file=sys.stderr)
-        raise
-    finally:
-        for p in procs:
-            if p.poll() is None:
-                p.kill()
-        rundir = os.path.join(env["XDG_RUNTIME_DIR"], "acrnd")
-        for f in os.listdir(rundir) if os.path.isdir(rundir) else []:
-            if f.endswith(".run"):
-                try:
-                    os.kill(json.load(open(os.path.join(rundir, f)))["pid"], signal.SIGKILL)
-                except (OSError, ValueError, KeyError):
-                    pass
-        os.kill(bus_pid, signal.SIGTERM)
-        shutil.rmtree(tmp, ignore_errors=True)
-    print(f"test-snapshot: {acrnd_session.checks()} checks passed")
+
+    acrnd_session.run_on_private_bus(body, "test-snapshot")
 
 
 if __name__ == "__main__":
