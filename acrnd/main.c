@@ -14,6 +14,16 @@
 #include "manager.h"
 #include "service.h"
 
+static int exit_status;
+
+/* Without its bus acrnd serves nobody: leave (VMs keep running; a new acrnd re-adopts them). */
+static void on_bus_lost(void *loop)
+{
+	fprintf(stderr, "acrnd: lost the connection to the bus; exiting (VMs keep running)\n");
+	exit_status = 1;
+	g_main_loop_quit(loop);
+}
+
 static gboolean on_term(gpointer loop)
 {
 	g_main_loop_quit(loop);
@@ -146,7 +156,7 @@ static int run(bool session, const char *dm_path, bool no_autostart, const char 
 	for (guint i = 0; i < problems->len; i++)
 		fprintf(stderr, "acrnd: %s\n", (char *)problems->pdata[i]);
 	loop = g_main_loop_new(NULL, FALSE);
-	acrnd_bus_attach(bus);
+	acrnd_bus_attach(bus, on_bus_lost, loop);
 	g_unix_signal_add(SIGTERM, on_term, loop);
 	g_unix_signal_add(SIGINT, on_term, loop);
 	/* The first STATUS= goes out with READY=1; a pending update would repeat it. */
@@ -166,7 +176,7 @@ static int run(bool session, const char *dm_path, bool no_autostart, const char 
 		g_source_remove(notifier.status_src);
 	sd_bus_flush_close_unref(bus);
 	g_main_loop_unref(loop);
-	return 0;
+	return exit_status;
 }
 
 int main(int argc, char **argv)

@@ -9,6 +9,8 @@ struct bus_source {
 	sd_bus *bus;
 	gpointer tag;
 	GIOCondition events; /* what the tag polls for now */
+	void (*on_lost)(void *user);
+	void *user;
 };
 
 static gboolean bs_prepare(GSource *s, gint *timeout)
@@ -65,7 +67,11 @@ static gboolean bs_dispatch(GSource *s, GSourceFunc cb, gpointer user)
 	while (r > 0);
 	if (r < 0 && r != -EBUSY)
 		g_warning("D-Bus connection: %s", g_strerror(-r));
-	return r == -ECONNRESET || r == -ENOTCONN ? G_SOURCE_REMOVE : G_SOURCE_CONTINUE;
+	if (r != -ECONNRESET && r != -ENOTCONN)
+		return G_SOURCE_CONTINUE;
+	if (b->on_lost)
+		b->on_lost(b->user);
+	return G_SOURCE_REMOVE;
 }
 
 static void bs_finalize(GSource *s)
@@ -82,12 +88,14 @@ static GSourceFuncs funcs = {
 	.finalize = bs_finalize,
 };
 
-guint acrnd_bus_attach(sd_bus *bus)
+guint acrnd_bus_attach(sd_bus *bus, void (*on_lost)(void *user), void *user)
 {
 	struct bus_source *b = (struct bus_source *)g_source_new(&funcs, sizeof(*b));
 	guint id;
 
 	b->bus = sd_bus_ref(bus);
+	b->on_lost = on_lost;
+	b->user = user;
 	b->events = G_IO_IN;
 	b->tag = g_source_add_unix_fd(&b->src, sd_bus_get_fd(bus), b->events);
 	g_source_set_name(&b->src, "sd-bus");

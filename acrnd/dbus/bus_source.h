@@ -6,7 +6,10 @@
 #include <glib.h>
 #include <systemd/sd-bus.h>
 
-/* Attach @bus to the thread-default main context; returns the source id. */
-guint acrnd_bus_attach(sd_bus *bus);
+/*
+ * Attach @bus to the thread-default main context; returns the source id.
+ * @on_lost (may be NULL) runs once if the connection goes away.
+ */
+guint acrnd_bus_attach(sd_bus *bus, void (*on_lost)(void *user), void *user);
 
 #endif

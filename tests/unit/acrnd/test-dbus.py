@@ -414,9 +414,17 @@ def unprivileged():
         check(sorted(os.listdir(sysdir + "/lib/vms")) == ["sys1.xml"], "nobody wrote nothing")
         run(*sysctl, "call", BUS, MGR + "/vm/sys1", VM_IF, "Start")  # root may
         run(*sysctl, "call", BUS, MGR + "/vm/sys1", VM_IF, "Destroy")
+        # Its bus goes away: acrnd leaves with status 1 (a supervisor restarts it).
+        os.kill(bus_pid, signal.SIGTERM)
+        bus_pid = None
+        wait_for(lambda: acrnd.poll() is not None, "acrnd to leave after losing its bus")
+        check(acrnd.returncode == 1, f"acrnd's status after losing its bus: {acrnd.returncode}")
+        check("lost the connection to the bus" in
+              open(os.path.join(tmp, "acrnd-system.log")).read(), "acrnd says why it left")
     finally:
         acrnd.kill()
-        os.kill(bus_pid, signal.SIGTERM)
+        if bus_pid:
+            os.kill(bus_pid, signal.SIGTERM)
         shutil.rmtree(busdir, ignore_errors=True)
 
 
