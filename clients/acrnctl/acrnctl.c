@@ -451,6 +451,8 @@ int main(int argc, char **argv)
 	}
 	/* Let polkit ask the user for a password when acrnd needs it. */
 	sd_bus_set_allow_interactive_authorization(bus, isatty(STDIN_FILENO));
+	/* Start answers once acrn-dm greets: longer than sd-bus's 25 s on a loaded board. */
+	sd_bus_set_method_call_timeout(bus, 300 * 1000000ULL);
 	if (!strcmp(cmd, "snapshot"))
 		return cmd_snapshot(argc - optind, argv + optind);
 	if (!strcmp(cmd, "list"))
