@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * acrnd: the Service VM daemon. Wires the core (acrnd/core) to the D-Bus
- * binding (acrnd/dbus) in system or session mode.
+ * binding (acrnd/dbus) and the libvirt RPC binding (acrnd/libvirt) in
+ * system or session mode.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "bus_source.h"
+#include "libvirt.h"
 #include "manager.h"
 #include "service.h"
 
@@ -88,8 +90,9 @@ static const struct acrnd_listener status_listener = {
 };
 
 static int run(bool session, const char *dm_path, bool no_autostart, const char *state_dir,
-               const char *runtime_dir)
+               const char *runtime_dir, bool no_libvirt, const char *libvirt_dir)
 {
+	struct acrnd_libvirt *lv = NULL;
 	g_autofree char *state = NULL, *runtime = NULL;
 	g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GError) err = NULL;
@@ -139,6 +142,11 @@ static int run(bool session, const char *dm_path, bool no_autostart, const char 
 		sd_bus_unref(bus);
 		return 1;
 	}
+	/* Without its sockets acrnd still serves D-Bus: libvirt clients are a convenience. */
+	if (!no_libvirt && acrnd_libvirt_new(m, session, libvirt_dir, &lv, &err) < 0) {
+		fprintf(stderr, "acrnd: libvirt protocol not served: %s\n", err->message);
+		g_clear_error(&err);
+	}
 	notifier.m = m;
 	acrnd_manager_subscribe(m, &status_listener, &notifier);
 	/* Loaded after the objects exist, so re-adopted and autostarted VMs are announced. */
@@ -162,6 +170,7 @@ static int run(bool session, const char *dm_path, bool no_autostart, const char 
 	/* acrn-dm processes keep running: a restarted acrnd re-adopts them. */
 	acrnd_service_free(svc);
 	acrnd_manager_free(m);
+	acrnd_libvirt_free(lv); /* after the manager: it may still announce */
 	if (notifier.status_src)
 		g_source_remove(notifier.status_src);
 	sd_bus_flush_close_unref(bus);
@@ -172,7 +181,9 @@ static int run(bool session, const char *dm_path, bool no_autostart, const char 
 int main(int argc, char **argv)
 {
 	gboolean session = FALSE, system = FALSE, no_autostart = FALSE, version = FALSE;
+	gboolean no_libvirt = FALSE;
 	g_autofree char *dm_path = NULL, *state_dir = NULL, *runtime_dir = NULL;
+	g_autofree char *libvirt_dir = NULL;
 	GOptionEntry entries[] = {
 		{ "session", 0, 0, G_OPTION_ARG_NONE, &session,
 		  "Session mode: session bus, $XDG_RUNTIME_DIR/acrnd, $XDG_DATA_HOME/acrnd", NULL },
@@ -186,6 +197,10 @@ int main(int argc, char **argv)
 		  "Instead of the mode's runtime directory", "DIR" },
 		{ "no-autostart", 0, 0, G_OPTION_ARG_NONE, &no_autostart,
 		  "Do not start autostart VMs", NULL },
+		{ "no-libvirt", 0, 0, G_OPTION_ARG_NONE, &no_libvirt,
+		  "Do not serve libvirt's RPC protocol (virsh, virt-manager)", NULL },
+		{ "libvirt-dir", 0, 0, G_OPTION_ARG_FILENAME, &libvirt_dir,
+		  "Where the virtacrnd-sock sockets go, instead of the mode's", "DIR" },
 		{ "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version", NULL },
 		{ NULL },
 	};
@@ -210,5 +225,5 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	return run(session, dm_path ? dm_path : ACRND_DEFAULT_DM, no_autostart, state_dir,
-	           runtime_dir);
+	           runtime_dir, no_libvirt, libvirt_dir);
 }
