@@ -302,6 +302,47 @@ def hostile():
     check(virsh("list", "--all").returncode == 0, "virsh works after the hostile packets")
 
 
+def system_mode(bus_address):
+    """acrnd --system (the private bus standing in for the system bus): the
+    read-only socket serves anyone, read-only; the read-write one only root,
+    by SO_PEERCRED even when its file mode would let others in."""
+    sysdir = os.path.join(tmp, "sys")
+    home = os.path.join(tmp, "nobody")
+    os.makedirs(home)
+    os.makedirs(sysdir, mode=0o755)
+    os.chmod(tmp, 0o755)
+    os.chown(home, 65534, 65534)
+    senv = dict(env, DBUS_SYSTEM_BUS_ADDRESS=bus_address)
+    p = subprocess.Popen([ACRND, "--system", "--acrn-dm", FAKE_DM, "--state-dir",
+                          os.path.join(sysdir, "state"), "--runtime-dir",
+                          os.path.join(sysdir, "run"), "--libvirt-dir", sysdir], env=senv,
+                         stderr=open(os.path.join(tmp, "acrnd.log"), "a"))
+    procs.append(p)
+    rw, ro = os.path.join(sysdir, "virtacrnd-sock"), os.path.join(sysdir, "virtacrnd-sock-ro")
+    wait_for(lambda: os.path.exists(ro), "the read-only socket")
+    check(os.stat(rw).st_mode & 0o777 == 0o600 and os.stat(ro).st_mode & 0o777 == 0o666,
+          "socket modes: read-write 0600, read-only 0666")
+    root = ["virsh", "-q", "-c", f"acrn+unix:///system?socket={rw}"]
+    with open(os.path.join(tmp, "vm5.xml"), "w") as f:
+        f.write(vm_xml("vm5"))
+    run(*root, "define", os.path.join(tmp, "vm5.xml"))
+    nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "env",
+              f"HOME={home}", f"XDG_RUNTIME_DIR={home}", f"XDG_CACHE_HOME={home}",
+              f"XDG_CONFIG_HOME={home}", "virsh", "-q"]
+    p = run(*nobody, "-r", "-c", f"acrn+unix:///system?socket={ro}", "list", "--all", "--name")
+    check(p.stdout.split() == ["vm5"], f"nobody lists through the read-only socket: {p.stdout}")
+    p = run(*nobody, "-c", f"acrn+unix:///system?socket={ro}", "start", "vm5", ok=False)
+    check(p.returncode != 0 and "forbidden" in p.stderr,
+          f"nobody cannot start through the read-only socket: {p.stderr}")
+    os.chmod(rw, 0o666)
+    p = run(*nobody, "-c", f"acrn+unix:///system?socket={rw}", "list", ok=False)
+    check(p.returncode != 0 and "uid 65534 may not use" in p.stderr,
+          f"SO_PEERCRED keeps nobody off the read-write socket: {p.stderr}")
+    run(*root, "start", "vm5")
+    check(run(*root, "domstate", "vm5").stdout.strip() == "running", "root starts vm5")
+    run(*root, "destroy", "vm5")
+
+
 def main():
     out = subprocess.run(["dbus-daemon", "--session", "--print-address=1", "--print-pid=1",
                           "--fork"], capture_output=True, text=True, check=True).stdout.split()
@@ -314,6 +355,11 @@ def main():
         lifecycle()
         hostile()
         check(p.poll() is None, "acrnd still runs")
+        p.terminate()
+        p.wait(10)
+        check(not os.path.exists(SOCK), "acrnd removes its socket when it stops")
+        if os.geteuid() == 0 and shutil.which("setpriv"):
+            system_mode(env["DBUS_SESSION_BUS_ADDRESS"])
     except BaseException:
         log = os.path.join(tmp, "acrnd.log")
         if os.path.exists(log):
