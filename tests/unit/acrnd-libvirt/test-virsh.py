@@ -85,10 +85,10 @@ def domstate(name):
     return virsh("domstate", "--reason", name).stdout.strip()
 
 
-def vm_xml(name):
+def vm_xml(name, cmdline=""):
     return (f"<domain type='acrn'><name>{name}</name><memory unit='MiB'>64</memory>"
             f"<vcpu>2</vcpu><os><type>hvm</type><kernel>{FAKE_DM}</kernel>"
-            f"<cmdline>console=ttyS0</cmdline></os><devices><serial type='file'>"
+            f"<cmdline>console=ttyS0 {cmdline}</cmdline></os><devices><serial type='file'>"
             f"<source path='{tmp}/{name}.console'/></serial></devices></domain>")
 
 
@@ -206,6 +206,16 @@ def lifecycle():
     check("not supported" in err.lower(), f"pm-suspend is unsupported: {err}")
     err = virsh_fails("dominfo", "nosuch")
     check("nosuch" in err, f"an unknown domain is named: {err}")
+
+    # acrn-dm dying under a running guest: Crashed Panicked.
+    with open(os.path.join(tmp, "vm3.xml"), "w") as f:
+        f.write(vm_xml("vm3", "fake.crash_ms=300"))
+    virsh("define", os.path.join(tmp, "vm3.xml"))
+    virsh("start", "vm3")
+    n = events.wait("'vm3': Crashed Panicked", n)
+    check(domstate("vm3") == "crashed (panicked)", "domstate of the crashed VM")
+    check(dbus_state("vm3") == "crashed", "D-Bus agrees")
+    virsh("undefine", "vm3")
 
     virsh("undefine", "vm1")
     n = events.wait("'vm1': Undefined Removed", n)
