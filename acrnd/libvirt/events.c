@@ -6,10 +6,13 @@
 #include <errno.h>
 #include <string.h>
 
+#include <json-glib/json-glib.h>
+
 #include "lv_priv.h"
 
 #define EVENT_ID_LIFECYCLE 0
 #define EVENT_ID_REBOOT    1
+#define EVENT_ID_RTC       2
 #define EVENT_ID_LAST      26 /* VIR_DOMAIN_EVENT_ID_LAST - 1 in libvirt 9.0 */
 
 /* virDomainEventType and details */
@@ -206,11 +209,25 @@ static void on_state(struct acrnd_vm *vm, enum acrnd_state state, const char *re
 	}
 }
 
+/* acrn-dm's rtc_change carries "delta", the guest RTC's offset from host UTC in seconds. */
+static void rtc_change(struct acrnd_libvirt *srv, struct acrnd_vm *vm, const char *details)
+{
+	g_autoptr(JsonNode) n = details ? json_from_string(details, NULL) : NULL;
+	g_autoptr(GByteArray) tail = g_byte_array_new();
+	JsonObject *o = n && JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
+
+	if (!o || !json_object_has_member(o, "delta"))
+		return;
+	lv_put_u64(tail, (uint64_t)json_object_get_int_member(o, "delta"));
+	broadcast(srv, vm, EVENT_ID_RTC, LV_DOMAIN_EVENT_CALLBACK_RTC_CHANGE, tail);
+}
+
 static void on_event(struct acrnd_vm *vm, const char *name, const char *details, void *user)
 {
-	(void)details;
 	if (!strcmp(name, "reboot"))
 		broadcast(user, vm, EVENT_ID_REBOOT, LV_DOMAIN_EVENT_CALLBACK_REBOOT, NULL);
+	else if (!strcmp(name, "rtc_change"))
+		rtc_change(user, vm, details);
 }
 
 static const struct acrnd_listener listener = {

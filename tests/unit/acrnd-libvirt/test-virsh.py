@@ -207,6 +207,16 @@ def lifecycle():
     err = virsh_fails("dominfo", "nosuch")
     check("nosuch" in err, f"an unknown domain is named: {err}")
 
+    # The guest setting its RTC: an rtc-change event with the offset.
+    with open(os.path.join(tmp, "vm4.xml"), "w") as f:
+        f.write(vm_xml("vm4", "fake.rtc_ms=200"))
+    virsh("define", os.path.join(tmp, "vm4.xml"))
+    virsh("start", "vm4")
+    n = events.wait("event 'rtc-change' for domain 'vm4'", n)
+    check(events.lines[n - 1].endswith("'vm4': -3600"), f"the offset: {events.lines[n - 1]}")
+    virsh("destroy", "vm4")
+    virsh("undefine", "vm4")
+
     # acrn-dm dying under a running guest: Crashed Panicked.
     with open(os.path.join(tmp, "vm3.xml"), "w") as f:
         f.write(vm_xml("vm3", "fake.crash_ms=300"))
