@@ -95,10 +95,12 @@ static void broadcast(struct acrnd_libvirt *srv, struct acrnd_vm *vm, int event_
 
 	lv_put_domain(dom, srv, vm);
 	memcpy(uuid, dom->data + dom->len - 4 - sizeof(uuid), sizeof(uuid));
-	for (GList *l = srv->clients; l; l = l->next) {
-		struct lv_client *c = l->data;
+	for (GList *l = srv->clients, *next; l; l = next) {
+		/* Sending may close (and free) this client: hold it, and its list node's successor. */
+		struct lv_client *c = lv_client_ref(l->data);
 
-		for (guint i = 0; i < c->callbacks->len; i++) {
+		next = l->next;
+		for (guint i = 0; !c->dead && i < c->callbacks->len; i++) {
 			struct lv_callback *cb =
 			        &g_array_index(c->callbacks, struct lv_callback, i);
 
@@ -113,6 +115,7 @@ static void broadcast(struct acrnd_libvirt *srv, struct acrnd_vm *vm, int event_
 			lv_packet_end(b);
 			lv_client_send(c, b);
 		}
+		lv_client_unref(c);
 	}
 }
 

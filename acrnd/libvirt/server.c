@@ -231,6 +231,7 @@ static gboolean on_readable(gint fd, GIOCondition cond, gpointer user)
 		lv_client_close(c, n < 0 ? g_strerror(errno) : NULL);
 		return G_SOURCE_REMOVE;
 	}
+	lv_client_ref(c); /* a failed send during dispatch may close it */
 	r = lv_client_feed(c, buf, n);
 	if (r < 0) {
 		g_autofree char *why = g_strdup_printf(
@@ -240,11 +241,15 @@ static gboolean on_readable(gint fd, GIOCondition cond, gpointer user)
 		                       : "truncated or inconsistent data");
 
 		lv_client_close(c, why);
+		lv_client_unref(c);
 		return G_SOURCE_REMOVE;
 	}
-	if (c->dead)
+	if (c->dead) {
+		lv_client_unref(c);
 		return G_SOURCE_REMOVE;
+	}
 	c->in_src = g_source_get_id(g_main_current_source());
+	lv_client_unref(c);
 	return G_SOURCE_CONTINUE;
 }
 
