@@ -18,6 +18,7 @@ import sys
 import tempfile
 import threading
 import time
+import xml.etree.ElementTree as ET
 
 ACRND, FAKE_DM = (os.path.abspath(a) for a in sys.argv[1:3])
 BUS = "org.projectacrn.Acrnd1"
@@ -114,6 +115,31 @@ class Lines:
         except AssertionError:
             print("\n".join(["events seen:"] + self.lines[-20:]), file=sys.stderr)
             raise
+
+
+def connection():
+    """The connection-level procedures virsh and virt-manager call."""
+    ver = virsh("version").stdout
+    check("Using API: ACRN 9.0.0" in ver and "Running hypervisor: ACRN 3.3.0" in ver,
+          f"virsh version: {ver}")
+    check(virsh("hostname").stdout.strip() == socket.gethostname(), "hostname")
+    check(virsh("uri").stdout.strip() == URI, "uri")  # answered by the client
+    check(virsh("maxvcpus").stdout.strip() == "16", "maxvcpus")
+    info = virsh("nodeinfo").stdout
+    check("CPU model:           x86_64" in info and f"CPU(s):              {len(os.sched_getaffinity(0))}"
+          in info, f"nodeinfo: {info}")
+    caps = ET.fromstring(virsh("capabilities").stdout)
+    guest = caps.find("guest")
+    check(guest is not None and guest.findtext("os_type") == "hvm"
+          and guest.find("arch").get("name") == "x86_64"
+          and guest.find("arch/domain").get("type") == "acrn"
+          and guest.findtext("arch/machine") == "acrn", "capabilities: an hvm x86_64 acrn guest")
+    dc = ET.fromstring(virsh("domcapabilities").stdout)
+    check(dc.findtext("domain") == "acrn" and dc.find("vcpu").get("max") == "16"
+          and [v.text for v in dc.findall("devices/disk/enum[@name='bus']/value")] == ["virtio"],
+          "domcapabilities: acrn, 16 vCPUs, virtio disks")
+    err = virsh_fails("domcapabilities", "--virttype", "kvm")
+    check("invalid argument" in err, f"domcapabilities for kvm: {err}")
 
 
 def lifecycle():
@@ -372,6 +398,7 @@ def main():
                              stderr=open(os.path.join(tmp, "acrnd.log"), "a"))
         procs.append(p)
         wait_for(lambda: os.path.exists(SOCK), "acrnd's libvirt socket")
+        connection()
         lifecycle()
         hostile()
         check(p.poll() is None, "acrnd still runs")
