@@ -319,6 +319,16 @@ def hostile():
     hdr, body = read_packet(s)
     check(hdr[5] == 1 and struct.unpack(">i", body[:4])[0] == 3, "unknown procedure: NO_SUPPORT")
     s.close()
+    # A read-only open (flag 1): every procedure that changes something is refused.
+    s = raw()
+    s.sendall(packet(REMOTE, 1, 1, struct.pack(">II", 0, 1)))
+    check(read_packet(s)[0][5] == 0, "read-only CONNECT_OPEN")
+    for proc in (9, 11, 12, 27, 28, 29, 33, 34, 35, 196, 231, 234, 245, 258, 261, 267, 350):
+        s.sendall(packet(REMOTE, proc, proc))
+        hdr, body = read_packet(s)
+        check(hdr[4] == proc and hdr[5] == 1 and struct.unpack(">i", body[:4])[0] == 29,
+              f"procedure {proc} refused on a read-only connection")
+    s.close()
 
     cases = {
         "a length below a header": struct.pack(">I", 5) + b"x" * 32,
