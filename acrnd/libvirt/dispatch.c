@@ -259,15 +259,22 @@ static int get_max_vcpus(struct lv_client *c, const struct lv_header *h, struct 
 	return reply_i32(c, h, ACRND_VCPUS_MAX);
 }
 
-static uint64_t mem_total_kib(void)
+/* A /proc/meminfo field in KiB (0 if unknown). */
+static uint64_t meminfo_kib(const char *field)
 {
 	g_autofree char *text = NULL;
 	const char *p;
 
 	if (!g_file_get_contents("/proc/meminfo", &text, NULL, NULL))
 		return 0;
-	p = strstr(text, "MemTotal:");
-	return p ? g_ascii_strtoull(p + strlen("MemTotal:"), NULL, 10) : 0;
+	p = strstr(text, field);
+	return p ? g_ascii_strtoull(p + strlen(field), NULL, 10) : 0;
+}
+
+static int node_free_memory(struct lv_client *c, const struct lv_header *h, struct lv_in *in)
+{
+	(void)in;
+	return reply_u64(c, h, meminfo_kib("MemAvailable:") * 1024); /* bytes */
 }
 
 static int node_get_info(struct lv_client *c, const struct lv_header *h, struct lv_in *in)
@@ -277,7 +284,7 @@ static int node_get_info(struct lv_client *c, const struct lv_header *h, struct 
 
 	(void)in;
 	lv_put_chars_fixed(b, "x86_64", 32);
-	lv_put_u64(b, mem_total_kib());
+	lv_put_u64(b, meminfo_kib("MemTotal:"));
 	lv_put_i32(b, cpus);
 	lv_put_i32(b, 0); /* mhz: unknown */
 	lv_put_i32(b, 1); /* nodes */
@@ -400,6 +407,7 @@ static const struct {
 	{ LV_CONNECT_GET_MAX_VCPUS, get_max_vcpus, 0 },
 	{ LV_NODE_GET_INFO, node_get_info, 0 },
 	{ LV_NODE_GET_SECURITY_MODEL, security_model, 0 },
+	{ LV_NODE_GET_FREE_MEMORY, node_free_memory, 0 },
 	{ LV_CONNECT_GET_CAPABILITIES, capabilities, 0 },
 	{ LV_CONNECT_GET_DOMAIN_CAPABILITIES, domain_capabilities, 0 },
 	{ LV_CONNECT_REGISTER_CLOSE_CALLBACK, void_ok, 0 },

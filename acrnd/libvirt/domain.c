@@ -455,6 +455,18 @@ DOM_QUERY(get_max_memory, false, {
 })
 
 DOM_QUERY(get_max_vcpus, false, reply_int(c, h, acrnd_vm_def(vm)->vcpus))
+
+/* virDomainVcpuFlags: LIVE 1, CONFIG 2, MAXIMUM 4, GUEST 8. No hot-plug: all the same count. */
+DOM_QUERY(get_vcpus_flags, true, {
+	if (flags & 8)
+		lv_reply_error(c, h, LV_ERR_OPERATION_UNSUPPORTED,
+		               "acrnd has no guest agent to ask for vCPUs");
+	else if ((flags & 1) && !acrnd_state_is_active(acrnd_vm_state(vm)))
+		lv_reply_error(c, h, LV_ERR_OPERATION_INVALID, "domain '%s' is not running",
+		               acrnd_vm_name(vm));
+	else
+		reply_int(c, h, acrnd_vm_def(vm)->vcpus);
+})
 DOM_QUERY(is_active, false, reply_int(c, h, acrnd_state_is_active(acrnd_vm_state(vm))))
 DOM_QUERY(is_persistent, false, reply_int(c, h, 1))
 DOM_QUERY(is_updated, false, reply_int(c, h, 0))
@@ -710,6 +722,7 @@ static const struct {
 	{ LV_DOMAIN_GET_OS_TYPE, get_os_type, false },
 	{ LV_DOMAIN_GET_MAX_MEMORY, get_max_memory, false },
 	{ LV_DOMAIN_GET_MAX_VCPUS, get_max_vcpus, false },
+	{ LV_DOMAIN_GET_VCPUS_FLAGS, get_vcpus_flags, false },
 	{ LV_DOMAIN_IS_ACTIVE, is_active, false },
 	{ LV_DOMAIN_IS_PERSISTENT, is_persistent, false },
 	{ LV_DOMAIN_IS_UPDATED, is_updated, false },

@@ -161,6 +161,10 @@ def lifecycle():
           and info["CPU(s)"].strip() == "2" and info["Max memory"].strip() == "65536 KiB",
           f"dominfo of the running vm1: {info}")
     check(domstate("vm1") == "running (booted)", "domstate after start")
+    counts = virsh("vcpucount", "vm1").stdout.split()
+    check(counts == ["maximum", "config", "2", "maximum", "live", "2", "current", "config", "2",
+                     "current", "live", "2"], f"vcpucount: {counts}")
+    check(int(virsh("freecell").stdout.split()[-2]) > 0, "freecell: free memory")
     check(virsh("list").stdout.split() == ["1", "vm1", "running"], "list shows id 1")
     check(virsh("domid", "vm1").stdout.strip() == "1", "domid")
     check(virsh("domname", "1").stdout.strip() == "vm1", "lookup by id")
