@@ -6,6 +6,7 @@
  */
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <glib-unix.h>
@@ -89,10 +90,33 @@ static const struct acrnd_listener status_listener = {
 	.state_changed = on_state_changed,
 };
 
+/*
+ * Sockets systemd passed (virtacrnd.socket, virtacrnd-ro.socket), by their
+ * FileDescriptorName=: fds[0] "virtacrnd-sock", fds[1] "virtacrnd-sock-ro".
+ */
+static void libvirt_fds(int fds[2])
+{
+	char **names = NULL;
+	int n = sd_listen_fds_with_names(1, &names);
+
+	fds[0] = fds[1] = -1;
+	for (int i = 0; i < n; i++) {
+		if (names && !strcmp(names[i], "virtacrnd-sock"))
+			fds[0] = SD_LISTEN_FDS_START + i;
+		else if (names && !strcmp(names[i], "virtacrnd-sock-ro"))
+			fds[1] = SD_LISTEN_FDS_START + i;
+		else
+			fprintf(stderr, "acrnd: ignoring passed socket '%s'\n",
+			        names ? names[i] : "?");
+	}
+	g_strfreev(names);
+}
+
 static int run(bool session, const char *dm_path, bool no_autostart, const char *state_dir,
                const char *runtime_dir, bool no_libvirt, const char *libvirt_dir)
 {
 	struct acrnd_libvirt *lv = NULL;
+	int lv_fds[2];
 	g_autofree char *state = NULL, *runtime = NULL;
 	g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GError) err = NULL;
@@ -143,7 +167,8 @@ static int run(bool session, const char *dm_path, bool no_autostart, const char 
 		return 1;
 	}
 	/* Without its sockets acrnd still serves D-Bus: libvirt clients are a convenience. */
-	if (!no_libvirt && acrnd_libvirt_new(m, session, libvirt_dir, &lv, &err) < 0) {
+	libvirt_fds(lv_fds);
+	if (!no_libvirt && acrnd_libvirt_new(m, session, libvirt_dir, lv_fds, &lv, &err) < 0) {
 		fprintf(stderr, "acrnd: libvirt protocol not served: %s\n", err->message);
 		g_clear_error(&err);
 	}

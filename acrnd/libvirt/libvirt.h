@@ -20,9 +20,12 @@ struct acrnd_libvirt;
  * Listen in @dir (NULL: /run/libvirt, or $XDG_RUNTIME_DIR/libvirt in
  * session mode) on virtacrnd-sock, and in system mode virtacrnd-sock-ro.
  * @session: the read-write socket serves acrnd's own uid, else only root.
+ * @passed_fds (may be NULL): listening sockets from socket activation, the
+ * read-write and the read-only one (-1: none); if either is given, acrnd
+ * serves exactly those and creates no socket itself.
  */
 int acrnd_libvirt_new(struct acrnd_manager *m, bool session, const char *dir,
-                      struct acrnd_libvirt **ret, GError **error);
+                      const int passed_fds[2], struct acrnd_libvirt **ret, GError **error);
 /* Close every connection and remove the sockets. */
 void acrnd_libvirt_free(struct acrnd_libvirt *lv);
 

@@ -17,6 +17,7 @@ struct acrnd_libvirt {
 	char *dir;
 	char *paths[2]; /* read-write, read-only (NULL in session mode) */
 	int listen_fd[2];
+	bool adopted[2]; /* passed by socket activation: not ours to unlink */
 	guint listen_src[2];
 	GList *clients;          /* struct lv_client */
 	unsigned next_client_id; /* for logs */

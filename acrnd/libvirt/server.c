@@ -307,10 +307,30 @@ static int listen_on(const char *path, mode_t mode, int *ret, GError **error)
 	return 0;
 }
 
+/* A socket systemd (or another activator) opened for us: its path, non-blocking. */
+static int adopt(struct acrnd_libvirt *lv, int i, int fd, GError **error)
+{
+	struct sockaddr_un a = { 0 };
+	socklen_t len = sizeof(a);
+	int fl = fcntl(fd, F_GETFL);
+
+	if (getsockname(fd, (struct sockaddr *)&a, &len) < 0 || a.sun_family != AF_UNIX || fl < 0 ||
+	    fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0 || fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
+		g_set_error(error, ACRND_ERROR, EINVAL,
+		            "passed socket %d is not a UNIX socket acrnd can use", fd);
+		return -EINVAL;
+	}
+	lv->listen_fd[i] = fd;
+	lv->adopted[i] = true;
+	lv->paths[i] = g_strndup(a.sun_path, sizeof(a.sun_path));
+	return 0;
+}
+
 int acrnd_libvirt_new(struct acrnd_manager *m, bool session, const char *dir,
-                      struct acrnd_libvirt **ret, GError **error)
+                      const int passed_fds[2], struct acrnd_libvirt **ret, GError **error)
 {
 	struct acrnd_libvirt *lv = g_new0(struct acrnd_libvirt, 1);
+	bool activated = passed_fds && (passed_fds[0] >= 0 || passed_fds[1] >= 0);
 	int r = 0;
 
 	lv->mgr = m;
@@ -324,20 +344,27 @@ int acrnd_libvirt_new(struct acrnd_manager *m, bool session, const char *dir,
 		lv->dir = g_build_filename(g_get_user_runtime_dir(), "libvirt", NULL);
 	else
 		lv->dir = g_strdup("/run/libvirt");
-	if (g_mkdir_with_parents(lv->dir, session ? 0700 : 0755) < 0) {
+	for (int i = 0; activated && i < 2 && !r; i++)
+		if (passed_fds[i] >= 0)
+			r = adopt(lv, i, passed_fds[i], error);
+	if (!activated && g_mkdir_with_parents(lv->dir, session ? 0700 : 0755) < 0) {
 		r = -errno;
 		g_set_error(error, ACRND_ERROR, -r, "cannot create %s: %s", lv->dir,
 		            g_strerror(-r));
-		goto fail;
 	}
-	lv->paths[0] = g_build_filename(lv->dir, "virtacrnd-sock", NULL);
-	if (!session)
-		lv->paths[1] = g_build_filename(lv->dir, "virtacrnd-sock-ro", NULL);
+	if (r)
+		goto fail;
+	if (!activated) {
+		lv->paths[0] = g_build_filename(lv->dir, "virtacrnd-sock", NULL);
+		if (!session)
+			lv->paths[1] = g_build_filename(lv->dir, "virtacrnd-sock-ro", NULL);
+	}
 	for (int i = 0; i < 2 && !r; i++) {
 		if (!lv->paths[i])
 			continue;
 		/* The read-only socket is for everyone; the other checks SO_PEERCRED too. */
-		r = listen_on(lv->paths[i], i ? 0666 : 0600, &lv->listen_fd[i], error);
+		if (!lv->adopted[i])
+			r = listen_on(lv->paths[i], i ? 0666 : 0600, &lv->listen_fd[i], error);
 		if (!r)
 			lv->listen_src[i] = g_unix_fd_add(lv->listen_fd[i], G_IO_IN, on_accept, lv);
 	}
@@ -362,7 +389,8 @@ void acrnd_libvirt_free(struct acrnd_libvirt *lv)
 			g_source_remove(lv->listen_src[i]);
 		if (lv->listen_fd[i] >= 0) {
 			close(lv->listen_fd[i]);
-			unlink(lv->paths[i]);
+			if (!lv->adopted[i]) /* systemd's socket stays for the next start */
+				unlink(lv->paths[i]);
 		}
 		g_free(lv->paths[i]);
 	}

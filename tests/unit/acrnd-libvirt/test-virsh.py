@@ -362,6 +362,31 @@ def hostile():
     check(virsh("list", "--all").returncode == 0, "virsh works after the hostile packets")
 
 
+def activation():
+    """Socket activation: the socket exists before acrnd; a virsh call starts it;
+    acrnd serves the passed socket, creates none, and leaves it when it stops."""
+    path = os.path.join(tmp, "activated", "virtacrnd-sock")
+    os.makedirs(os.path.dirname(path), mode=0o700)
+    p = subprocess.Popen(["systemd-socket-activate", "-l", path, "--fdname=virtacrnd-sock",
+                          "-E", "DBUS_SESSION_BUS_ADDRESS", "-E", "XDG_RUNTIME_DIR",
+                          "-E", "XDG_DATA_HOME", ACRND, "--session", "--acrn-dm", FAKE_DM],
+                         env=env, stderr=open(os.path.join(tmp, "acrnd.log"), "a"))
+    procs.append(p)
+    wait_for(lambda: os.path.exists(path), "the activation socket")
+    with open(os.path.join(tmp, "vm6.xml"), "w") as f:
+        f.write(vm_xml("vm6"))
+    uri = f"acrn+unix:///session?socket={path}"
+    run("virsh", "-q", "-c", uri, "define", os.path.join(tmp, "vm6.xml"))
+    names = run("virsh", "-q", "-c", uri, "list", "--all", "--name").stdout.split()
+    check(names == ["vm6"], f"an activated acrnd serves virsh: {names}")
+    check(not os.path.exists(SOCK), "an activated acrnd creates no socket of its own")
+    check(busctl("call", BUS, MGR, MGR_IF, "ListVMs")[0][0][0] == "vm6", "and serves D-Bus")
+    busctl("call", BUS, MGR, MGR_IF, "UndefineVM", "s", "vm6")
+    p.terminate()
+    p.wait(10)
+    check(os.path.exists(path), "the activation socket outlives acrnd")
+
+
 def system_mode(bus_address):
     """acrnd --system (the private bus standing in for the system bus): the
     read-only socket serves anyone, read-only; the read-write one only root,
@@ -419,6 +444,8 @@ def main():
         p.terminate()
         p.wait(10)
         check(not os.path.exists(SOCK), "acrnd removes its socket when it stops")
+        if shutil.which("systemd-socket-activate"):
+            activation()
         if os.geteuid() == 0 and shutil.which("setpriv"):
             system_mode(env["DBUS_SESSION_BUS_ADDRESS"])
     except BaseException:
