@@ -143,8 +143,8 @@ static struct acrnd_vm *find_uuid(struct acrnd_libvirt *srv, const uint8_t uuid[
  * Decode a remote_nonnull_domain and find its VM (by UUID, as libvirt does).
  * <0: malformed; 0 with *@vm NULL: an error was replied.
  */
-static int dom_arg(struct lv_client *c, const struct lv_header *h, struct lv_in *in,
-                   struct acrnd_vm **vm)
+int lv_dom_arg(struct lv_client *c, const struct lv_header *h, struct lv_in *in,
+               struct acrnd_vm **vm)
 {
 	g_autofree char *name = NULL;
 	uint8_t uuid[LV_UUID_LEN];
@@ -168,11 +168,11 @@ static int dom_arg(struct lv_client *c, const struct lv_header *h, struct lv_in 
 	return 0;
 }
 
-/* dom_arg followed by a flags word. */
+/* lv_dom_arg followed by a flags word. */
 static int dom_flags_arg(struct lv_client *c, const struct lv_header *h, struct lv_in *in,
                          struct acrnd_vm **vm, uint32_t *flags)
 {
-	int r = dom_arg(c, h, in, vm);
+	int r = lv_dom_arg(c, h, in, vm);
 
 	if (!r)
 		r = lv_get_u32(in, flags);
@@ -387,7 +387,7 @@ static int list_defined(struct lv_client *c, const struct lv_header *h, struct l
 		struct acrnd_vm *vm;                                                    \
 		uint32_t flags = 0;                                                     \
 		int r = with_flags ? dom_flags_arg(c, h, in, &vm, &flags)               \
-		                   : dom_arg(c, h, in, &vm);                            \
+		                   : lv_dom_arg(c, h, in, &vm);                         \
 		(void)flags;                                                            \
 		if (r || !vm)                                                           \
 			return r;                                                       \
@@ -493,7 +493,7 @@ static int set_autostart(struct lv_client *c, const struct lv_header *h, struct 
 	g_autoptr(GError) err = NULL;
 	struct acrnd_vm *vm;
 	int32_t on;
-	int r = dom_arg(c, h, in, &vm);
+	int r = lv_dom_arg(c, h, in, &vm);
 
 	if (!r)
 		r = lv_get_i32(in, &on);
@@ -548,7 +548,7 @@ static int undefine_common(struct lv_client *c, const struct lv_header *h, struc
 	g_autoptr(GError) err = NULL;
 	struct acrnd_vm *vm;
 	uint32_t flags = 0;
-	int r = with_flags ? dom_flags_arg(c, h, in, &vm, &flags) : dom_arg(c, h, in, &vm);
+	int r = with_flags ? dom_flags_arg(c, h, in, &vm, &flags) : lv_dom_arg(c, h, in, &vm);
 	g_autofree char *name = NULL;
 
 	if (r || !vm)
@@ -631,7 +631,7 @@ static int lifecycle(struct lv_client *c, const struct lv_header *h, struct lv_i
 {
 	struct acrnd_vm *vm;
 	uint32_t flags = 0;
-	int r = with_flags ? dom_flags_arg(c, h, in, &vm, &flags) : dom_arg(c, h, in, &vm);
+	int r = with_flags ? dom_flags_arg(c, h, in, &vm, &flags) : lv_dom_arg(c, h, in, &vm);
 	struct op *o;
 
 	if (r || !vm)
@@ -683,7 +683,7 @@ static int pm_suspend(struct lv_client *c, const struct lv_header *h, struct lv_
 	struct acrnd_vm *vm;
 	uint32_t target, flags;
 	uint64_t duration;
-	int r = dom_arg(c, h, in, &vm);
+	int r = lv_dom_arg(c, h, in, &vm);
 
 	if (!r)
 		r = lv_get_u32(in, &target);

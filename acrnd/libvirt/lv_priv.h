@@ -87,6 +87,12 @@ void lv_reply_errno(struct lv_client *c, const struct lv_header *h, int rc, cons
 typedef int (*lv_handler_fn)(struct lv_client *c, const struct lv_header *h, struct lv_in *in);
 lv_handler_fn lv_domain_handler(int proc, bool *writes);
 struct lv_vminfo *lv_vminfo(struct acrnd_libvirt *srv, struct acrnd_vm *vm);
+/*
+ * Decode a remote_nonnull_domain and find its VM by UUID. <0: malformed (the
+ * connection closes); 0 with *@vm NULL: VIR_ERR_NO_DOMAIN was replied.
+ */
+int lv_dom_arg(struct lv_client *c, const struct lv_header *h, struct lv_in *in,
+               struct acrnd_vm **vm);
 void lv_put_domain(GByteArray *b, struct acrnd_libvirt *srv, struct acrnd_vm *vm);
 
 /* events.c */
