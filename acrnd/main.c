@@ -1,16 +1,19 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * acrnd: the Service VM daemon. Wires the core (acrnd/core) to the D-Bus
- * binding (acrnd/dbus) in system or session mode.
+ * binding (acrnd/dbus) and the libvirt RPC binding (acrnd/libvirt) in
+ * system or session mode.
  */
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <glib-unix.h>
 #include <systemd/sd-daemon.h>
 
 #include "bus_source.h"
+#include "libvirt.h"
 #include "manager.h"
 #include "service.h"
 
@@ -97,9 +100,33 @@ static const struct acrnd_listener status_listener = {
 	.state_changed = on_state_changed,
 };
 
-static int run(bool session, const char *dm_path, bool no_autostart, const char *state_dir,
-               const char *runtime_dir)
+/*
+ * Sockets systemd passed (virtacrnd.socket, virtacrnd-ro.socket), by their
+ * FileDescriptorName=: fds[0] "virtacrnd-sock", fds[1] "virtacrnd-sock-ro".
+ */
+static void libvirt_fds(int fds[2])
 {
+	char **names = NULL;
+	int n = sd_listen_fds_with_names(1, &names);
+
+	fds[0] = fds[1] = -1;
+	for (int i = 0; i < n; i++) {
+		if (names && !strcmp(names[i], "virtacrnd-sock"))
+			fds[0] = SD_LISTEN_FDS_START + i;
+		else if (names && !strcmp(names[i], "virtacrnd-sock-ro"))
+			fds[1] = SD_LISTEN_FDS_START + i;
+		else
+			fprintf(stderr, "acrnd: ignoring passed socket '%s'\n",
+			        names ? names[i] : "?");
+	}
+	g_strfreev(names);
+}
+
+static int run(bool session, const char *dm_path, bool no_autostart, const char *state_dir,
+               const char *runtime_dir, bool no_libvirt, const char *libvirt_dir)
+{
+	struct acrnd_libvirt *lv = NULL;
+	int lv_fds[2];
 	g_autofree char *state = NULL, *runtime = NULL;
 	g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GError) err = NULL;
@@ -149,6 +176,12 @@ static int run(bool session, const char *dm_path, bool no_autostart, const char 
 		sd_bus_unref(bus);
 		return 1;
 	}
+	/* Without its sockets acrnd still serves D-Bus: libvirt clients are a convenience. */
+	libvirt_fds(lv_fds);
+	if (!no_libvirt && acrnd_libvirt_new(m, session, libvirt_dir, lv_fds, &lv, &err) < 0) {
+		fprintf(stderr, "acrnd: libvirt protocol not served: %s\n", err->message);
+		g_clear_error(&err);
+	}
 	notifier.m = m;
 	acrnd_manager_subscribe(m, &status_listener, &notifier);
 	/* Loaded after the objects exist, so re-adopted and autostarted VMs are announced. */
@@ -172,6 +205,7 @@ static int run(bool session, const char *dm_path, bool no_autostart, const char 
 	/* acrn-dm processes keep running: a restarted acrnd re-adopts them. */
 	acrnd_service_free(svc);
 	acrnd_manager_free(m);
+	acrnd_libvirt_free(lv); /* after the manager: it may still announce */
 	if (notifier.status_src)
 		g_source_remove(notifier.status_src);
 	sd_bus_flush_close_unref(bus);
@@ -182,7 +216,9 @@ static int run(bool session, const char *dm_path, bool no_autostart, const char 
 int main(int argc, char **argv)
 {
 	gboolean session = FALSE, system = FALSE, no_autostart = FALSE, version = FALSE;
+	gboolean no_libvirt = FALSE;
 	g_autofree char *dm_path = NULL, *state_dir = NULL, *runtime_dir = NULL;
+	g_autofree char *libvirt_dir = NULL;
 	GOptionEntry entries[] = {
 		{ "session", 0, 0, G_OPTION_ARG_NONE, &session,
 		  "Session mode: session bus, $XDG_RUNTIME_DIR/acrnd, $XDG_DATA_HOME/acrnd", NULL },
@@ -196,6 +232,10 @@ int main(int argc, char **argv)
 		  "Instead of the mode's runtime directory", "DIR" },
 		{ "no-autostart", 0, 0, G_OPTION_ARG_NONE, &no_autostart,
 		  "Do not start autostart VMs", NULL },
+		{ "no-libvirt", 0, 0, G_OPTION_ARG_NONE, &no_libvirt,
+		  "Do not serve libvirt's RPC protocol (virsh, virt-manager)", NULL },
+		{ "libvirt-dir", 0, 0, G_OPTION_ARG_FILENAME, &libvirt_dir,
+		  "Where the virtacrnd-sock sockets go, instead of the mode's", "DIR" },
 		{ "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version", NULL },
 		{ NULL },
 	};
@@ -220,5 +260,5 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	return run(session, dm_path ? dm_path : ACRND_DEFAULT_DM, no_autostart, state_dir,
-	           runtime_dir);
+	           runtime_dir, no_libvirt, libvirt_dir);
 }

@@ -51,6 +51,7 @@ ACRN_DEPS=(
 	dbus-daemon      # acrnd's tests: a private bus
 	systemd          # busctl, for acrnd's tests
 	dbus             # the system bus (dbus.service) the systemd-units test's VM boots
+	libvirt-clients  # stock virsh, driving acrnd's libvirt protocol in tests
 )
 
 # Print the packages from ACRN_DEPS that are not installed.

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Shared between the libvirt binding's files: the server, its clients, the dispatcher. */
+#ifndef ACRND_LIBVIRT_PRIV_H
+#define ACRND_LIBVIRT_PRIV_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include <glib.h>
+
+#include "libvirt.h"
+#include "proto.h"
+
+struct acrnd_libvirt {
+	struct acrnd_manager *mgr;
+	bool session;
+	char *dir;
+	char *paths[2]; /* read-write, read-only (NULL in session mode) */
+	int listen_fd[2];
+	bool adopted[2]; /* passed by socket activation: not ours to unlink */
+	guint listen_src[2];
+	GList *clients;          /* struct lv_client */
+	unsigned next_client_id; /* for logs */
+	int next_callback_id;    /* event callbacks, unique per server */
+	int next_dom_id;         /* libvirt's domain ids: small, stable while running */
+	GHashTable *vminfo;      /* struct acrnd_vm * → struct lv_vminfo */
+};
+
+/* What libvirt shows of a VM beyond the core's state. */
+struct lv_vminfo {
+	int id;              /* -1 while inactive */
+	int state, reason;   /* virDomainState and its reason */
+	int last_core_state; /* enum acrnd_state the last event saw */
+};
+
+struct lv_callback {
+	int id, event_id;
+	bool filter; /* only the domain with @uuid */
+	uint8_t uuid[16];
+};
+
+struct lv_client {
+	struct acrnd_libvirt *srv;
+	unsigned id, refs;
+	int fd;
+	guint in_src, out_src;
+	uid_t uid;
+	pid_t pid;
+	bool rw_socket; /* accepted on the read-write socket */
+	bool may_write; /* the peer may use the read-write socket */
+	bool opened, readonly;
+	bool dead; /* closed: pending completions drop their replies */
+	GByteArray *in, *out;
+	GArray *callbacks; /* struct lv_callback */
+	/*
+	 * Streams (consoles) by the serial of the call that opened them: a
+	 * STREAM packet is routed here. Empty until DOMAIN_OPEN_CONSOLE exists.
+	 */
+	GHashTable *streams;
+};
+
+/*
+ * Process @len received bytes: complete packets are dispatched. Returns 0, or
+ * a negative errno when the peer sent something malformed (the caller closes).
+ */
+int lv_client_feed(struct lv_client *c, const void *data, size_t len);
+/* Queue a finished packet (lv_packet_end done) for sending. */
+void lv_client_send(struct lv_client *c, GByteArray *packet);
+struct lv_client *lv_client_ref(struct lv_client *c);
+void lv_client_unref(struct lv_client *c);
+/* A client on connected socket @fd (which it then owns), not yet watched. */
+struct lv_client *lv_client_new(struct acrnd_libvirt *srv, int fd, bool rw_socket);
+/* Close the connection now (idempotent), dropping its callbacks. */
+void lv_client_close(struct lv_client *c, const char *why);
+
+/* dispatch.c: one CALL; 0, or a negative errno for a malformed payload. */
+int lv_dispatch(struct lv_client *c, const struct lv_header *h, const uint8_t *body, size_t len);
+/* Reply OK to @h with @payload (may be NULL: void). */
+void lv_reply(struct lv_client *c, const struct lv_header *h, GByteArray *payload);
+/* Reply with libvirt's error @code; the message is prefixed as libvirt would. */
+void lv_reply_error(struct lv_client *c, const struct lv_header *h, int code, const char *fmt, ...)
+        G_GNUC_PRINTF(4, 5);
+/* An error from the core's -errno and GError. */
+void lv_reply_errno(struct lv_client *c, const struct lv_header *h, int rc, const GError *err);
+
+/* domain.c */
+typedef int (*lv_handler_fn)(struct lv_client *c, const struct lv_header *h, struct lv_in *in);
+lv_handler_fn lv_domain_handler(int proc, bool *writes);
+struct lv_vminfo *lv_vminfo(struct acrnd_libvirt *srv, struct acrnd_vm *vm);
+/*
+ * Decode a remote_nonnull_domain and find its VM by UUID. <0: malformed (the
+ * connection closes); 0 with *@vm NULL: VIR_ERR_NO_DOMAIN was replied.
+ */
+int lv_dom_arg(struct lv_client *c, const struct lv_header *h, struct lv_in *in,
+               struct acrnd_vm **vm);
+void lv_put_domain(GByteArray *b, struct acrnd_libvirt *srv, struct acrnd_vm *vm);
+
+/* events.c */
+void lv_events_subscribe(struct acrnd_libvirt *srv);
+int lv_events_register(struct lv_client *c, const struct lv_header *h, struct lv_in *in);
+int lv_events_deregister(struct lv_client *c, const struct lv_header *h, struct lv_in *in);
+
+#endif

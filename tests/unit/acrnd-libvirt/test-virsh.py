@@ -1,0 +1,473 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Stock virsh against acrnd --session (private bus, fake acrn-dm): the
+lifecycle, events, read-only connections, changes crossing between virsh and
+D-Bus, and hostile packets after which virsh still works.
+
+usage: test-virsh.py ACRND FAKE_ACRN_DM
+"""
+
+import json
+import os
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import xml.etree.ElementTree as ET
+
+ACRND, FAKE_DM = (os.path.abspath(a) for a in sys.argv[1:3])
+BUS = "org.projectacrn.Acrnd1"
+MGR = "/org/projectacrn/Acrnd1"
+MGR_IF = "org.projectacrn.Acrnd1.Manager"
+VM_IF = "org.projectacrn.Acrnd1.VM"
+REMOTE, KEEPALIVE = 0x20008086, 0x6B656570
+
+tmp = tempfile.mkdtemp(prefix="acrnd-virsh-")
+env = dict(os.environ, XDG_RUNTIME_DIR=os.path.join(tmp, "run"),
+           XDG_DATA_HOME=os.path.join(tmp, "data"), LC_ALL="C")
+env.pop("LIBVIRT_DEFAULT_URI", None)
+os.makedirs(env["XDG_RUNTIME_DIR"], mode=0o700)
+SOCK = os.path.join(env["XDG_RUNTIME_DIR"], "libvirt", "virtacrnd-sock")
+# libvirt sends root's acrn:///session to the system socket: name ours explicitly.
+URI = f"acrn+unix:///session?socket={SOCK}" if os.geteuid() == 0 else "acrn:///session"
+procs = []
+checks = 0
+
+
+def check(cond, what):
+    global checks
+    checks += 1
+    if not cond:
+        raise AssertionError(what)
+
+
+def wait_for(pred, what, timeout=10.0):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        v = pred()
+        if v:
+            return v
+        time.sleep(0.05)
+    raise AssertionError("timed out waiting for " + what)
+
+
+def run(*args, ok=True):
+    p = subprocess.run(list(args), env=env, capture_output=True, text=True, timeout=30)
+    if ok and p.returncode != 0:
+        raise AssertionError(f"{args} failed ({p.returncode}): {p.stderr.strip()}")
+    return p
+
+
+def virsh(*args, ok=True, ro=False):
+    return run("virsh", "-q", "-c", URI, *(["-r"] if ro else []), *args, ok=ok)
+
+
+def virsh_fails(*args, ro=False):
+    p = virsh(*args, ok=False, ro=ro)
+    check(p.returncode != 0, f"virsh {args} should fail")
+    return p.stderr.strip()
+
+
+def busctl(*args):
+    p = run("busctl", "--user", "--json=short", *args)
+    return json.loads(p.stdout)["data"] if p.stdout.strip() else None
+
+
+def dbus_state(name):
+    return busctl("get-property", BUS, f"{MGR}/vm/{name}", VM_IF, "State")
+
+
+def domstate(name):
+    return virsh("domstate", "--reason", name).stdout.strip()
+
+
+def vm_xml(name, cmdline=""):
+    return (f"<domain type='acrn'><name>{name}</name><memory unit='MiB'>64</memory>"
+            f"<vcpu>2</vcpu><os><type>hvm</type><kernel>{FAKE_DM}</kernel>"
+            f"<cmdline>console=ttyS0 {cmdline}</cmdline></os><devices><serial type='file'>"
+            f"<source path='{tmp}/{name}.console'/></serial></devices></domain>")
+
+
+class Lines:
+    """Collect a child's stdout lines in a thread."""
+
+    def __init__(self, args):
+        self.p = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, text=True)
+        procs.append(self.p)
+        self.lines = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.p.stdout:
+            self.lines.append(line.rstrip("\n"))
+
+    def wait(self, needle, after=0, timeout=10.0):
+        """Wait for a line at or after index @after holding @needle; the index after it."""
+        try:
+            return wait_for(lambda: next((i + 1 for i, l in enumerate(self.lines)
+                                          if i >= after and needle in l), None),
+                            needle, timeout)
+        except AssertionError:
+            print("\n".join(["events seen:"] + self.lines[-20:]), file=sys.stderr)
+            raise
+
+
+def connection():
+    """The connection-level procedures virsh and virt-manager call."""
+    ver = virsh("version").stdout
+    check("Using API: ACRN 9.0.0" in ver and "Running hypervisor: ACRN 3.3.0" in ver,
+          f"virsh version: {ver}")
+    check(virsh("hostname").stdout.strip() == socket.gethostname(), "hostname")
+    check(virsh("uri").stdout.strip() == URI, "uri")  # answered by the client
+    check(virsh("maxvcpus").stdout.strip() == "16", "maxvcpus")
+    info = virsh("nodeinfo").stdout
+    check("CPU model:           x86_64" in info and f"CPU(s):              {len(os.sched_getaffinity(0))}"
+          in info, f"nodeinfo: {info}")
+    caps = ET.fromstring(virsh("capabilities").stdout)
+    guest = caps.find("guest")
+    check(guest is not None and guest.findtext("os_type") == "hvm"
+          and guest.find("arch").get("name") == "x86_64"
+          and guest.find("arch/domain").get("type") == "acrn"
+          and guest.findtext("arch/machine") == "acrn", "capabilities: an hvm x86_64 acrn guest")
+    dc = ET.fromstring(virsh("domcapabilities").stdout)
+    check(dc.findtext("domain") == "acrn" and dc.find("vcpu").get("max") == "16"
+          and [v.text for v in dc.findall("devices/disk/enum[@name='bus']/value")] == ["virtio"],
+          "domcapabilities: acrn, 16 vCPUs, virtio disks")
+    err = virsh_fails("domcapabilities", "--virttype", "kvm")
+    check("invalid argument" in err, f"domcapabilities for kvm: {err}")
+
+
+def lifecycle():
+    events = Lines(["stdbuf", "-oL", "virsh", "-c", URI, "event", "--loop", "--all"])
+    time.sleep(1)  # its 27 registrations
+    check(virsh("list", "--all").stdout.strip() == "", "no domains at first")
+    with open(os.path.join(tmp, "vm1.xml"), "w") as f:
+        f.write(vm_xml("vm1"))
+    virsh("define", os.path.join(tmp, "vm1.xml"))
+    events.wait("'vm1': Defined Added")
+    check(virsh("list", "--all").stdout.split() == ["-", "vm1", "shut", "off"],
+          "list --all shows vm1 shut off")
+    check(dbus_state("vm1") == "shutoff", "D-Bus sees the VM virsh defined")
+
+    virsh("start", "vm1")
+    n = events.wait("'vm1': Started Booted")
+    info = dict(l.split(":", 1) for l in virsh("dominfo", "vm1").stdout.splitlines() if ":" in l)
+    check(info["Id"].strip() == "1" and info["State"].strip() == "running"
+          and info["CPU(s)"].strip() == "2" and info["Max memory"].strip() == "65536 KiB",
+          f"dominfo of the running vm1: {info}")
+    check(domstate("vm1") == "running (booted)", "domstate after start")
+    counts = virsh("vcpucount", "vm1").stdout.split()
+    check(counts == ["maximum", "config", "2", "maximum", "live", "2", "current", "config", "2",
+                     "current", "live", "2"], f"vcpucount: {counts}")
+    check(int(virsh("freecell").stdout.split()[-2]) > 0, "freecell: free memory")
+    check(virsh("list").stdout.split() == ["1", "vm1", "running"], "list shows id 1")
+    check(virsh("domid", "vm1").stdout.strip() == "1", "domid")
+    check(virsh("domname", "1").stdout.strip() == "vm1", "lookup by id")
+    uuid = virsh("domuuid", "vm1").stdout.strip()
+    check(virsh("domname", uuid).stdout.strip() == "vm1", "lookup by uuid")
+
+    virsh("suspend", "vm1")
+    n = events.wait("'vm1': Suspended Paused", n)
+    check(domstate("vm1") == "paused (user)", "domstate after suspend")
+    check(dbus_state("vm1") == "paused", "D-Bus sees virsh's suspend")
+    virsh("resume", "vm1")
+    n = events.wait("'vm1': Resumed Unpaused", n)
+    check(domstate("vm1") == "running (unpaused)", "domstate after resume")
+
+    # D-Bus → virsh: a pause through busctl is a libvirt event and state.
+    busctl("call", BUS, f"{MGR}/vm/vm1", VM_IF, "Pause")
+    n = events.wait("'vm1': Suspended Paused", n)
+    check(domstate("vm1").startswith("paused"), "virsh sees the D-Bus pause")
+    busctl("call", BUS, f"{MGR}/vm/vm1", VM_IF, "Resume")
+    n = events.wait("'vm1': Resumed Unpaused", n)
+
+    err = virsh_fails("resume", "vm1")
+    check("error:" in err, f"resume of a running VM fails: {err}")
+    virsh("shutdown", "vm1")
+    n = events.wait("'vm1': Stopped Shutdown", n)
+    check("'vm1': Shutdown Finished" in "\n".join(events.lines), "Shutdown Finished came")
+    check(domstate("vm1") == "shut off (shutdown)", "domstate after shutdown")
+    check(virsh("domid", "vm1").stdout.strip() == "-", "no id while shut off")
+
+    virsh("start", "vm1")
+    n = events.wait("'vm1': Started Booted", n)
+    check(virsh("domid", "vm1").stdout.strip() == "2", "a new id for the next run")
+    virsh("destroy", "vm1")
+    n = events.wait("'vm1': Stopped Destroyed", n)
+    check(domstate("vm1") == "shut off (destroyed)", "domstate after destroy")
+    err = virsh_fails("suspend", "vm1")
+    check("error:" in err, f"suspend of a shut-off VM fails: {err}")
+
+    virsh("autostart", "vm1")
+    check(busctl("get-property", BUS, f"{MGR}/vm/vm1", VM_IF, "Autostart") is True,
+          "D-Bus sees virsh's autostart")
+    check("enable" in virsh("dominfo", "vm1").stdout.split("Autostart:")[1].split("\n")[0],
+          "dominfo shows autostart")
+    virsh("autostart", "--disable", "vm1")
+    check(busctl("get-property", BUS, f"{MGR}/vm/vm1", VM_IF, "Autostart") is False,
+          "autostart --disable")
+
+    xml = virsh("dumpxml", "vm1").stdout
+    check("<name>vm1</name>" in xml and uuid in xml, "dumpxml names the domain")
+    with open(os.path.join(tmp, "dump.xml"), "w") as f:
+        f.write(xml)
+    virsh("define", os.path.join(tmp, "dump.xml"))
+    check(virsh("dumpxml", "vm1").stdout == xml, "dumpxml → define → dumpxml round trip")
+    check(virsh("domuuid", "vm1").stdout.strip() == uuid, "the UUID survives the round trip")
+
+    # D-Bus → virsh: a VM defined over D-Bus is listed, with its event.
+    busctl("call", BUS, MGR, MGR_IF, "DefineVM", "s", vm_xml("vm2"))
+    n = events.wait("'vm2': Defined Added", n)
+    check(virsh("list", "--all", "--name").stdout.split() == ["vm1", "vm2"], "virsh lists vm2")
+
+    # Read-only connections read, and may not change anything.
+    check(virsh("list", "--all", "--name", ro=True).stdout.split() == ["vm1", "vm2"],
+          "read-only list")
+    err = virsh_fails("start", "vm2", ro=True)
+    check("forbidden" in err and "read only" in err, f"read-only start refused: {err}")
+    check(dbus_state("vm2") == "shutoff", "the refused start did nothing")
+
+    err = virsh_fails("dompmsuspend", "vm1", "mem")
+    check("not supported" in err.lower(), f"pm-suspend is unsupported: {err}")
+    err = virsh_fails("dominfo", "nosuch")
+    check("nosuch" in err, f"an unknown domain is named: {err}")
+
+    # The guest setting its RTC: an rtc-change event with the offset.
+    with open(os.path.join(tmp, "vm4.xml"), "w") as f:
+        f.write(vm_xml("vm4", "fake.rtc_ms=200"))
+    virsh("define", os.path.join(tmp, "vm4.xml"))
+    virsh("start", "vm4")
+    n = events.wait("event 'rtc-change' for domain 'vm4'", n)
+    check(events.lines[n - 1].endswith("'vm4': -3600"), f"the offset: {events.lines[n - 1]}")
+    virsh("destroy", "vm4")
+    virsh("undefine", "vm4")
+
+    # acrn-dm dying under a running guest: Crashed Panicked.
+    with open(os.path.join(tmp, "vm3.xml"), "w") as f:
+        f.write(vm_xml("vm3", "fake.crash_ms=300"))
+    virsh("define", os.path.join(tmp, "vm3.xml"))
+    virsh("start", "vm3")
+    n = events.wait("'vm3': Crashed Panicked", n)
+    check(domstate("vm3") == "crashed (panicked)", "domstate of the crashed VM")
+    check(dbus_state("vm3") == "crashed", "D-Bus agrees")
+    virsh("undefine", "vm3")
+
+    virsh("undefine", "vm1")
+    n = events.wait("'vm1': Undefined Removed", n)
+    vms = [v[0] for v in busctl("call", BUS, MGR, MGR_IF, "ListVMs")[0]]
+    check(vms == ["vm2"], f"D-Bus no longer lists vm1: {vms}")
+    busctl("call", BUS, MGR, MGR_IF, "UndefineVM", "s", "vm2")
+    events.wait("'vm2': Undefined Removed", n)
+    events.p.send_signal(signal.SIGINT)
+
+
+def packet(prog, proc, serial, payload=b"", ptype=0, status=0):
+    body = struct.pack(">IIiiIi", prog, 1, proc, ptype, serial, status) + payload
+    return struct.pack(">I", len(body) + 4) + body
+
+
+def raw():
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(5)
+    s.connect(SOCK)
+    return s
+
+
+def read_packet(s):
+    data = b""
+    while len(data) < 4:
+        chunk = s.recv(4 - len(data))
+        if not chunk:
+            return None
+        data += chunk
+    n = struct.unpack(">I", data)[0]
+    while len(data) < n:
+        data += s.recv(n - len(data))
+    return struct.unpack(">IIiiIi", data[4:28]), data[28:]
+
+
+def closed(s):
+    s.settimeout(0.2)
+    try:
+        return s.recv(100) == b""
+    except ConnectionResetError:
+        return True
+    except TimeoutError:
+        return False
+
+
+def hostile():
+    # Keepalive: PING is answered with PONG.
+    s = raw()
+    s.sendall(packet(KEEPALIVE, 1, 0, ptype=2))
+    hdr, _ = read_packet(s)
+    check(hdr[0] == KEEPALIVE and hdr[2] == 2 and hdr[3] == 2, f"PONG: {hdr}")
+    # An unknown program gets an error reply; the connection stays.
+    s.sendall(packet(0x12345678, 1, 7))
+    hdr, body = read_packet(s)
+    check(hdr[3] == 1 and hdr[4] == 7 and hdr[5] == 1, f"error reply to an unknown program {hdr}")
+    check(struct.unpack(">i", body[:4])[0] == 39, "VIR_ERR_RPC")
+    # Any call before CONNECT_OPEN is refused; an unknown procedure is NO_SUPPORT.
+    s.sendall(packet(REMOTE, 3, 8))  # GET_TYPE
+    hdr, body = read_packet(s)
+    check(hdr[5] == 1 and b"not open" in body, "a call before CONNECT_OPEN is refused")
+    s.sendall(packet(REMOTE, 1, 8, struct.pack(">II", 0, 0)))  # open(NULL, 0)
+    hdr, _ = read_packet(s)
+    check(hdr[5] == 0, "CONNECT_OPEN with no name")
+    s.sendall(packet(REMOTE, 9999, 9))
+    hdr, body = read_packet(s)
+    check(hdr[5] == 1 and struct.unpack(">i", body[:4])[0] == 3, "unknown procedure: NO_SUPPORT")
+    s.close()
+    # A read-only open (flag 1): every procedure that changes something is refused.
+    s = raw()
+    s.sendall(packet(REMOTE, 1, 1, struct.pack(">II", 0, 1)))
+    check(read_packet(s)[0][5] == 0, "read-only CONNECT_OPEN")
+    for proc in (9, 11, 12, 27, 28, 29, 33, 34, 35, 196, 231, 234, 245, 258, 261, 267, 350):
+        s.sendall(packet(REMOTE, proc, proc))
+        hdr, body = read_packet(s)
+        check(hdr[4] == proc and hdr[5] == 1 and struct.unpack(">i", body[:4])[0] == 29,
+              f"procedure {proc} refused on a read-only connection")
+    s.close()
+
+    cases = {
+        "a length below a header": struct.pack(">I", 5) + b"x" * 32,
+        "a length over 32 MiB": struct.pack(">I", 0x7FFFFFFF) + b"x" * 64,
+        "a string longer than the packet": packet(REMOTE, 23, 1, struct.pack(">I", 1000) + b"ab"),
+        "a string over 4 MiB": packet(REMOTE, 23, 1, struct.pack(">I", 5 << 20)),
+        "a reply sent by a client": packet(REMOTE, 3, 1, ptype=1),
+        "an unknown packet type": packet(REMOTE, 3, 1, ptype=99),
+        "a call with an error status": packet(REMOTE, 3, 1, status=1),
+        "CONNECT_OPEN cut short": packet(REMOTE, 1, 1, struct.pack(">I", 1)),
+    }
+    for what, data in cases.items():
+        s = raw()
+        s.sendall(packet(REMOTE, 1, 0, struct.pack(">II", 0, 0)))  # a sane open first
+        hdr, _ = read_packet(s)
+        check(hdr[5] == 0, "CONNECT_OPEN answered")
+        s.sendall(data)
+        check(wait_for(lambda: closed(s), f"acrnd closing on {what}"), what)
+        s.close()
+    log = open(os.path.join(tmp, "acrnd.log")).read()
+    check(log.count("malformed packet") == len(cases), "each malformed packet is logged")
+    # Half a packet, then the client vanishes.
+    s = raw()
+    s.sendall(bytes(range(256)))
+    s.close()
+    # After all that, virsh still works.
+    check(virsh("list", "--all").returncode == 0, "virsh works after the hostile packets")
+
+
+def activation():
+    """Socket activation: the socket exists before acrnd; a virsh call starts it;
+    acrnd serves the passed socket, creates none, and leaves it when it stops."""
+    path = os.path.join(tmp, "activated", "virtacrnd-sock")
+    os.makedirs(os.path.dirname(path), mode=0o700)
+    p = subprocess.Popen(["systemd-socket-activate", "-l", path, "--fdname=virtacrnd-sock",
+                          "-E", "DBUS_SESSION_BUS_ADDRESS", "-E", "XDG_RUNTIME_DIR",
+                          "-E", "XDG_DATA_HOME", ACRND, "--session", "--acrn-dm", FAKE_DM],
+                         env=env, stderr=open(os.path.join(tmp, "acrnd.log"), "a"))
+    procs.append(p)
+    wait_for(lambda: os.path.exists(path), "the activation socket")
+    with open(os.path.join(tmp, "vm6.xml"), "w") as f:
+        f.write(vm_xml("vm6"))
+    uri = f"acrn+unix:///session?socket={path}"
+    run("virsh", "-q", "-c", uri, "define", os.path.join(tmp, "vm6.xml"))
+    names = run("virsh", "-q", "-c", uri, "list", "--all", "--name").stdout.split()
+    check(names == ["vm6"], f"an activated acrnd serves virsh: {names}")
+    check(not os.path.exists(SOCK), "an activated acrnd creates no socket of its own")
+    check(busctl("call", BUS, MGR, MGR_IF, "ListVMs")[0][0][0] == "vm6", "and serves D-Bus")
+    busctl("call", BUS, MGR, MGR_IF, "UndefineVM", "s", "vm6")
+    p.terminate()
+    p.wait(10)
+    check(os.path.exists(path), "the activation socket outlives acrnd")
+
+
+def system_mode(bus_address):
+    """acrnd --system (the private bus standing in for the system bus): the
+    read-only socket serves anyone, read-only; the read-write one only root,
+    by SO_PEERCRED even when its file mode would let others in."""
+    sysdir = os.path.join(tmp, "sys")
+    home = os.path.join(tmp, "nobody")
+    os.makedirs(home)
+    os.makedirs(sysdir, mode=0o755)
+    os.chmod(tmp, 0o755)
+    os.chown(home, 65534, 65534)
+    senv = dict(env, DBUS_SYSTEM_BUS_ADDRESS=bus_address)
+    p = subprocess.Popen([ACRND, "--system", "--acrn-dm", FAKE_DM, "--state-dir",
+                          os.path.join(sysdir, "state"), "--runtime-dir",
+                          os.path.join(sysdir, "run"), "--libvirt-dir", sysdir], env=senv,
+                         stderr=open(os.path.join(tmp, "acrnd.log"), "a"))
+    procs.append(p)
+    rw, ro = os.path.join(sysdir, "virtacrnd-sock"), os.path.join(sysdir, "virtacrnd-sock-ro")
+    wait_for(lambda: os.path.exists(ro), "the read-only socket")
+    check(os.stat(rw).st_mode & 0o777 == 0o600 and os.stat(ro).st_mode & 0o777 == 0o666,
+          "socket modes: read-write 0600, read-only 0666")
+    root = ["virsh", "-q", "-c", f"acrn+unix:///system?socket={rw}"]
+    with open(os.path.join(tmp, "vm5.xml"), "w") as f:
+        f.write(vm_xml("vm5"))
+    run(*root, "define", os.path.join(tmp, "vm5.xml"))
+    nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "env",
+              f"HOME={home}", f"XDG_RUNTIME_DIR={home}", f"XDG_CACHE_HOME={home}",
+              f"XDG_CONFIG_HOME={home}", "virsh", "-q"]
+    p = run(*nobody, "-r", "-c", f"acrn+unix:///system?socket={ro}", "list", "--all", "--name")
+    check(p.stdout.split() == ["vm5"], f"nobody lists through the read-only socket: {p.stdout}")
+    p = run(*nobody, "-c", f"acrn+unix:///system?socket={ro}", "start", "vm5", ok=False)
+    check(p.returncode != 0 and "forbidden" in p.stderr,
+          f"nobody cannot start through the read-only socket: {p.stderr}")
+    os.chmod(rw, 0o666)
+    p = run(*nobody, "-c", f"acrn+unix:///system?socket={rw}", "list", ok=False)
+    check(p.returncode != 0 and "uid 65534 may not use" in p.stderr,
+          f"SO_PEERCRED keeps nobody off the read-write socket: {p.stderr}")
+    run(*root, "start", "vm5")
+    check(run(*root, "domstate", "vm5").stdout.strip() == "running", "root starts vm5")
+    run(*root, "destroy", "vm5")
+
+
+def main():
+    out = subprocess.run(["dbus-daemon", "--session", "--print-address=1", "--print-pid=1",
+                          "--fork"], capture_output=True, text=True, check=True).stdout.split()
+    env["DBUS_SESSION_BUS_ADDRESS"], bus_pid = out[0], int(out[1])
+    try:
+        p = subprocess.Popen([ACRND, "--session", "--acrn-dm", FAKE_DM], env=env,
+                             stderr=open(os.path.join(tmp, "acrnd.log"), "a"))
+        procs.append(p)
+        wait_for(lambda: os.path.exists(SOCK), "acrnd's libvirt socket")
+        connection()
+        lifecycle()
+        hostile()
+        check(p.poll() is None, "acrnd still runs")
+        p.terminate()
+        p.wait(10)
+        check(not os.path.exists(SOCK), "acrnd removes its socket when it stops")
+        if shutil.which("systemd-socket-activate"):
+            activation()
+        if os.geteuid() == 0 and shutil.which("setpriv"):
+            system_mode(env["DBUS_SESSION_BUS_ADDRESS"])
+    except BaseException:
+        log = os.path.join(tmp, "acrnd.log")
+        if os.path.exists(log):
+            print("acrnd's log:\n" + open(log).read(), file=sys.stderr)
+        raise
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+        rundir = os.path.join(env["XDG_RUNTIME_DIR"], "acrnd")
+        for f in os.listdir(rundir) if os.path.isdir(rundir) else []:
+            if f.endswith(".run"):
+                try:
+                    os.kill(json.load(open(os.path.join(rundir, f)))["pid"], signal.SIGKILL)
+                except (OSError, ValueError, KeyError):
+                    pass
+        os.kill(bus_pid, signal.SIGTERM)
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(f"test-virsh: {checks} checks passed")
+
+
+if __name__ == "__main__":
+    main()
