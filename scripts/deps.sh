@@ -51,6 +51,16 @@ ACRN_DEPS=(
 	dbus-daemon      # acrnd's tests: a private bus
 	systemd          # busctl, for acrnd's tests
 	dbus             # the system bus (dbus.service) the systemd-units test's VM boots
+	# libvirt's stock clients against acrnd, and a private libvirtd as their reference
+	# (tests/libvirt-clients, ./bench virsh-list)
+	libvirt-clients            # virsh
+	libvirt-daemon             # libvirtd (session mode, private directories)
+	libvirt-daemon-driver-qemu # its QEMU driver: the reference domains
+	python3-libvirt            # libvirt-python
+	virt-manager               # under Xvfb, driven with xdotool
+	xvfb
+	xdotool
+	hyperfine # times the virsh runs
 )
 
 # Print the packages from ACRN_DEPS that are not installed.
