@@ -12,24 +12,23 @@ AcrndSession     acrnd --session on its own dbus-daemon with private XDG
                  libvirt socket is $XDG_RUNTIME_DIR/libvirt/virtacrnd-sock
                  (issue 5), reached through acrn+unix:///session?socket=...
 
-Both clean up what they started: domains destroyed, daemons stopped, and
-anything they left (QEMU and acrn-dm daemonize away from their parent) killed
-by PID: callers make themselves the child subreaper first (subreaper()), so
-those orphans become their children and are found in /proc.
+Both clean up what they started: domains destroyed, daemons stopped, and what
+the daemons left (QEMU and acrn-dm daemonize away from their parent) ended by
+PID: each daemon runs under a small subreaper wrapper (REAPER) that reaps its
+orphans as they exit and ends those still there when the daemon has gone.
 
 Only the standard library: the bench runs it under any python3.
 """
 
-import ctypes
 import os
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 
 NOBODY = 65534
-PR_SET_CHILD_SUBREAPER = 36
 ACRND_BUS = "org.projectacrn.Acrnd1"
 ACRND_MGR = "/org/projectacrn/Acrnd1"
 ACRND_MGR_IF = "org.projectacrn.Acrnd1.Manager"
@@ -40,50 +39,55 @@ class StackError(Exception):
     pass
 
 
-def subreaper():
-    """Orphans of our children (daemonized QEMU, acrn-dm) re-parent to us."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
-        raise OSError(ctypes.get_errno(), "prctl(PR_SET_CHILD_SUBREAPER)")
-
-
-def children():
-    """PIDs whose parent is this process."""
-    me, pids = os.getpid(), []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
+# Runs a daemon as its child, as the child subreaper of the daemon's subtree: it reaps
+# the daemon's orphans (QEMU and acrn-dm daemonize) as they exit, so nobody waits on
+# a zombie; forwards SIGTERM/SIGINT; once the daemon is gone, ends the orphans left
+# (SIGTERM, then SIGKILL after 5 s) and exits with the daemon's status.
+REAPER = r"""
+import ctypes, os, signal, sys, time
+ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)
+pid = os.fork()
+if pid == 0:
+    os.execvp(sys.argv[1], sys.argv[1:])
+signal.signal(signal.SIGTERM, lambda s, f: os.kill(pid, s))
+signal.signal(signal.SIGINT, lambda s, f: os.kill(pid, s))
+status = 0
+while True:
+    try:
+        got, st = os.waitpid(-1, 0)
+    except ChildProcessError:
+        break
+    if got == pid:
+        status = os.waitstatus_to_exitcode(st)
+        break
+left = set()
+for sig in (signal.SIGTERM, signal.SIGKILL):
+    for e in os.listdir("/proc"):
         try:
-            with open(f"/proc/{entry}/stat") as f:
-                stat = f.read()
+            stat = open(f"/proc/{e}/stat").read() if e.isdigit() else ""
         except OSError:
             continue
-        # The command name may hold spaces and parentheses: fields follow the last ')'.
-        if int(stat[stat.rindex(")") + 2:].split()[1]) == me:
-            pids.append(int(entry))
-    return pids
+        if stat and int(stat[stat.rindex(")") + 2:].split()[1]) == os.getpid():
+            left.add(int(e))
+            os.kill(int(e), sig)
+    end = time.monotonic() + 5
+    while left and time.monotonic() < end:
+        try:
+            got, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            left.clear()
+            break
+        left.discard(got)
+        time.sleep(0.05 if not got else 0)
+    if not left:
+        break
+sys.exit(status if status >= 0 else 128 - status)
+"""
 
 
-def reap_children(keep=(), grace=5.0):
-    """SIGTERM, then SIGKILL, every child not in keep (orphans we adopted)."""
-    pids = [p for p in children() if p not in keep]
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        for pid in pids:
-            try:
-                os.kill(pid, sig)
-            except ProcessLookupError:
-                pass
-        deadline = time.monotonic() + grace
-        while pids and time.monotonic() < deadline:
-            for pid in list(pids):
-                try:
-                    if os.waitpid(pid, os.WNOHANG)[0] == pid:
-                        pids.remove(pid)
-                except ChildProcessError:
-                    pids.remove(pid)
-            time.sleep(0.05)
-        if not pids:
-            return
+def reaped(cmd):
+    """cmd run under the REAPER wrapper (for Popen)."""
+    return [sys.executable, "-c", REAPER, *cmd]
 
 
 def stop_process(proc, timeout=15):
@@ -100,12 +104,8 @@ def stop_process(proc, timeout=15):
 class PrivateLibvirtd:
     """libvirtd (session mode, QEMU driver) in a temporary directory."""
 
-    def __init__(self, tmp=None, caps_cache=None):
-        """caps_cache: a directory keeping libvirt's QEMU capabilities between runs
-        (probing qemu-system-x86_64 takes libvirtd 10-40 s on the first define);
-        libvirtd itself re-probes when QEMU or libvirt changed."""
-        self.caps_cache = caps_cache
-        self.dir = tempfile.mkdtemp(prefix="libvirtd-", dir=tmp)
+    def __init__(self, tmp=None):
+        self.dir = tempfile.mkdtemp(prefix="lv", dir=tmp)  # short: socket paths
         os.chmod(self.dir, 0o755)  # nobody walks into it
         self.drop = os.geteuid() == 0
         sub = {k: os.path.join(self.dir, k) for k in ("home", "run", "config", "cache", "data",
@@ -116,9 +116,6 @@ class PrivateLibvirtd:
         os.makedirs(os.path.join(sub["config"], "libvirt"))
         with open(os.path.join(sub["config"], "libvirt", "qemu.conf"), "w") as f:
             f.write('stdio_handler = "file"\n')
-        self.caps = os.path.join(sub["cache"], "libvirt", "qemu", "cache", "capabilities")
-        if caps_cache and os.path.isdir(caps_cache):
-            shutil.copytree(caps_cache, self.caps)
         if self.drop:
             for root, dirs, files in os.walk(self.dir):
                 for name in dirs + files:
@@ -141,7 +138,7 @@ class PrivateLibvirtd:
         if self.drop:
             cmd = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"] + cmd
         with open(self.log, "w") as f:
-            self.proc = subprocess.Popen(cmd, env=self.env, cwd=self.dir,
+            self.proc = subprocess.Popen(reaped(cmd), env=self.env, cwd=self.dir,
                                          stdin=subprocess.DEVNULL, stdout=f, stderr=f)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -201,8 +198,6 @@ class PrivateLibvirtd:
 
     def cleanup(self):
         self.stop()
-        if self.caps_cache and os.path.isdir(self.caps):
-            shutil.copytree(self.caps, self.caps_cache, dirs_exist_ok=True)
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
@@ -214,7 +209,7 @@ class AcrndSession:
         self.acrnd_exe = os.path.join(build, "acrnd", "dbus", "acrnd")
         self.acrnctl = os.path.join(build, "clients", "acrnctl", "acrnctl")
         self.acrn_dm = acrn_dm or os.path.join(build, "tests", "unit", "acrnd", "fake-acrn-dm")
-        self.dir = tempfile.mkdtemp(prefix="acrnd-", dir=tmp)
+        self.dir = tempfile.mkdtemp(prefix="ad", dir=tmp)  # short: socket paths
         run = os.path.join(self.dir, "run")
         os.makedirs(run, mode=0o700)
         self.env = dict(os.environ, XDG_RUNTIME_DIR=run,
@@ -223,7 +218,7 @@ class AcrndSession:
         self.socket = os.path.join(run, "libvirt", "virtacrnd-sock")
         self.uri = f"acrn+unix:///session?socket={self.socket}"
         self.log = os.path.join(self.dir, "acrnd.log")
-        self.proc = self.bus_pid = None
+        self.proc = self.bus = None
 
     def missing(self):
         """Why this stack cannot run here, or None."""
@@ -243,13 +238,15 @@ class AcrndSession:
         return p
 
     def start(self, timeout=20):
-        out = subprocess.run(["dbus-daemon", "--session", "--fork", "--print-address=1",
-                              "--print-pid=1"], env=self.env, capture_output=True, text=True,
-                             check=True).stdout.split()
-        self.env["DBUS_SESSION_BUS_ADDRESS"], self.bus_pid = out[0], int(out[1])
+        self.bus = subprocess.Popen(["dbus-daemon", "--session", "--nofork",
+                                     "--print-address=1"], env=self.env,
+                                    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True)
+        self.env["DBUS_SESSION_BUS_ADDRESS"] = self.bus.stdout.readline().strip()
+        if not self.env["DBUS_SESSION_BUS_ADDRESS"]:
+            raise StackError(f"dbus-daemon did not start (status {self.bus.wait()})")
         with open(self.log, "w") as f:
-            self.proc = subprocess.Popen([self.acrnd_exe, "--session", "--acrn-dm",
-                                          self.acrn_dm], env=self.env,
+            self.proc = subprocess.Popen(reaped([self.acrnd_exe, "--session", "--acrn-dm",
+                                                 self.acrn_dm]), env=self.env,
                                          stdin=subprocess.DEVNULL, stdout=f, stderr=f)
         deadline = time.monotonic() + timeout
         while self.busctl("call", ACRND_BUS, ACRND_MGR, "org.freedesktop.DBus.Peer", "Ping",
@@ -290,9 +287,5 @@ class AcrndSession:
 
     def cleanup(self):
         stop_process(self.proc, timeout=20)
-        if self.bus_pid:
-            try:
-                os.kill(self.bus_pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
+        stop_process(self.bus)
         shutil.rmtree(self.dir, ignore_errors=True)
