@@ -60,6 +60,8 @@ ACRN_DEPS=(
 	virt-manager               # under Xvfb, driven with xdotool
 	xvfb
 	xdotool
+	python3-pyatspi # finds virt-manager's widgets (AT-SPI) for xdotool to click
+	at-spi2-core    # the AT-SPI bus and registry
 	hyperfine # times the virsh runs
 )
 
