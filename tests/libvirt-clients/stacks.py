@@ -240,7 +240,8 @@ class AcrndSession:
     def start(self, timeout=20):
         self.bus = subprocess.Popen(["dbus-daemon", "--session", "--nofork",
                                      "--print-address=1"], env=self.env,
-                                    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True)
+                                    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True,
+                                    stderr=open(os.path.join(self.dir, "bus.log"), "w"))
         self.env["DBUS_SESSION_BUS_ADDRESS"] = self.bus.stdout.readline().strip()
         if not self.env["DBUS_SESSION_BUS_ADDRESS"]:
             raise StackError(f"dbus-daemon did not start (status {self.bus.wait()})")
