@@ -46,14 +46,9 @@ ACRN_DEPS=(
 	binutils-riscv64-linux-gnu
 	qemu-system-misc # the emulated riscv64 board (qemu-system-riscv64, virt)
 	opensbi          # SBI firmware; QEMU's "-bios default" is the same OpenSBI
-	libsystemd-dev   # acrnd and acrnctl: sd-bus
-	libxml2-dev      # acrnd: libvirt domain XML
-	dbus-daemon      # acrnd's tests: a private bus
-	systemd          # busctl, for acrnd's tests
-	dbus             # the system bus (dbus.service) the systemd-units test's VM boots
 	# libvirt's stock clients against acrnd, and a private libvirtd as their reference
 	# (tests/libvirt-clients, ./bench virsh-list)
-	libvirt-clients            # virsh
+	# (virsh itself is libvirt-clients, which main lists with acrnd's test tools)
 	libvirt-daemon             # libvirtd (session mode, private directories)
 	libvirt-daemon-driver-qemu # its QEMU driver: the reference domains
 	python3-libvirt            # libvirt-python
@@ -63,6 +58,11 @@ ACRN_DEPS=(
 	python3-pyatspi # finds virt-manager's widgets (AT-SPI) for xdotool to click
 	at-spi2-core    # the AT-SPI bus and registry
 	hyperfine # times the virsh runs
+	libsystemd-dev   # acrnd and acrnctl: sd-bus
+	libxml2-dev      # acrnd: libvirt domain XML
+	dbus-daemon      # acrnd's tests: a private bus
+	systemd          # busctl, for acrnd's tests
+	dbus             # the system bus (dbus.service) the systemd-units test's VM boots
 )
 
 # Print the packages from ACRN_DEPS that are not installed.
