@@ -117,6 +117,12 @@ class PrivateLibvirtd:
         with open(os.path.join(sub["config"], "libvirt", "qemu.conf"), "w") as f:
             f.write('stdio_handler = "file"\n')
         if self.drop:
+            path = os.path.dirname(self.dir)
+            while path != "/":  # nobody must reach its directories
+                if not os.stat(path).st_mode & 0o001:
+                    raise StackError(f"{path} is not searchable by others: libvirtd runs as "
+                                     f"nobody below it (set TMPDIR elsewhere)")
+                path = os.path.dirname(path)
             for root, dirs, files in os.walk(self.dir):
                 for name in dirs + files:
                     os.chown(os.path.join(root, name), NOBODY, NOBODY)
