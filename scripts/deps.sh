@@ -46,6 +46,18 @@ ACRN_DEPS=(
 	binutils-riscv64-linux-gnu
 	qemu-system-misc # the emulated riscv64 board (qemu-system-riscv64, virt)
 	opensbi          # SBI firmware; QEMU's "-bios default" is the same OpenSBI
+	# libvirt's stock clients against acrnd, and a private libvirtd as their reference
+	# (tests/libvirt-clients, ./bench virsh-list)
+	# (virsh itself is libvirt-clients, which main lists with acrnd's test tools)
+	libvirt-daemon             # libvirtd (session mode, private directories)
+	libvirt-daemon-driver-qemu # its QEMU driver: the reference domains
+	python3-libvirt            # libvirt-python
+	virt-manager               # under Xvfb, driven with xdotool
+	xvfb
+	xdotool
+	python3-pyatspi # finds virt-manager's widgets (AT-SPI) for xdotool to click
+	at-spi2-core    # the AT-SPI bus and registry
+	hyperfine # times the virsh runs
 	libsystemd-dev   # acrnd and acrnctl: sd-bus
 	libxml2-dev      # acrnd: libvirt domain XML
 	dbus-daemon      # acrnd's tests: a private bus
