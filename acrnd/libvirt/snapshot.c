@@ -193,7 +193,7 @@ static void reply_int(struct sop *o, int32_t v)
 static int snap_arg(struct lv_client *c, const struct lv_header *h, struct lv_in *in,
                     struct acrnd_vm **vm, char **name)
 {
-	int r = lv_get_string(in, ACRND_SNAPSHOT_NAME_MAX * 4, name);
+	int r = lv_get_string(in, LV_STRING_MAX, name);
 
 	if (!r)
 		r = lv_dom_arg(c, h, in, vm);
@@ -495,7 +495,7 @@ static int lookup_by_name(struct lv_client *c, const struct lv_header *h, struct
 	int r = lv_dom_arg(c, h, in, &vm);
 
 	if (!r)
-		r = lv_get_string(in, ACRND_SNAPSHOT_NAME_MAX * 4, &name);
+		r = lv_get_string(in, LV_STRING_MAX, &name);
 	if (!r)
 		r = flags_arg(in, &vm, &flags);
 	if (r || !vm)
