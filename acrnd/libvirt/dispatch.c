@@ -29,6 +29,8 @@ static const char *error_prefix(int code)
 		return "operation forbidden: ";
 	case LV_ERR_NO_DOMAIN:
 		return "Domain not found: ";
+	case LV_ERR_NO_DOMAIN_SNAPSHOT:
+		return "Domain snapshot not found: ";
 	case LV_ERR_AUTH_FAILED:
 		return "authentication failed: ";
 	case LV_ERR_OPERATION_INVALID:
@@ -74,7 +76,9 @@ void lv_reply_error(struct lv_client *c, const struct lv_header *h, int code, co
 	r.status = LV_ERROR;
 	lv_packet_begin(b, &r);
 	lv_put_i32(b, code);
-	lv_put_i32(b, code == LV_ERR_RPC ? LV_FROM_RPC : LV_FROM_DOMAIN);
+	lv_put_i32(b, code == LV_ERR_RPC                  ? LV_FROM_RPC
+	              : code == LV_ERR_NO_DOMAIN_SNAPSHOT ? LV_FROM_DOMAIN_SNAPSHOT
+	                                                  : LV_FROM_DOMAIN);
 	lv_put_opt_string(b, msg);
 	lv_put_i32(b, 2); /* VIR_ERR_ERROR */
 	lv_put_u32(b, 0); /* dom */
@@ -95,6 +99,9 @@ void lv_reply_errno(struct lv_client *c, const struct lv_header *h, int rc, cons
 	switch (-rc) {
 	case ENOENT:
 		lv_reply_error(c, h, LV_ERR_NO_DOMAIN, "%s", msg);
+		break;
+	case ENODATA: /* the core's "no such snapshot" */
+		lv_reply_error(c, h, LV_ERR_NO_DOMAIN_SNAPSHOT, "%s", msg);
 		break;
 	case EINVAL:
 		lv_reply_error(c, h, LV_ERR_INVALID_ARG, "%s", msg);
@@ -432,6 +439,8 @@ int lv_dispatch(struct lv_client *c, const struct lv_header *h, const uint8_t *b
 	}
 	if (!fn) {
 		fn = lv_domain_handler(h->proc, &writes);
+		if (!fn)
+			fn = lv_snapshot_handler(h->proc, &writes);
 		flags = writes ? WRITES : 0;
 	}
 	if (!fn) {

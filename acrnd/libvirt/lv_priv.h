@@ -95,6 +95,9 @@ int lv_dom_arg(struct lv_client *c, const struct lv_header *h, struct lv_in *in,
                struct acrnd_vm **vm);
 void lv_put_domain(GByteArray *b, struct acrnd_libvirt *srv, struct acrnd_vm *vm);
 
+/* snapshot.c: the snapshot procedures, as lv_domain_handler. */
+lv_handler_fn lv_snapshot_handler(int proc, bool *writes);
+
 /* events.c */
 void lv_events_subscribe(struct acrnd_libvirt *srv);
 int lv_events_register(struct lv_client *c, const struct lv_header *h, struct lv_in *in);

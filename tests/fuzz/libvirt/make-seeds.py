@@ -31,6 +31,7 @@ seeds = {
     "lifecycle": b"\3" + pkt(316, 1, struct.pack(">iI", 0, 0)) + pkt(34, 2, dom("vm1", VM1, 1)) + pkt(28, 3, dom("vm1", VM1, 1)) + pkt(12, 4, dom("vm1", VM1, 1)) + pkt(196, 5, dom("vm1", VM1, -1) + struct.pack(">I", 0)) + pkt(317, 6, struct.pack(">i", 1)),
     "define": b"\3" + pkt(350, 1, s("<domain type='acrn'><name>vm1</name></domain>") + struct.pack(">I", 0)) + pkt(14, 2, dom("vm1", VM1, -1) + struct.pack(">I", 0)) + pkt(231, 3, dom("vm1", VM1, -1) + struct.pack(">I", 0)),
     "readonly": b"\2" + pkt(9, 1, dom("vm1", VM1, -1)) + pkt(22, 2, struct.pack(">i", 1)) + pkt(24, 3, VM1) + pkt(342, 4, struct.pack(">IIIII", 0, 0, 0, 0, 0)),
+    "snapshots": b"\3" + pkt(274, 1, dom("vm1", VM1, 1) + struct.pack(">iI", 1, 0)) + pkt(186, 2, s("b") + dom("vm1", VM1, 1) + struct.pack(">I", 0)) + pkt(244, 3, s("a") + dom("vm1", VM1, 1) + struct.pack(">I", 0)) + pkt(275, 4, s("a") + dom("vm1", VM1, 1) + struct.pack(">iI", 1, 1)) + pkt(188, 5, dom("vm1", VM1, 1) + struct.pack(">iI", 10, 4)) + pkt(191, 6, dom("vm1", VM1, 1) + struct.pack(">I", 0)) + pkt(185, 7, dom("vm1", VM1, 1) + s("<domainsnapshot><name>c</name><description>d</description></domainsnapshot>") + struct.pack(">I", 0)) + pkt(192, 8, s("a") + dom("vm2", uuid.UUID("22222222-2222-2222-2222-222222222222").bytes, -1) + struct.pack(">I", 0)) + pkt(193, 9, s("b") + dom("vm1", VM1, 1) + struct.pack(">I", 0)),
     "keepalive": b"\0" + pkt(1, 0, prog=KEEP, ptype=2) + pkt(7, 1, prog=0x12345678),
 }
 here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "seeds")
