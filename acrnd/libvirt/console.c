@@ -18,11 +18,12 @@
 
 #include "lv_priv.h"
 
-#define CHUNK_MAX  262120u     /* libvirt's stream data limit per packet */
-#define READ_CHUNK (16u << 10) /* what one pty read sends at most */
-#define TO_PTY_MAX (1u << 20)  /* client data waiting for the guest; more is dropped */
-#define OUT_HIGH   (1u << 20)  /* stop reading the pty while the client has this much queued */
-#define DRAIN_MAX  (1u << 20)  /* what is still read from a pty whose VM stopped */
+#define CHUNK_MAX   262120u     /* libvirt's stream data limit per packet */
+#define READ_CHUNK  (16u << 10) /* what one pty read sends at most */
+#define TO_PTY_MAX  (1u << 20)  /* client data waiting for the guest; more is dropped */
+#define OUT_HIGH    (1u << 20)  /* stop reading the pty while the client has this much queued */
+#define DRAIN_MAX   (1u << 20)  /* what is still read from a pty whose VM stopped */
+#define EOF_WAIT_MS 3000        /* pty EOF: how long the core may take to see the VM go */
 
 /* virDomainConsoleFlags */
 enum {
@@ -36,7 +37,7 @@ struct lv_stream {
 	struct acrnd_vm *vm;
 	char *vm_name, *path;
 	int fd;
-	guint in_src, out_src;
+	guint in_src, out_src, eof_src;
 	GByteArray *to_pty;
 	bool throttled; /* the pty is not read until the client's queue drains */
 	bool dropping;  /* logged that client data is being dropped */
@@ -87,7 +88,9 @@ static void close_pty(struct lv_stream *s)
 		g_source_remove(s->in_src);
 	if (s->out_src)
 		g_source_remove(s->out_src);
-	s->in_src = s->out_src = 0;
+	if (s->eof_src)
+		g_source_remove(s->eof_src);
+	s->in_src = s->out_src = s->eof_src = 0;
 	if (s->fd >= 0)
 		close(s->fd);
 	s->fd = -1;
@@ -142,12 +145,40 @@ static void stream_answer(struct lv_stream *s, int code, const char *text)
 }
 
 /* The pty gave EOF or an error: the VM went away, or will shortly. */
-static void pty_gone(struct lv_stream *s)
+static void finish_by_state(struct lv_stream *s)
 {
 	if (acrnd_vm_state(s->vm) == ACRND_STATE_CRASHED)
 		stream_end(s, LV_ERR_OPERATION_FAILED, "domain '%s' crashed", s->vm_name);
 	else
 		stream_end(s, 0, NULL);
+}
+
+static gboolean eof_timeout(gpointer user)
+{
+	struct lv_stream *s = user;
+
+	s->eof_src = 0;
+	finish_by_state(s);
+	return G_SOURCE_REMOVE;
+}
+
+/*
+ * The pty gave EOF: acrn-dm exited (it keeps the pty open while it runs).
+ * The core may not know yet whether it crashed: lv_console_vm_gone decides,
+ * or a short timeout should the VM somehow stay up.
+ */
+static void pty_gone(struct lv_stream *s)
+{
+	if (!acrnd_state_is_active(acrnd_vm_state(s->vm))) {
+		finish_by_state(s);
+		return;
+	}
+	close(s->fd);
+	s->fd = -1;
+	if (s->out_src)
+		g_source_remove(s->out_src);
+	s->out_src = 0;
+	s->eof_src = g_timeout_add(EOF_WAIT_MS, eof_timeout, s);
 }
 
 static gboolean on_pty_readable(gint fd, GIOCondition cond, gpointer user);
@@ -224,7 +255,7 @@ void lv_streams_resume(struct lv_client *c)
 	while (g_hash_table_iter_next(&it, NULL, &v)) {
 		struct lv_stream *s = v;
 
-		if (s->throttled && !s->ended && c->out->len <= OUT_HIGH) {
+		if (s->throttled && s->fd >= 0 && c->out->len <= OUT_HIGH) {
 			s->throttled = false;
 			watch_pty(s);
 		}
@@ -312,13 +343,13 @@ int lv_stream_packet(struct lv_client *c, const struct lv_header *h, const uint8
 	case LV_CONTINUE:
 		if (len > CHUNK_MAX)
 			return -EMSGSIZE;
-		if (!s->ended) /* else the pty is gone: dropped */
+		if (s->fd >= 0) /* else the pty is gone: dropped */
 			to_pty(s, data, len);
 		return 0;
 	case LV_OK: /* finish: confirmed with an empty OK (or how acrnd ended it) */
 		if (len)
 			return -EBADMSG;
-		if (!s->ended)
+		if (s->fd >= 0)
 			flush_pty(s); /* what the guest takes now; the rest goes with the pty */
 		stream_answer(s, s->err_code, s->err_msg);
 		return 0;
@@ -347,13 +378,10 @@ void lv_console_vm_gone(struct acrnd_libvirt *srv, struct acrnd_vm *vm)
 	if (!s || s->ended)
 		return;
 	/* What the guest wrote last is still in the pty: send it before the end. */
-	r = pump_pty(s, DRAIN_MAX);
+	r = s->fd >= 0 ? pump_pty(s, DRAIN_MAX) : 0;
 	if (r < 0)
 		return;
-	if (acrnd_vm_state(vm) == ACRND_STATE_CRASHED)
-		stream_end(s, LV_ERR_OPERATION_FAILED, "domain '%s' crashed", s->vm_name);
-	else
-		stream_end(s, 0, NULL);
+	finish_by_state(s);
 }
 
 /* Open @path raw and non-blocking; -errno. */

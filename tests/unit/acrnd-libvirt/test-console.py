@@ -107,18 +107,18 @@ class Console:
         os.close(self.master)
 
 
-def vm_xml(name, serial="pty"):
+def vm_xml(name, serial="pty", cmdline=""):
     dev = ("<serial type='pty'><target port='0'/></serial>" if serial == "pty" else
            f"<serial type='file'><source path='{tmp}/{name}.console'/></serial>")
     return (f"<domain type='acrn'><name>{name}</name><memory unit='MiB'>64</memory>"
             f"<vcpu>1</vcpu><os><type>hvm</type><kernel>{FAKE_DM}</kernel>"
-            f"<cmdline>console=ttyS0</cmdline></os><devices>{dev}</devices></domain>")
+            f"<cmdline>console=ttyS0 {cmdline}</cmdline></os><devices>{dev}</devices></domain>")
 
 
-def define(name, serial="pty"):
+def define(name, serial="pty", cmdline=""):
     path = os.path.join(tmp, name + ".xml")
     with open(path, "w") as f:
-        f.write(vm_xml(name, serial))
+        f.write(vm_xml(name, serial, cmdline))
     virsh("define", path)
 
 
@@ -336,7 +336,22 @@ def raw():
     hdr, body = read_packet(s)
     check(hdr[3] == 3 and hdr[4] == 3 and hdr[5] == 0 and body == b"",
           f"the client's finish is confirmed: {hdr}")
+
+    # acrn-dm dying under the guest: the stream ends with an error naming the crash.
+    define("vm3", cmdline="fake.crash_ms=1500")
+    virsh("start", "vm3")
+    check(open_console(s, 4, dom_arg("vm3"))[0][5] == 0, "console of vm3 opened")
+    s.settimeout(10)
+    hdr, body = read_packet(s)
+    while hdr[5] == 2 and body:
+        hdr, body = read_packet(s)
+    check(hdr[3] == 3 and hdr[4] == 4 and hdr[5] == 1 and b"domain 'vm3' crashed" in body,
+          f"a crash ends the stream with an error: {hdr} {body!r}")
+    s.sendall(packet(OPEN_CONSOLE, 4, ptype=3, status=1))  # virsh aborts then
+    hdr, body = read_packet(s)
+    check(hdr[3] == 3 and hdr[4] == 4 and hdr[5] == 1, "the abort is answered")
     s.close()
+    virsh("undefine", "vm3")
 
 
 def main():
