@@ -61,20 +61,10 @@ void lv_reply(struct lv_client *c, const struct lv_header *h, GByteArray *payloa
 	lv_client_send(c, b);
 }
 
-void lv_reply_error(struct lv_client *c, const struct lv_header *h, int code, const char *fmt, ...)
+void lv_put_error(GByteArray *b, int code, const char *text)
 {
-	g_autoptr(GByteArray) b = g_byte_array_new();
-	g_autofree char *text = NULL, *msg = NULL;
-	struct lv_header r = *h;
-	va_list ap;
+	g_autofree char *msg = g_strconcat(error_prefix(code), text, NULL);
 
-	va_start(ap, fmt);
-	text = g_strdup_vprintf(fmt, ap);
-	va_end(ap);
-	msg = g_strconcat(error_prefix(code), text, NULL);
-	r.type = LV_REPLY;
-	r.status = LV_ERROR;
-	lv_packet_begin(b, &r);
 	lv_put_i32(b, code);
 	lv_put_i32(b, code == LV_ERR_RPC                  ? LV_FROM_RPC
 	              : code == LV_ERR_NO_DOMAIN_SNAPSHOT ? LV_FROM_DOMAIN_SNAPSHOT
@@ -88,6 +78,22 @@ void lv_reply_error(struct lv_client *c, const struct lv_header *h, int code, co
 	lv_put_i32(b, 0); /* int1, int2 */
 	lv_put_i32(b, 0);
 	lv_put_u32(b, 0); /* net */
+}
+
+void lv_reply_error(struct lv_client *c, const struct lv_header *h, int code, const char *fmt, ...)
+{
+	g_autoptr(GByteArray) b = g_byte_array_new();
+	g_autofree char *text = NULL;
+	struct lv_header r = *h;
+	va_list ap;
+
+	va_start(ap, fmt);
+	text = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	r.type = LV_REPLY;
+	r.status = LV_ERROR;
+	lv_packet_begin(b, &r);
+	lv_put_error(b, code, text);
 	lv_packet_end(b);
 	lv_client_send(c, b);
 }

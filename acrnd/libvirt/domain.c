@@ -747,6 +747,8 @@ static const struct {
 	{ LV_DOMAIN_RESUME, resume, true },
 	{ LV_DOMAIN_PM_SUSPEND_FOR_DURATION, pm_suspend, true },
 	{ LV_DOMAIN_PM_WAKEUP, pm_wakeup, true },
+	/* the serial console (console.c) */
+	{ LV_DOMAIN_OPEN_CONSOLE, lv_console_open, true },
 };
 
 lv_handler_fn lv_domain_handler(int proc, bool *writes)

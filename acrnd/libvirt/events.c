@@ -138,6 +138,7 @@ static void on_removed(struct acrnd_vm *vm, void *user)
 {
 	struct acrnd_libvirt *srv = user;
 
+	lv_console_vm_gone(srv, vm);
 	lifecycle(srv, vm, EV_UNDEFINED, 0 /* removed */);
 	g_hash_table_remove(srv->vminfo, vm);
 }
@@ -160,6 +161,8 @@ static void on_state(struct acrnd_vm *vm, enum acrnd_state state, const char *re
 	bool why = reason != NULL;
 
 	i->last_core_state = state;
+	if (state == ACRND_STATE_SHUTOFF || state == ACRND_STATE_CRASHED)
+		lv_console_vm_gone(srv, vm);
 	switch (state) {
 	case ACRND_STATE_RUNNING:
 		if (from == ACRND_STATE_PAUSED) {

@@ -24,6 +24,7 @@ struct acrnd_libvirt {
 	int next_callback_id;    /* event callbacks, unique per server */
 	int next_dom_id;         /* libvirt's domain ids: small, stable while running */
 	GHashTable *vminfo;      /* struct acrnd_vm * → struct lv_vminfo */
+	GHashTable *consoles;    /* struct acrnd_vm * → its console stream (console.c) */
 };
 
 /* What libvirt shows of a VM beyond the core's state. */
@@ -53,8 +54,8 @@ struct lv_client {
 	GByteArray *in, *out;
 	GArray *callbacks; /* struct lv_callback */
 	/*
-	 * Streams (consoles) by the serial of the call that opened them: a
-	 * STREAM packet is routed here. Empty until DOMAIN_OPEN_CONSOLE exists.
+	 * Streams (consoles, struct lv_stream) by the serial of the call that
+	 * opened them: a STREAM packet is routed here (console.c).
 	 */
 	GHashTable *streams;
 };
@@ -80,6 +81,8 @@ void lv_reply(struct lv_client *c, const struct lv_header *h, GByteArray *payloa
 /* Reply with libvirt's error @code; the message is prefixed as libvirt would. */
 void lv_reply_error(struct lv_client *c, const struct lv_header *h, int code, const char *fmt, ...)
         G_GNUC_PRINTF(4, 5);
+/* A remote_error body for libvirt's error @code, @text prefixed as libvirt would. */
+void lv_put_error(GByteArray *b, int code, const char *text);
 /* An error from the core's -errno and GError. */
 void lv_reply_errno(struct lv_client *c, const struct lv_header *h, int rc, const GError *err);
 
@@ -102,5 +105,17 @@ lv_handler_fn lv_snapshot_handler(int proc, bool *writes);
 void lv_events_subscribe(struct acrnd_libvirt *srv);
 int lv_events_register(struct lv_client *c, const struct lv_header *h, struct lv_in *in);
 int lv_events_deregister(struct lv_client *c, const struct lv_header *h, struct lv_in *in);
+
+/* console.c: DOMAIN_OPEN_CONSOLE and its stream */
+int lv_console_open(struct lv_client *c, const struct lv_header *h, struct lv_in *in);
+/* A STREAM packet for one of @c's streams; 0, or a negative errno (the connection closes). */
+int lv_stream_packet(struct lv_client *c, const struct lv_header *h, const uint8_t *data,
+                     size_t len);
+/* The connection closes: its streams go (their ptys close, nothing is sent). */
+void lv_streams_close(struct lv_client *c);
+/* @c's write queue drained: streams held back for it read their ptys again. */
+void lv_streams_resume(struct lv_client *c);
+/* @vm stopped, crashed or is removed: its console stream ends (OK, or ERROR if it crashed). */
+void lv_console_vm_gone(struct acrnd_libvirt *srv, struct acrnd_vm *vm);
 
 #endif

@@ -84,6 +84,7 @@ void lv_client_close(struct lv_client *c, const char *why)
 	c->fd = -1;
 	/* Callbacks die with the connection: python drops sockets without CONNECT_CLOSE. */
 	g_array_set_size(c->callbacks, 0);
+	lv_streams_close(c);
 	c->srv->clients = g_list_remove(c->srv->clients, c);
 	lv_client_unref(c);
 }
@@ -119,6 +120,7 @@ static gboolean on_writable(gint fd, GIOCondition cond, gpointer user)
 	if (c->out->len)
 		return G_SOURCE_CONTINUE;
 	c->out_src = 0;
+	lv_streams_resume(c); /* consoles held back for this client read on */
 	return G_SOURCE_REMOVE;
 }
 
@@ -171,9 +173,8 @@ static int packet(struct lv_client *c, const uint8_t *data, size_t len)
 		return 0;
 	}
 	if (h.type != LV_CALL) {
-		if (h.type == LV_STREAM && h.prog == LV_PROG_REMOTE &&
-		    g_hash_table_contains(c->streams, GUINT_TO_POINTER(h.serial)))
-			return 0; /* TODO(streams): route to the stream; none can exist yet */
+		if (h.type == LV_STREAM && h.prog == LV_PROG_REMOTE && h.vers == LV_PROG_VERSION)
+			return lv_stream_packet(c, &h, in.p, in.left);
 		g_message("libvirt: client %u: ignoring a packet of type %d (program %#x, "
 		          "procedure %d, serial %u)",
 		          c->id, h.type, h.prog, h.proc, h.serial);
@@ -395,6 +396,8 @@ void acrnd_libvirt_free(struct acrnd_libvirt *lv)
 		g_free(lv->paths[i]);
 	}
 	g_hash_table_unref(lv->vminfo);
+	if (lv->consoles)
+		g_hash_table_unref(lv->consoles);
 	g_free(lv->dir);
 	g_free(lv);
 }

@@ -10,8 +10,8 @@ REMOTE, KEEP = 0x20008086, 0x6B656570
 VM1 = uuid.UUID("11111111-1111-1111-1111-111111111111").bytes
 
 
-def pkt(proc, serial, payload=b"", prog=REMOTE, ptype=0):
-    body = struct.pack(">IIiiIi", prog, 1, proc, ptype, serial, 0) + payload
+def pkt(proc, serial, payload=b"", prog=REMOTE, ptype=0, status=0):
+    body = struct.pack(">IIiiIi", prog, 1, proc, ptype, serial, status) + payload
     return struct.pack(">I", len(body) + 4) + body
 
 
@@ -32,6 +32,7 @@ seeds = {
     "define": b"\3" + pkt(350, 1, s("<domain type='acrn'><name>vm1</name></domain>") + struct.pack(">I", 0)) + pkt(14, 2, dom("vm1", VM1, -1) + struct.pack(">I", 0)) + pkt(231, 3, dom("vm1", VM1, -1) + struct.pack(">I", 0)),
     "readonly": b"\2" + pkt(9, 1, dom("vm1", VM1, -1)) + pkt(22, 2, struct.pack(">i", 1)) + pkt(24, 3, VM1) + pkt(342, 4, struct.pack(">IIIII", 0, 0, 0, 0, 0)),
     "snapshots": b"\3" + pkt(274, 1, dom("vm1", VM1, 1) + struct.pack(">iI", 1, 0)) + pkt(186, 2, s("b") + dom("vm1", VM1, 1) + struct.pack(">I", 0)) + pkt(244, 3, s("a") + dom("vm1", VM1, 1) + struct.pack(">I", 0)) + pkt(275, 4, s("a") + dom("vm1", VM1, 1) + struct.pack(">iI", 1, 1)) + pkt(188, 5, dom("vm1", VM1, 1) + struct.pack(">iI", 10, 4)) + pkt(191, 6, dom("vm1", VM1, 1) + struct.pack(">I", 0)) + pkt(185, 7, dom("vm1", VM1, 1) + s("<domainsnapshot><name>c</name><description>d</description></domainsnapshot>") + struct.pack(">I", 0)) + pkt(192, 8, s("a") + dom("vm2", uuid.UUID("22222222-2222-2222-2222-222222222222").bytes, -1) + struct.pack(">I", 0)) + pkt(193, 9, s("b") + dom("vm1", VM1, 1) + struct.pack(">I", 0)),
+    "console": b"\3" + pkt(201, 1, dom("vm1", VM1, 1) + struct.pack(">II", 0, 0)) + pkt(201, 1, b"typed\r", ptype=3, status=2) + pkt(201, 9, b"stray", ptype=3, status=2) + pkt(201, 2, dom("vm1", VM1, 1) + struct.pack(">I", 1) + s("console0") + struct.pack(">I", 1)) + pkt(201, 1, ptype=3, status=1) + pkt(201, 2, ptype=3) + pkt(201, 2, b"late", ptype=3, status=2),
     "keepalive": b"\0" + pkt(1, 0, prog=KEEP, ptype=2) + pkt(7, 1, prog=0x12345678),
 }
 here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "seeds")

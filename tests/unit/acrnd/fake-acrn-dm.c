@@ -8,7 +8,8 @@
  *   fake.ignore_button  the guest ignores the ACPI power button
  *   fake.rtc_ms=N       the guest sets its RTC after N ms (an rtc_change event)
  * A -l comN,file:PATH console gets a boot line, and so does a -l comN,pty
- * console (a real pty, reported by the monitor's query as acrn-dm does).
+ * console (a real pty, reported by the monitor's query as acrn-dm does),
+ * whose guest echoes what it reads, as "echo:" and the bytes.
  * blkrescan knows the virtio-blk devices of the -s options and stats their
  * files. Exit statuses are acrn-dm's:
  * 0 after poweroff, 1 on errors, 2 for command-line mistakes.
@@ -151,6 +152,18 @@ JsonArray *dm_serial_query(struct dm_vm *vm)
 	return a;
 }
 
+/* The guest echoes console input, so a test sees its typing went through. */
+static gboolean echo_input(gint fd, GIOCondition cond, gpointer user)
+{
+	char buf[512] = "echo:";
+	ssize_t n = read(fd, buf + 5, sizeof(buf) - 5);
+
+	(void)cond, (void)user;
+	if (n > 0 && write(fd, buf, n + 5) < 0)
+		fprintf(stderr, "fake-acrn-dm: echoing to the pty: %s\n", g_strerror(errno));
+	return n > 0 || (n < 0 && errno == EINTR) ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+}
+
 /* A raw pty for COM port @idx with a boot line waiting in it; both ends stay open. */
 static void open_console_pty(unsigned idx, const char *vm_name)
 {
@@ -171,6 +184,7 @@ static void open_console_pty(unsigned idx, const char *vm_name)
 	snprintf(line, sizeof(line), "fake guest %s: booted, pid %d\n", vm_name, (int)getpid());
 	if (write(m, line, strlen(line)) < 0)
 		fprintf(stderr, "fake-acrn-dm: writing to the pty: %s\n", g_strerror(errno));
+	g_unix_fd_add(m, G_IO_IN, echo_input, NULL);
 }
 
 /* The -s N,virtio-blk,FILE,...,id=ID devices: ID → FILE. */
