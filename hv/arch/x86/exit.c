@@ -254,20 +254,24 @@ __hot static enum x86_cpu_mode cpu_mode(const struct x86_sregs *s)
  * guest would have to rewrite the mapping of an MMIO instruction it keeps
  * executing.
  */
-__hot static bool dcache_hit(struct vcpu *v, const struct x86_sregs *s, uint64_t gla,
-                             enum x86_cpu_mode mode, struct x86_insn *insn)
+__hot static const struct x86_insn *dcache_hit(struct vcpu *v, const struct x86_sregs *s,
+                                               uint64_t gla, enum x86_cpu_mode mode)
 {
 	const struct x86_decode_cache *c = &v->arch.dcache;
 	const uint8_t *hva;
 
 	if (!c->insn.len || c->gla != gla || c->insn.mode != mode || c->cr3 != s->cr3 ||
 	    c->cr0 != s->cr0 || c->cr4 != s->cr4 || c->efer != s->efer)
-		return false;
+		return NULL;
 	hva = vm_gpa_to_hva(v->vm, c->gpa, c->insn.len);
-	if (!hva || memcmp(hva, c->bytes, c->insn.len))
-		return false;
-	*insn = c->insn;
-	return true;
+	if (!hva)
+		return NULL;
+	/* Inline: instructions are a few bytes, a call to memcmp costs more than the loop. */
+	for (unsigned i = 0; i < c->insn.len; i++) {
+		if (hva[i] != c->bytes[i])
+			return NULL;
+	}
+	return &c->insn;
 }
 
 /* Fetch and decode the instruction at gla; remember it when it sits in one page. */
@@ -361,15 +365,18 @@ __hot static void emulate_mmio(struct vcpu *v, uint64_t gpa, bool have_value, ui
 		              .to_service = is_post_launched(v),
 		              .have_value = have_value,
 		              .value = value };
-	struct x86_regs before = v->arch.regs;
+	struct x86_regs before;
 	struct x86_sregs s;
-	struct x86_insn insn;
-	uint8_t bytes[X86_MAX_INSN_LEN] = { 0 };
+	struct x86_insn decoded;
+	const struct x86_insn *insn;
+	uint8_t bytes[X86_MAX_INSN_LEN];
 	enum x86_cpu_mode mode;
 	uint64_t gla;
-	bool hit;
 	int err = 0;
 
+	/* Only an access that may go out needs the registers to undo it (mmio_to_service). */
+	if (c.to_service)
+		before = v->arch.regs;
 	x86_vendor->get_sregs(v, &s);
 	c.paging = (struct x86_paging_state){
 		.cr0 = s.cr0, .cr3 = s.cr3, .cr4 = s.cr4, .efer = s.efer
@@ -379,18 +386,24 @@ __hot static void emulate_mmio(struct vcpu *v, uint64_t gpa, bool have_value, ui
 	/* Outside long mode linear addresses are 32 bits and wrap. */
 	if (!(s.efer & EFER_LMA))
 		gla = (uint32_t)gla;
-	hit = dcache_hit(v, &s, gla, mode, &insn);
-	if (!hit)
-		err = fetch_decode(v, &c, gla, mode, &insn, bytes);
+	/* A hit is used in place: nothing but this vCPU's own exits changes its cache. */
+	insn = dcache_hit(v, &s, gla, mode);
+	if (!insn) {
+		memset(bytes, 0, sizeof(bytes));
+		insn = &decoded;
+		err = fetch_decode(v, &c, gla, mode, &decoded, bytes);
+	}
 	if (!err)
-		err = x86_insn_emulate(&insn, &v->arch.regs, gpa, &emul_ops, &c);
+		err = x86_insn_emulate_decoded(insn, &v->arch.regs, gpa, &emul_ops, &c);
 	if (c.req && (!err || err == -EAGAIN)) {
 		mmio_to_service(v, &c, &before);
 		return;
 	}
 	if (err) {
-		if (hit)
-			memcpy(bytes, v->arch.dcache.bytes, insn.len);
+		if (insn != &decoded) {
+			memset(bytes, 0, sizeof(bytes));
+			memcpy(bytes, v->arch.dcache.bytes, insn->len);
+		}
 		guest_warn(v,
 		           "cannot emulate MMIO access to 0x%lx at rip 0x%lx (%d): "
 		           "%02x %02x %02x %02x\n",

@@ -940,14 +940,19 @@ static int emulate_string(const struct x86_insn *in, struct x86_regs *regs, uint
 	return ret;
 }
 
-__hot int x86_insn_emulate(const struct x86_insn *insn, struct x86_regs *regs, uint64_t mmio_gpa,
-                           const struct x86_emul_ops *ops, void *opaque)
+int x86_insn_emulate(const struct x86_insn *insn, struct x86_regs *regs, uint64_t mmio_gpa,
+                     const struct x86_emul_ops *ops, void *opaque)
+{
+	if (!insn || !regs || !ops || !ops->mmio_read || !ops->mmio_write || !insn_sane(insn))
+		return -EINVAL;
+	return x86_insn_emulate_decoded(insn, regs, mmio_gpa, ops, opaque);
+}
+
+__hot int x86_insn_emulate_decoded(const struct x86_insn *insn, struct x86_regs *regs,
+                                   uint64_t mmio_gpa, const struct x86_emul_ops *ops, void *opaque)
 {
 	struct x86_regs r;
 	int ret;
-
-	if (!insn || !regs || !ops || !ops->mmio_read || !ops->mmio_write || !insn_sane(insn))
-		return -EINVAL;
 
 	if (insn->op == X86_OP_STOS || insn->op == X86_OP_MOVS)
 		return emulate_string(insn, regs, mmio_gpa, ops, opaque);
