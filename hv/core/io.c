@@ -28,7 +28,8 @@ int io_bus_register(struct io_bus *bus, const struct io_handler *h)
  * A guest hits one register from the same instruction again and again, so
  * the last answer (hit or miss) is remembered and checked before the scan.
  */
-__hot static const struct io_handler *find(struct io_bus *bus, uint64_t addr, unsigned width)
+__hot __attribute__((always_inline)) static inline const struct io_handler *
+find(struct io_bus *bus, uint64_t addr, unsigned width)
 {
 	uint64_t key = addr << 8 | (uint64_t)width << 4;
 	uint64_t last = __atomic_load_n(&bus->last, __ATOMIC_RELAXED);

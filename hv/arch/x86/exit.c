@@ -88,7 +88,7 @@ static void pio_to_service(struct vcpu *v, const struct x86_exit *x)
 	}
 }
 
-__hot static void handle_io(struct vcpu *v, const struct x86_exit *x)
+__hot __attribute__((noinline)) static void handle_io(struct vcpu *v, const struct x86_exit *x)
 {
 	uint64_t *rax = &v->arch.regs.gpr[X86_REG_RAX];
 	uint64_t mask = size_mask(x->io.size);
@@ -334,7 +334,7 @@ static void mmio_to_service(struct vcpu *v, struct mmio_ctx *c, const struct x86
 
 static void emulate_mmio(struct vcpu *v, uint64_t gpa, bool have_value, uint64_t value);
 
-__hot static void handle_mmio(struct vcpu *v, const struct x86_exit *x)
+__hot __attribute__((noinline)) static void handle_mmio(struct vcpu *v, const struct x86_exit *x)
 {
 	if (x->mmio.fetch || vm_gpa_is_ram(v->vm, x->mmio.gpa)) {
 		guest_warn(v, "executes or faults at 0x%lx: not emulated\n", x->mmio.gpa);
@@ -417,7 +417,7 @@ static void skip(struct vcpu *v, const struct x86_exit *x)
 	v->arch.regs.rip += x->insn_len;
 }
 
-static void handle_cpuid(struct vcpu *v, const struct x86_exit *x)
+__attribute__((noinline)) static void handle_cpuid(struct vcpu *v, const struct x86_exit *x)
 {
 	uint64_t *r = v->arch.regs.gpr;
 	uint32_t out[4];
@@ -430,7 +430,7 @@ static void handle_cpuid(struct vcpu *v, const struct x86_exit *x)
 	skip(v, x);
 }
 
-static void handle_msr(struct vcpu *v, const struct x86_exit *x)
+__attribute__((noinline)) static void handle_msr(struct vcpu *v, const struct x86_exit *x)
 {
 	uint64_t *r = v->arch.regs.gpr;
 	uint32_t msr = (uint32_t)r[X86_REG_RCX];
@@ -456,7 +456,7 @@ static void handle_msr(struct vcpu *v, const struct x86_exit *x)
 	skip(v, x);
 }
 
-static void handle_hypercall(struct vcpu *v, const struct x86_exit *x)
+__attribute__((noinline)) static void handle_hypercall(struct vcpu *v, const struct x86_exit *x)
 {
 	uint64_t *r = v->arch.regs.gpr;
 	struct x86_sregs s;
@@ -481,7 +481,7 @@ static void handle_hypercall(struct vcpu *v, const struct x86_exit *x)
  * (x86_features.xcr0_max), with the CPU's own consistency rules: x87 always,
  * AVX only with SSE. Anything else is #GP, as on a CPU without that state.
  */
-static void handle_xsetbv(struct vcpu *v, const struct x86_exit *x)
+__attribute__((noinline)) static void handle_xsetbv(struct vcpu *v, const struct x86_exit *x)
 {
 	uint64_t *r = v->arch.regs.gpr;
 	uint64_t val = (r[X86_REG_RDX] << 32) | (uint32_t)r[X86_REG_RAX];
@@ -497,7 +497,7 @@ static void handle_xsetbv(struct vcpu *v, const struct x86_exit *x)
 }
 
 /* #UD: the other vendor's hypercall instruction counts as a hypercall. */
-static void handle_ud(struct vcpu *v, struct x86_exit *x)
+__attribute__((noinline)) static void handle_ud(struct vcpu *v, struct x86_exit *x)
 {
 	static const uint8_t vmcall[3] = { 0x0F, 0x01, 0xC1 };
 	static const uint8_t vmmcall[3] = { 0x0F, 0x01, 0xD9 };
@@ -520,55 +520,79 @@ static void handle_ud(struct vcpu *v, struct x86_exit *x)
 	x86_inject_ud(v);
 }
 
+__attribute__((noinline)) static void handle_hlt(struct vcpu *v, const struct x86_exit *x)
+{
+	skip(v, x);
+	vcpu_halt(v);
+}
+
+__attribute__((noinline)) static void handle_triple_fault(struct vcpu *v)
+{
+	pr_warn("vm %s vcpu %u: triple fault at rip 0x%lx\n", vm_name(v->vm), v->id,
+	        v->arch.regs.rip);
+	v->vm->triple_faulted = true;
+	if (v->vm->cfg->on_triple_fault == TRIPLE_FAULT_RESET)
+		vm_reset(v->vm, "triple fault");
+	else
+		vm_poweroff(v->vm, "triple fault");
+}
+
+__attribute__((noinline)) static void handle_invalid(struct vcpu *v)
+{
+	pr_err("vm %s vcpu %u: invalid guest state, cannot enter it\n", vm_name(v->vm), v->id);
+	vm_poweroff(v->vm, "invalid guest state");
+}
+
+__attribute__((noinline)) static void handle_unknown(struct vcpu *v, const struct x86_exit *x)
+{
+	guest_warn(v, "unhandled exit 0x%lx at rip 0x%lx: #UD\n", x->raw, v->arch.regs.rip);
+	x86_inject_ud(v);
+}
+
+/*
+ * Each case is one tail call to a handler of its own (noinline): the
+ * dispatch builds no stack frame, and an I/O exit pays only for its own
+ * handler's, not for the biggest case's.
+ */
 __hot void x86_handle_exit(struct vcpu *v, struct x86_exit *x)
 {
 	switch (x->reason) {
 	case X86_EXIT_NONE:
 	case X86_EXIT_IRQ_WINDOW:
-		break; /* injection is re-evaluated before the next entry */
+		return; /* injection is re-evaluated before the next entry */
 	case X86_EXIT_IO:
 		handle_io(v, x);
-		break;
+		return;
 	case X86_EXIT_MMIO:
 		handle_mmio(v, x);
-		break;
+		return;
 	case X86_EXIT_CPUID:
 		handle_cpuid(v, x);
-		break;
+		return;
 	case X86_EXIT_RDMSR:
 	case X86_EXIT_WRMSR:
 		handle_msr(v, x);
-		break;
+		return;
 	case X86_EXIT_HLT:
-		skip(v, x);
-		vcpu_halt(v);
-		break;
+		handle_hlt(v, x);
+		return;
 	case X86_EXIT_HYPERCALL:
 		handle_hypercall(v, x);
-		break;
+		return;
 	case X86_EXIT_XSETBV:
 		handle_xsetbv(v, x);
-		break;
+		return;
 	case X86_EXIT_UD:
 		handle_ud(v, x);
-		break;
+		return;
 	case X86_EXIT_TRIPLE_FAULT:
-		pr_warn("vm %s vcpu %u: triple fault at rip 0x%lx\n", vm_name(v->vm), v->id,
-		        v->arch.regs.rip);
-		v->vm->triple_faulted = true;
-		if (v->vm->cfg->on_triple_fault == TRIPLE_FAULT_RESET)
-			vm_reset(v->vm, "triple fault");
-		else
-			vm_poweroff(v->vm, "triple fault");
-		break;
+		handle_triple_fault(v);
+		return;
 	case X86_EXIT_INVALID:
-		pr_err("vm %s vcpu %u: invalid guest state, cannot enter it\n", vm_name(v->vm),
-		       v->id);
-		vm_poweroff(v->vm, "invalid guest state");
-		break;
+		handle_invalid(v);
+		return;
 	default:
-		guest_warn(v, "unhandled exit 0x%lx at rip 0x%lx: #UD\n", x->raw, v->arch.regs.rip);
-		x86_inject_ud(v);
-		break;
+		handle_unknown(v, x);
+		return;
 	}
 }

@@ -386,18 +386,25 @@ static bool ioreq_pending(struct vcpu *v)
 	return v->ioreq.pending || v->state != VCPU_RUNNING;
 }
 
-__hot void vcpu_arch_run_once(struct vcpu *v)
+/* The arch's requests, both rare: one test of the word covers them on the fast path. */
+__attribute__((noinline)) static void take_requests(struct vcpu *v)
 {
-	struct x86_exit exit;
-
-	if (unlikely(v->ioreq.pending) && ioreq_pending(v))
-		return;
 	if (v->requests & VCPU_REQ_FLUSH) {
 		__atomic_and_fetch(&v->requests, ~VCPU_REQ_FLUSH, __ATOMIC_SEQ_CST);
 		x86_vendor->flush_stage2(v);
 	}
 	if (v->requests & VCPU_REQ_EVENT)
 		__atomic_and_fetch(&v->requests, ~VCPU_REQ_EVENT, __ATOMIC_SEQ_CST);
+}
+
+__hot void vcpu_arch_run_once(struct vcpu *v)
+{
+	struct x86_exit exit;
+
+	if (unlikely(v->ioreq.pending) && ioreq_pending(v))
+		return;
+	if (unlikely(v->requests & (VCPU_REQ_FLUSH | VCPU_REQ_EVENT)))
+		take_requests(v);
 	switch_fpu(v);
 	inject_pending(v);
 	x86_vendor->run(v, &exit);
