@@ -401,16 +401,20 @@ static void vmx_vcpu_reset(struct vcpu *v, const struct x86_entry_state *e)
 	v->arch.regs.gpr[3] = e->rbx;
 }
 
-/* Make this vCPU's VMCS current on this pCPU. */
-__hot static void vmcs_load(struct vmx_vcpu *s)
+__attribute__((noinline)) static void vmcs_ptrld(struct vmx_pcpu *vp, struct vmx_vcpu *s)
 {
-	struct vmx_pcpu *vp = &vmx_pcpus[this_pcpu()->id];
-
-	if (vp->current == s)
-		return;
 	if (vmx_op_pa(2, s->vmcs_pa))
 		pr_err("VMX: VMPTRLD failed\n");
 	vp->current = s;
+}
+
+/* Make this vCPU's VMCS current on this pCPU; inline, as it mostly is already. */
+__hot static inline void vmcs_load(struct vmx_vcpu *s)
+{
+	struct vmx_pcpu *vp = &vmx_pcpus[this_pcpu()->id];
+
+	if (unlikely(vp->current != s))
+		vmcs_ptrld(vp, s);
 }
 
 static void set_seg(unsigned i, uint16_t sel, uint32_t ar, uint32_t limit, uint64_t base)
