@@ -6,6 +6,8 @@
 #include <hv/vm.h>
 
 #define IO_LOG_UNHANDLED 8
+#define IO_SLOT_NONE     0xF
+_Static_assert(IO_MAX_HANDLERS < IO_SLOT_NONE, "a slot is 4 bits");
 
 int io_bus_register(struct io_bus *bus, const struct io_handler *h)
 {
@@ -18,18 +20,34 @@ int io_bus_register(struct io_bus *bus, const struct io_handler *h)
 			return -EEXIST;
 	}
 	bus->h[bus->nr++] = *h;
+	__atomic_store_n(&bus->last, 0, __ATOMIC_RELAXED); /* a cached miss may be ours now */
 	return 0;
 }
 
-__hot static const struct io_handler *find(struct io_bus *bus, uint64_t addr, unsigned width)
+/*
+ * A guest hits one register from the same instruction again and again, so
+ * the last answer (hit or miss) is remembered and checked before the scan.
+ */
+__hot __attribute__((always_inline)) static inline const struct io_handler *
+find(struct io_bus *bus, uint64_t addr, unsigned width)
 {
+	uint64_t key = addr << 8 | (uint64_t)width << 4;
+	uint64_t last = __atomic_load_n(&bus->last, __ATOMIC_RELAXED);
+	unsigned slot = IO_SLOT_NONE;
+
+	if ((last & ~0xFULL) == key && !(addr >> 56))
+		return (last & 0xF) == IO_SLOT_NONE ? NULL : &bus->h[(last & 0xF) - 1];
 	for (unsigned i = 0; i < bus->nr; i++) {
 		const struct io_handler *h = &bus->h[i];
 
-		if (addr >= h->base && addr + width <= h->base + h->size)
-			return &bus->h[i];
+		if (addr >= h->base && addr + width <= h->base + h->size) {
+			slot = i + 1;
+			break;
+		}
 	}
-	return NULL;
+	if (!(addr >> 56) && width < 16)
+		__atomic_store_n(&bus->last, key | slot, __ATOMIC_RELAXED);
+	return slot == IO_SLOT_NONE ? NULL : &bus->h[slot - 1];
 }
 
 bool io_bus_claims(struct io_bus *bus, uint64_t addr, unsigned width)

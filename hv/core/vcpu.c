@@ -179,11 +179,12 @@ __hot void vcpu_run(struct vcpu *v)
 	struct pcpu *p = this_pcpu();
 
 	while (v->state == VCPU_RUNNING && !p->need_resched) {
-		if (v->requests & VCPU_REQ_STOP) {
-			vcpu_stopped(v);
-			return;
-		}
-		if (v->requests & VCPU_REQ_RESUME) {
+		/* One test for both: they are rare, and this runs before every entry. */
+		if (unlikely(v->requests & (VCPU_REQ_STOP | VCPU_REQ_RESUME))) {
+			if (v->requests & VCPU_REQ_STOP) {
+				vcpu_stopped(v);
+				return;
+			}
 			vcpu_resumed(v);
 			continue;
 		}

@@ -31,23 +31,29 @@ static struct vm_ram_region *find(struct vm *vm, uint64_t gpa, uint64_t len)
 	return NULL;
 }
 
-__hot void *vm_gpa_to_hva(struct vm *vm, uint64_t gpa, uint64_t len)
+/* Out of line: vm_gpa_to_hva's fast path then needs no stack frame. */
+__attribute__((noinline)) static void *gpa_to_hva_locked(struct vm *vm, uint64_t gpa, uint64_t len)
 {
 	struct vm_ram_region *r;
 	void *hva = NULL;
 
-	/* The one fixed block of a VM whose RAM the hypervisor owns: no lock needed. */
-	if (vm->ram_hpa) {
-		if (gpa >= vm->ram_size || len > vm->ram_size - gpa)
-			return NULL;
-		return hpa_to_ptr(vm->ram_hpa + gpa);
-	}
 	spin_lock(&vm->mem_lock);
 	r = find(vm, gpa, len ? len : 1);
 	if (r)
 		hva = hpa_to_ptr(r->hpa + (gpa - r->gpa));
 	spin_unlock(&vm->mem_lock);
 	return hva;
+}
+
+__hot void *vm_gpa_to_hva(struct vm *vm, uint64_t gpa, uint64_t len)
+{
+	/* The one fixed block of a VM whose RAM the hypervisor owns: no lock needed. */
+	if (vm->ram_hpa) {
+		if (gpa >= vm->ram_size || len > vm->ram_size - gpa)
+			return NULL;
+		return hpa_to_ptr(vm->ram_hpa + gpa);
+	}
+	return gpa_to_hva_locked(vm, gpa, len);
 }
 
 bool vm_gpa_is_ram(struct vm *vm, uint64_t gpa)

@@ -88,7 +88,7 @@ static void pio_to_service(struct vcpu *v, const struct x86_exit *x)
 	}
 }
 
-__hot static void handle_io(struct vcpu *v, const struct x86_exit *x)
+__hot __attribute__((noinline)) static void handle_io(struct vcpu *v, const struct x86_exit *x)
 {
 	uint64_t *rax = &v->arch.regs.gpr[X86_REG_RAX];
 	uint64_t mask = size_mask(x->io.size);
@@ -254,20 +254,24 @@ __hot static enum x86_cpu_mode cpu_mode(const struct x86_sregs *s)
  * guest would have to rewrite the mapping of an MMIO instruction it keeps
  * executing.
  */
-__hot static bool dcache_hit(struct vcpu *v, const struct x86_sregs *s, uint64_t gla,
-                             enum x86_cpu_mode mode, struct x86_insn *insn)
+__hot static const struct x86_insn *dcache_hit(struct vcpu *v, const struct x86_sregs *s,
+                                               uint64_t gla, enum x86_cpu_mode mode)
 {
 	const struct x86_decode_cache *c = &v->arch.dcache;
 	const uint8_t *hva;
 
 	if (!c->insn.len || c->gla != gla || c->insn.mode != mode || c->cr3 != s->cr3 ||
 	    c->cr0 != s->cr0 || c->cr4 != s->cr4 || c->efer != s->efer)
-		return false;
+		return NULL;
 	hva = vm_gpa_to_hva(v->vm, c->gpa, c->insn.len);
-	if (!hva || memcmp(hva, c->bytes, c->insn.len))
-		return false;
-	*insn = c->insn;
-	return true;
+	if (!hva)
+		return NULL;
+	/* Inline: instructions are a few bytes, a call to memcmp costs more than the loop. */
+	for (unsigned i = 0; i < c->insn.len; i++) {
+		if (hva[i] != c->bytes[i])
+			return NULL;
+	}
+	return &c->insn;
 }
 
 /* Fetch and decode the instruction at gla; remember it when it sits in one page. */
@@ -330,7 +334,7 @@ static void mmio_to_service(struct vcpu *v, struct mmio_ctx *c, const struct x86
 
 static void emulate_mmio(struct vcpu *v, uint64_t gpa, bool have_value, uint64_t value);
 
-__hot static void handle_mmio(struct vcpu *v, const struct x86_exit *x)
+__hot __attribute__((noinline)) static void handle_mmio(struct vcpu *v, const struct x86_exit *x)
 {
 	if (x->mmio.fetch || vm_gpa_is_ram(v->vm, x->mmio.gpa)) {
 		guest_warn(v, "executes or faults at 0x%lx: not emulated\n", x->mmio.gpa);
@@ -361,15 +365,18 @@ __hot static void emulate_mmio(struct vcpu *v, uint64_t gpa, bool have_value, ui
 		              .to_service = is_post_launched(v),
 		              .have_value = have_value,
 		              .value = value };
-	struct x86_regs before = v->arch.regs;
+	struct x86_regs before;
 	struct x86_sregs s;
-	struct x86_insn insn;
-	uint8_t bytes[X86_MAX_INSN_LEN] = { 0 };
+	struct x86_insn decoded;
+	const struct x86_insn *insn;
+	uint8_t bytes[X86_MAX_INSN_LEN];
 	enum x86_cpu_mode mode;
 	uint64_t gla;
-	bool hit;
 	int err = 0;
 
+	/* Only an access that may go out needs the registers to undo it (mmio_to_service). */
+	if (c.to_service)
+		before = v->arch.regs;
 	x86_vendor->get_sregs(v, &s);
 	c.paging = (struct x86_paging_state){
 		.cr0 = s.cr0, .cr3 = s.cr3, .cr4 = s.cr4, .efer = s.efer
@@ -379,18 +386,24 @@ __hot static void emulate_mmio(struct vcpu *v, uint64_t gpa, bool have_value, ui
 	/* Outside long mode linear addresses are 32 bits and wrap. */
 	if (!(s.efer & EFER_LMA))
 		gla = (uint32_t)gla;
-	hit = dcache_hit(v, &s, gla, mode, &insn);
-	if (!hit)
-		err = fetch_decode(v, &c, gla, mode, &insn, bytes);
+	/* A hit is used in place: nothing but this vCPU's own exits changes its cache. */
+	insn = dcache_hit(v, &s, gla, mode);
+	if (!insn) {
+		memset(bytes, 0, sizeof(bytes));
+		insn = &decoded;
+		err = fetch_decode(v, &c, gla, mode, &decoded, bytes);
+	}
 	if (!err)
-		err = x86_insn_emulate(&insn, &v->arch.regs, gpa, &emul_ops, &c);
+		err = x86_insn_emulate_decoded(insn, &v->arch.regs, gpa, &emul_ops, &c);
 	if (c.req && (!err || err == -EAGAIN)) {
 		mmio_to_service(v, &c, &before);
 		return;
 	}
 	if (err) {
-		if (hit)
-			memcpy(bytes, v->arch.dcache.bytes, insn.len);
+		if (insn != &decoded) {
+			memset(bytes, 0, sizeof(bytes));
+			memcpy(bytes, v->arch.dcache.bytes, insn->len);
+		}
 		guest_warn(v,
 		           "cannot emulate MMIO access to 0x%lx at rip 0x%lx (%d): "
 		           "%02x %02x %02x %02x\n",
@@ -404,7 +417,7 @@ static void skip(struct vcpu *v, const struct x86_exit *x)
 	v->arch.regs.rip += x->insn_len;
 }
 
-static void handle_cpuid(struct vcpu *v, const struct x86_exit *x)
+__attribute__((noinline)) static void handle_cpuid(struct vcpu *v, const struct x86_exit *x)
 {
 	uint64_t *r = v->arch.regs.gpr;
 	uint32_t out[4];
@@ -417,7 +430,7 @@ static void handle_cpuid(struct vcpu *v, const struct x86_exit *x)
 	skip(v, x);
 }
 
-static void handle_msr(struct vcpu *v, const struct x86_exit *x)
+__attribute__((noinline)) static void handle_msr(struct vcpu *v, const struct x86_exit *x)
 {
 	uint64_t *r = v->arch.regs.gpr;
 	uint32_t msr = (uint32_t)r[X86_REG_RCX];
@@ -443,7 +456,7 @@ static void handle_msr(struct vcpu *v, const struct x86_exit *x)
 	skip(v, x);
 }
 
-static void handle_hypercall(struct vcpu *v, const struct x86_exit *x)
+__attribute__((noinline)) static void handle_hypercall(struct vcpu *v, const struct x86_exit *x)
 {
 	uint64_t *r = v->arch.regs.gpr;
 	struct x86_sregs s;
@@ -468,7 +481,7 @@ static void handle_hypercall(struct vcpu *v, const struct x86_exit *x)
  * (x86_features.xcr0_max), with the CPU's own consistency rules: x87 always,
  * AVX only with SSE. Anything else is #GP, as on a CPU without that state.
  */
-static void handle_xsetbv(struct vcpu *v, const struct x86_exit *x)
+__attribute__((noinline)) static void handle_xsetbv(struct vcpu *v, const struct x86_exit *x)
 {
 	uint64_t *r = v->arch.regs.gpr;
 	uint64_t val = (r[X86_REG_RDX] << 32) | (uint32_t)r[X86_REG_RAX];
@@ -484,7 +497,7 @@ static void handle_xsetbv(struct vcpu *v, const struct x86_exit *x)
 }
 
 /* #UD: the other vendor's hypercall instruction counts as a hypercall. */
-static void handle_ud(struct vcpu *v, struct x86_exit *x)
+__attribute__((noinline)) static void handle_ud(struct vcpu *v, struct x86_exit *x)
 {
 	static const uint8_t vmcall[3] = { 0x0F, 0x01, 0xC1 };
 	static const uint8_t vmmcall[3] = { 0x0F, 0x01, 0xD9 };
@@ -507,55 +520,79 @@ static void handle_ud(struct vcpu *v, struct x86_exit *x)
 	x86_inject_ud(v);
 }
 
+__attribute__((noinline)) static void handle_hlt(struct vcpu *v, const struct x86_exit *x)
+{
+	skip(v, x);
+	vcpu_halt(v);
+}
+
+__attribute__((noinline)) static void handle_triple_fault(struct vcpu *v)
+{
+	pr_warn("vm %s vcpu %u: triple fault at rip 0x%lx\n", vm_name(v->vm), v->id,
+	        v->arch.regs.rip);
+	v->vm->triple_faulted = true;
+	if (v->vm->cfg->on_triple_fault == TRIPLE_FAULT_RESET)
+		vm_reset(v->vm, "triple fault");
+	else
+		vm_poweroff(v->vm, "triple fault");
+}
+
+__attribute__((noinline)) static void handle_invalid(struct vcpu *v)
+{
+	pr_err("vm %s vcpu %u: invalid guest state, cannot enter it\n", vm_name(v->vm), v->id);
+	vm_poweroff(v->vm, "invalid guest state");
+}
+
+__attribute__((noinline)) static void handle_unknown(struct vcpu *v, const struct x86_exit *x)
+{
+	guest_warn(v, "unhandled exit 0x%lx at rip 0x%lx: #UD\n", x->raw, v->arch.regs.rip);
+	x86_inject_ud(v);
+}
+
+/*
+ * Each case is one tail call to a handler of its own (noinline): the
+ * dispatch builds no stack frame, and an I/O exit pays only for its own
+ * handler's, not for the biggest case's.
+ */
 __hot void x86_handle_exit(struct vcpu *v, struct x86_exit *x)
 {
 	switch (x->reason) {
 	case X86_EXIT_NONE:
 	case X86_EXIT_IRQ_WINDOW:
-		break; /* injection is re-evaluated before the next entry */
+		return; /* injection is re-evaluated before the next entry */
 	case X86_EXIT_IO:
 		handle_io(v, x);
-		break;
+		return;
 	case X86_EXIT_MMIO:
 		handle_mmio(v, x);
-		break;
+		return;
 	case X86_EXIT_CPUID:
 		handle_cpuid(v, x);
-		break;
+		return;
 	case X86_EXIT_RDMSR:
 	case X86_EXIT_WRMSR:
 		handle_msr(v, x);
-		break;
+		return;
 	case X86_EXIT_HLT:
-		skip(v, x);
-		vcpu_halt(v);
-		break;
+		handle_hlt(v, x);
+		return;
 	case X86_EXIT_HYPERCALL:
 		handle_hypercall(v, x);
-		break;
+		return;
 	case X86_EXIT_XSETBV:
 		handle_xsetbv(v, x);
-		break;
+		return;
 	case X86_EXIT_UD:
 		handle_ud(v, x);
-		break;
+		return;
 	case X86_EXIT_TRIPLE_FAULT:
-		pr_warn("vm %s vcpu %u: triple fault at rip 0x%lx\n", vm_name(v->vm), v->id,
-		        v->arch.regs.rip);
-		v->vm->triple_faulted = true;
-		if (v->vm->cfg->on_triple_fault == TRIPLE_FAULT_RESET)
-			vm_reset(v->vm, "triple fault");
-		else
-			vm_poweroff(v->vm, "triple fault");
-		break;
+		handle_triple_fault(v);
+		return;
 	case X86_EXIT_INVALID:
-		pr_err("vm %s vcpu %u: invalid guest state, cannot enter it\n", vm_name(v->vm),
-		       v->id);
-		vm_poweroff(v->vm, "invalid guest state");
-		break;
+		handle_invalid(v);
+		return;
 	default:
-		guest_warn(v, "unhandled exit 0x%lx at rip 0x%lx: #UD\n", x->raw, v->arch.regs.rip);
-		x86_inject_ud(v);
-		break;
+		handle_unknown(v, x);
+		return;
 	}
 }

@@ -653,8 +653,9 @@ static uint64_t src_operand(const struct x86_insn *in, const struct x86_regs *r)
  * MOV, the common MMIO access, on its own: it changes at most its register,
  * and only after the access succeeded, so it needs no copy to roll back.
  */
-__hot static int emulate_mov(const struct x86_insn *in, struct x86_regs *r, uint64_t gpa,
-                             const struct x86_emul_ops *ops, void *opaque)
+__hot __attribute__((noinline)) static int emulate_mov(const struct x86_insn *in,
+                                                       struct x86_regs *r, uint64_t gpa,
+                                                       const struct x86_emul_ops *ops, void *opaque)
 {
 	uint64_t val;
 	int ret;
@@ -860,8 +861,9 @@ static int movs_sides(const struct x86_insn *in, const struct x86_regs *r, uint6
 	return src->mmio || dst->mmio ? 0 : -EINVAL;
 }
 
-static int emulate_string(const struct x86_insn *in, struct x86_regs *regs, uint64_t mmio_gpa,
-                          const struct x86_emul_ops *ops, void *opaque)
+__attribute__((noinline)) static int emulate_string(const struct x86_insn *in,
+                                                    struct x86_regs *regs, uint64_t mmio_gpa,
+                                                    const struct x86_emul_ops *ops, void *opaque)
 {
 	struct x86_regs r = *regs;
 	unsigned size = in->opsize;
@@ -940,19 +942,21 @@ static int emulate_string(const struct x86_insn *in, struct x86_regs *regs, uint
 	return ret;
 }
 
-__hot int x86_insn_emulate(const struct x86_insn *insn, struct x86_regs *regs, uint64_t mmio_gpa,
-                           const struct x86_emul_ops *ops, void *opaque)
+int x86_insn_emulate(const struct x86_insn *insn, struct x86_regs *regs, uint64_t mmio_gpa,
+                     const struct x86_emul_ops *ops, void *opaque)
+{
+	if (!insn || !regs || !ops || !ops->mmio_read || !ops->mmio_write || !insn_sane(insn))
+		return -EINVAL;
+	return x86_insn_emulate_decoded(insn, regs, mmio_gpa, ops, opaque);
+}
+
+/* Everything but MOV and the string instructions. */
+__attribute__((noinline)) static int emulate_other(const struct x86_insn *insn,
+                                                   struct x86_regs *regs, uint64_t mmio_gpa,
+                                                   const struct x86_emul_ops *ops, void *opaque)
 {
 	struct x86_regs r;
 	int ret;
-
-	if (!insn || !regs || !ops || !ops->mmio_read || !ops->mmio_write || !insn_sane(insn))
-		return -EINVAL;
-
-	if (insn->op == X86_OP_STOS || insn->op == X86_OP_MOVS)
-		return emulate_string(insn, regs, mmio_gpa, ops, opaque);
-	if (insn->op == X86_OP_MOV)
-		return emulate_mov(insn, regs, mmio_gpa, ops, opaque);
 
 	/* Work on a copy so a failed access leaves the guest's registers alone. */
 	r = *regs;
@@ -962,4 +966,15 @@ __hot int x86_insn_emulate(const struct x86_insn *insn, struct x86_regs *regs, u
 	advance_rip(&r, insn);
 	*regs = r;
 	return 0;
+}
+
+/* Tail calls only: the common MOV pays for no frame but its own. */
+__hot int x86_insn_emulate_decoded(const struct x86_insn *insn, struct x86_regs *regs,
+                                   uint64_t mmio_gpa, const struct x86_emul_ops *ops, void *opaque)
+{
+	if (insn->op == X86_OP_MOV)
+		return emulate_mov(insn, regs, mmio_gpa, ops, opaque);
+	if (insn->op == X86_OP_STOS || insn->op == X86_OP_MOVS)
+		return emulate_string(insn, regs, mmio_gpa, ops, opaque);
+	return emulate_other(insn, regs, mmio_gpa, ops, opaque);
 }

@@ -299,14 +299,12 @@ bool vcpu_arch_has_pending_irq(struct vcpu *v)
 	return pending;
 }
 
-__hot static void inject_pending(struct vcpu *v)
+/* Out of line: most entries have nothing to inject (see inject_pending). */
+__attribute__((noinline)) static void inject_events(struct vcpu *v)
 {
 	bool blocked = false;
 	int vec;
 
-	/* The common case: nothing to inject and no window to close. */
-	if (!v->arch.nmi_pending && !v->arch.irq_window && vlapic_irr_empty(&v->arch.vlapic))
-		return;
 	if (v->arch.nmi_pending && !x86_vendor->event_pending(v)) {
 		v->arch.nmi_pending = false;
 		x86_vendor->inject_nmi(v);
@@ -338,14 +336,19 @@ __hot static void inject_pending(struct vcpu *v)
 	x86_vendor->request_irq_window(v, blocked);
 }
 
-/* Extended FPU state belongs to whichever vCPU last ran on this pCPU. */
-__hot static void switch_fpu(struct vcpu *v)
+__hot static inline void inject_pending(struct vcpu *v)
 {
-	struct pcpu *p = this_pcpu();
+	/* The common case: nothing to inject and no window to close. */
+	if (unlikely(v->arch.nmi_pending || v->arch.irq_window ||
+	             !vlapic_irr_empty(&v->arch.vlapic)))
+		inject_events(v);
+}
+
+/* Give the registers v's extended FPU state (see switch_fpu). */
+__attribute__((noinline)) static void load_fpu(struct pcpu *p, struct vcpu *v)
+{
 	struct vcpu *old = p->arch.fpu_owner;
 
-	if (old == v)
-		return;
 	if (old)
 		fpu_save(old);
 	if (x86_features.xsave) {
@@ -368,6 +371,19 @@ __hot static void switch_fpu(struct vcpu *v)
 	p->arch.fpu_owner = v;
 }
 
+/*
+ * Extended FPU state belongs to whichever vCPU last ran on this pCPU: no
+ * XSAVE/XRSTOR while one vCPU keeps its pCPU, as on every exit of a
+ * partitioned VM.
+ */
+__hot static inline void switch_fpu(struct vcpu *v)
+{
+	struct pcpu *p = this_pcpu();
+
+	if (unlikely(p->arch.fpu_owner != v))
+		load_fpu(p, v);
+}
+
 /* The answer to v's ioreq came: finish the instruction here, on v's pCPU. */
 static bool ioreq_pending(struct vcpu *v)
 {
@@ -386,18 +402,25 @@ static bool ioreq_pending(struct vcpu *v)
 	return v->ioreq.pending || v->state != VCPU_RUNNING;
 }
 
-__hot void vcpu_arch_run_once(struct vcpu *v)
+/* The arch's requests, both rare: one test of the word covers them on the fast path. */
+__attribute__((noinline)) static void take_requests(struct vcpu *v)
 {
-	struct x86_exit exit;
-
-	if (unlikely(v->ioreq.pending) && ioreq_pending(v))
-		return;
 	if (v->requests & VCPU_REQ_FLUSH) {
 		__atomic_and_fetch(&v->requests, ~VCPU_REQ_FLUSH, __ATOMIC_SEQ_CST);
 		x86_vendor->flush_stage2(v);
 	}
 	if (v->requests & VCPU_REQ_EVENT)
 		__atomic_and_fetch(&v->requests, ~VCPU_REQ_EVENT, __ATOMIC_SEQ_CST);
+}
+
+__hot void vcpu_arch_run_once(struct vcpu *v)
+{
+	struct x86_exit exit;
+
+	if (unlikely(v->ioreq.pending) && ioreq_pending(v))
+		return;
+	if (unlikely(v->requests & (VCPU_REQ_FLUSH | VCPU_REQ_EVENT)))
+		take_requests(v);
 	switch_fpu(v);
 	inject_pending(v);
 	x86_vendor->run(v, &exit);

@@ -205,6 +205,7 @@ static void accept(struct vlapic *v, struct vlapic_work *w, uint8_t vector, bool
 		return;
 	}
 	vec_set(v->irr, vector);
+	v->irr_words |= 1U << (vector >> 5);
 	if (level)
 		vec_set(v->tmr, vector);
 	else
@@ -252,6 +253,7 @@ static void reset_regs(struct vlapic *v, struct vlapic_work *w)
 	memset(v->isr, 0, sizeof(v->isr));
 	memset(v->tmr, 0, sizeof(v->tmr));
 	memset(v->irr, 0, sizeof(v->irr));
+	v->irr_words = 0;
 	v->icr = 0;
 	/* x2APIC derives the LDR from the id; xAPIC powers up with LDR 0, flat model. */
 	v->ldr = x2apic_mode(v) ? ldr_of(v->apic_id) : 0;
@@ -777,6 +779,8 @@ void vlapic_ack(struct vlapic *v, uint8_t vector)
 	if (!vec_test(v->irr, vector))
 		return;
 	vec_clear(v->irr, vector);
+	if (!v->irr[vector >> 5])
+		v->irr_words &= ~(1U << (vector >> 5));
 	vec_set(v->isr, vector);
 	update_ppr(v);
 }

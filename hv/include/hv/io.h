@@ -26,6 +26,12 @@ struct io_bus {
 	struct io_handler h[IO_MAX_HANDLERS];
 	unsigned nr;
 	unsigned nr_unhandled; /* accesses nobody claimed; only the first few are logged */
+	/*
+	 * The last lookup, hit or miss, in one word so that vCPUs sharing the
+	 * bus never see half of another's: addr << 8 | width << 4 | slot, slot
+	 * being 1 + the handler's index or IO_SLOT_NONE; 0 when empty.
+	 */
+	uint64_t last;
 };
 
 int io_bus_register(struct io_bus *bus, const struct io_handler *h);

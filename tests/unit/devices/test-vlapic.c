@@ -368,6 +368,33 @@ static void test_priority_and_eoi(void)
 	g_assert_false(isr_has(&f, 0x77));
 }
 
+/* The IRR summary the entry path peeks at follows accept, ack and reset. */
+static void test_irr_empty(void)
+{
+	struct fake f;
+
+	fake_init_enabled(&f, 0);
+	g_assert_true(vlapic_irr_empty(&f.lapic));
+	vlapic_accept_irq(&f.lapic, 0x41, false);
+	vlapic_accept_irq(&f.lapic, 0x42, false);
+	vlapic_accept_irq(&f.lapic, 0xE0, false);
+	g_assert_false(vlapic_irr_empty(&f.lapic));
+	g_assert_cmpint(inject(&f), ==, 0xE0);
+	g_assert_false(vlapic_irr_empty(&f.lapic));
+	wr(&f, VLAPIC_MSR_EOI, 0);
+	g_assert_cmpint(inject(&f), ==, 0x42);
+	/* 0x41 still waits in the same IRR word. */
+	g_assert_false(vlapic_irr_empty(&f.lapic));
+	wr(&f, VLAPIC_MSR_EOI, 0);
+	g_assert_cmpint(inject(&f), ==, 0x41);
+	g_assert_true(vlapic_irr_empty(&f.lapic));
+	vlapic_accept_irq(&f.lapic, 0x90, false);
+	g_assert_false(vlapic_irr_empty(&f.lapic));
+	/* Disabling the APIC resets its registers, the IRR with them. */
+	wr(&f, VLAPIC_MSR_APIC_BASE, VLAPIC_BASE_DEFAULT);
+	g_assert_true(vlapic_irr_empty(&f.lapic));
+}
+
 static void test_tpr(void)
 {
 	struct fake f;
@@ -1631,6 +1658,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/vlapic/svr-disable", test_svr_disable);
 	g_test_add_func("/vlapic/priority-eoi", test_priority_and_eoi);
 	g_test_add_func("/vlapic/tpr", test_tpr);
+	g_test_add_func("/vlapic/irr-empty", test_irr_empty);
 	g_test_add_func("/vlapic/kick-on-eoi", test_kick_on_eoi_unblock);
 	g_test_add_func("/vlapic/level-eoi", test_level_eoi);
 	g_test_add_func("/vlapic/errors", test_errors);

@@ -109,6 +109,9 @@
 #define INTR_HW_EXC       (3u << 8)
 #define INTR_BLOCKING     3 /* STI and MOV-SS blocking in the interruptibility state */
 
+/* See preempt_poll. */
+#define PREEMPT_POLL_US 1000
+
 /*
  * Guest MSRs VMX does not switch by itself. The hypervisor uses none of them
  * (no SYSCALL, SWAPGS or RDTSCP), so a guest's values stay in the registers
@@ -135,6 +138,8 @@ struct vmx_vcpu {
 	cpuid_t pcpu;
 	uint32_t proc; /* current primary processor-based controls */
 	bool want_window;
+	/* Controls, injection or interruptibility to write before the next entry. */
+	bool entry_work;
 	uint32_t pending; /* VM-entry interruption info to write; 0: none */
 	uint32_t pending_err;
 	uint32_t pending_len;
@@ -157,6 +162,7 @@ static struct {
 	uint32_t revision;
 	uint32_t pin, proc, proc2, exit, entry;
 	unsigned preempt_shift; /* the preemption timer counts TSC ticks >> this */
+	uint32_t preempt_poll;  /* PREEMPT_POLL_US in preemption-timer ticks */
 	uint64_t cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
 	uint64_t ept_vpid_cap;
 	unsigned nr_msrs;
@@ -385,6 +391,7 @@ static void vmx_vcpu_reset(struct vcpu *v, const struct x86_entry_state *e)
 	s->need_setup = true;
 	s->pending = 0;
 	s->want_window = false;
+	s->entry_work = false;
 	s->intr_state = 0;
 	s->exit_rip = 0;
 	memset(&v->arch.regs, 0, sizeof(v->arch.regs));
@@ -394,16 +401,20 @@ static void vmx_vcpu_reset(struct vcpu *v, const struct x86_entry_state *e)
 	v->arch.regs.gpr[3] = e->rbx;
 }
 
-/* Make this vCPU's VMCS current on this pCPU. */
-__hot static void vmcs_load(struct vmx_vcpu *s)
+__attribute__((noinline)) static void vmcs_ptrld(struct vmx_pcpu *vp, struct vmx_vcpu *s)
 {
-	struct vmx_pcpu *vp = &vmx_pcpus[this_pcpu()->id];
-
-	if (vp->current == s)
-		return;
 	if (vmx_op_pa(2, s->vmcs_pa))
 		pr_err("VMX: VMPTRLD failed\n");
 	vp->current = s;
+}
+
+/* Make this vCPU's VMCS current on this pCPU; inline, as it mostly is already. */
+__hot static inline void vmcs_load(struct vmx_vcpu *s)
+{
+	struct vmx_pcpu *vp = &vmx_pcpus[this_pcpu()->id];
+
+	if (unlikely(vp->current != s))
+		vmcs_ptrld(vp, s);
 }
 
 static void set_seg(unsigned i, uint16_t sel, uint32_t ar, uint32_t limit, uint64_t base)
@@ -477,6 +488,8 @@ __attribute__((noinline, cold)) static void vmcs_setup(struct vcpu *v, struct pc
 	s->need_setup = false;
 	s->pcpu = p->id;
 	s->preempt = 0;
+	s->entry_work = true; /* the interrupt-window control, if wanted */
+	vmx.preempt_poll = (uint32_t)MAX(us_to_ticks(PREEMPT_POLL_US) >> vmx.preempt_shift, 1);
 
 	s->proc = vmx.proc;
 	vmwrite(CTL_PIN, vmx.pin);
@@ -670,35 +683,44 @@ __hot static void decode_exit(struct vcpu *v, struct vmx_vcpu *s, struct x86_exi
  * way, so while the guest's IF is clear it bounds each stay in guest mode
  * and the run loop gets to look at its timers and requests again.
  */
-#define PREEMPT_POLL_US 1000
+__attribute__((noinline)) static void preempt_set(struct vmx_vcpu *s, uint32_t want)
+{
+	if (vmx.pin & PIN_PREEMPT_TIMER)
+		vmwrite(GUEST_PREEMPT_TIMER, want);
+	s->preempt = want;
+}
 
 __hot static inline void preempt_poll(struct vmx_vcpu *s, bool guest_if)
 {
-	uint32_t want;
+	uint32_t want = guest_if ? UINT32_MAX : vmx.preempt_poll;
 
-	if (!(vmx.pin & PIN_PREEMPT_TIMER))
-		return;
-	want = guest_if ? UINT32_MAX
-	                : (uint32_t)MAX(us_to_ticks(PREEMPT_POLL_US) >> vmx.preempt_shift, 1);
-	if (want != s->preempt) {
-		vmwrite(GUEST_PREEMPT_TIMER, want);
-		s->preempt = want;
-	}
+	if (unlikely(want != s->preempt))
+		preempt_set(s, want);
 }
 
-__hot static void vmx_run(struct vcpu *v, struct x86_exit *x)
+/* Make s current on this pCPU with its MSRs, building its VMCS if needed. */
+__attribute__((noinline)) static void vmx_make_current(struct vcpu *v, struct pcpu *p,
+                                                       struct vmx_pcpu *vp)
 {
 	struct vmx_vcpu *s = v->arch.vendor;
-	struct pcpu *p = this_pcpu();
-	struct vmx_pcpu *vp = &vmx_pcpus[p->id];
-	uint32_t proc, idt;
-	int failed;
 
 	if (s->need_setup || s->pcpu != p->id)
 		vmcs_setup(v, p);
 	else if (vp->current != s)
 		vmcs_load(s);
 	switch_msrs(vp, s);
+}
+
+/*
+ * What the last exit or the injection logic left for the VMCS: the
+ * interrupt-window control, an event to inject, an STI/MOV-SS shadow to end.
+ * Most exits leave nothing (entry_work clear) and skip this.
+ */
+__attribute__((noinline)) static void vmx_entry_work(struct vcpu *v, struct vmx_vcpu *s)
+{
+	uint32_t proc;
+
+	s->entry_work = false;
 	proc = s->want_window ? (s->proc | PROC_INTR_WINDOW) : (s->proc & ~PROC_INTR_WINDOW);
 	if (proc != s->proc) {
 		s->proc = proc;
@@ -721,6 +743,20 @@ __hot static void vmx_run(struct vcpu *v, struct x86_exit *x)
 		s->intr_state &= ~INTR_BLOCKING;
 		vmwrite(GUEST_INTERRUPTIBILITY, s->intr_state);
 	}
+}
+
+__hot static void vmx_run(struct vcpu *v, struct x86_exit *x)
+{
+	struct vmx_vcpu *s = v->arch.vendor;
+	struct pcpu *p = this_pcpu();
+	struct vmx_pcpu *vp = &vmx_pcpus[p->id];
+	uint32_t idt;
+	int failed;
+
+	if (unlikely(s->need_setup || s->pcpu != p->id || vp->current != s || vp->msr_owner != s))
+		vmx_make_current(v, p, vp);
+	if (unlikely(s->entry_work))
+		vmx_entry_work(v, s);
 	/* Exits rarely change RSP or RFLAGS: write them only when they did. */
 	if (v->arch.regs.gpr[4] != s->vmcs_rsp) {
 		s->vmcs_rsp = v->arch.regs.gpr[4];
@@ -753,10 +789,13 @@ __hot static void vmx_run(struct vcpu *v, struct x86_exit *x)
 	s->exit_rip = v->arch.regs.rip;
 	s->vmcs_rflags = v->arch.regs.rflags = vmread(GUEST_RFLAGS);
 	s->intr_state = (uint32_t)vmread(GUEST_INTERRUPTIBILITY);
+	if (unlikely(s->intr_state & INTR_BLOCKING))
+		s->entry_work = true;
 
 	/* An event interrupted by the exit must be delivered again. */
 	idt = (uint32_t)vmread(EXIT_IDT_VECTORING_INFO);
-	if (idt & INTR_VALID) {
+	if (unlikely(idt & INTR_VALID)) {
+		s->entry_work = true;
 		s->pending = idt & ~BIT(12);
 		s->pending_err = (uint32_t)vmread(EXIT_IDT_VECTORING_ERR);
 		s->pending_len = (uint32_t)vmread(EXIT_INSN_LEN);
@@ -830,6 +869,7 @@ static void set_pending(struct vcpu *v, uint32_t info, uint32_t err)
 	s->pending = info;
 	s->pending_err = err;
 	s->pending_len = 0;
+	s->entry_work = true;
 }
 
 static void vmx_inject_irq(struct vcpu *v, uint8_t vector)
@@ -849,7 +889,12 @@ static void vmx_inject_exception(struct vcpu *v, uint8_t vector, bool has_error,
 
 __hot static void vmx_request_irq_window(struct vcpu *v, bool on)
 {
-	((struct vmx_vcpu *)v->arch.vendor)->want_window = on;
+	struct vmx_vcpu *s = v->arch.vendor;
+
+	if (s->want_window != on) {
+		s->want_window = on;
+		s->entry_work = true;
+	}
 }
 
 /* On v's pCPU, before entry: drop guest-physical and combined translations of this VM. */

@@ -207,5 +207,12 @@ struct x86_emul_ops {
  */
 int x86_insn_emulate(const struct x86_insn *insn, struct x86_regs *regs, uint64_t mmio_gpa,
                      const struct x86_emul_ops *ops, void *opaque);
+/*
+ * The same without validating the arguments: for an insn x86_insn_decode
+ * produced (sane by construction) and ops with both MMIO callbacks. The exit
+ * path's variant, which runs on every MMIO exit.
+ */
+int x86_insn_emulate_decoded(const struct x86_insn *insn, struct x86_regs *regs, uint64_t mmio_gpa,
+                             const struct x86_emul_ops *ops, void *opaque);
 
 #endif

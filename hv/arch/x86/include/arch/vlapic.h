@@ -205,6 +205,7 @@ struct vlapic {
 	uint32_t isr[8];
 	uint32_t tmr[8];
 	uint32_t irr[8];
+	uint32_t irr_words;     /* bit i: irr[i] is non-zero; checked before every VM entry */
 	uint64_t icr;           /* xAPIC: ICR_HI in bits 63:32 */
 	uint32_t timer_initial; /* initial count register */
 	uint32_t timer_dcr;     /* divide configuration register */
@@ -261,11 +262,7 @@ int vlapic_mmio_write(struct vlapic *v, uint64_t offset, unsigned size, uint64_t
 /* No interrupt requested at all: the lock-free test every VM entry starts with. */
 static inline bool vlapic_irr_empty(const struct vlapic *v)
 {
-	uint32_t any = 0;
-
-	for (unsigned i = 0; i < 8; i++)
-		any |= v->irr[i];
-	return !any;
+	return !v->irr_words;
 }
 
 /* Fixed-mode interrupt for this LAPIC; level selects the TMR bit. */
