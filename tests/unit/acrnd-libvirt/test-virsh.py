@@ -416,6 +416,10 @@ def hostile():
         "an unknown packet type": packet(REMOTE, 3, 1, ptype=99),
         "a call with an error status": packet(REMOTE, 3, 1, status=1),
         "CONNECT_OPEN cut short": packet(REMOTE, 1, 1, struct.pack(">I", 1)),
+        "GET_ALL_DOMAIN_STATS with 16385 domains": packet(REMOTE, 344, 1,
+                                                          struct.pack(">I", 16385)),
+        "GET_ALL_DOMAIN_STATS cut in a domain": packet(REMOTE, 344, 1,
+                                                       struct.pack(">II", 1, 0) + b"\0" * 8),
     }
     for what, data in cases.items():
         s = raw()

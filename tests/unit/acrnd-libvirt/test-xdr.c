@@ -85,21 +85,18 @@ static void test_chars(void)
 /* remote_typed_param: field string, i32 type, the arm; byte for byte. */
 static void test_typed_params(void)
 {
+	/* clang-format off */
 	static const uint8_t want[] = {
-		0,    0,    0,    11,   's',  't',  'a',  't',  'e',  '.',  's',  't',  'a',  't',
-		'e',  0,                                        /* field */
-		0,    0,    0,    1,    0xff, 0xff, 0xff, 0xfe, /* INT -2 */
-		0,    0,    0,    1,    'u',  0,    0,    0,    0,    0,    0,    2,    0x80, 0,
-		0,    1, /* UINT */
-		0,    0,    0,    1,    'l',  0,    0,    0,    0,    0,    0,    3,    0xff, 0xff,
-		0xff, 0xff, 0xff, 0xff, 0xff, 0xfd, 0,    0,    0,    1,    'q',  0,    0,    0,
-		0,    0,    0,    4,    0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef, 0,    0,
-		0,    1,    'd',  0,    0,    0,    0,    0,    0,    5,    0x3f, 0xf8, 0,    0,
-		0,    0,    0,    0, /* 1.5 */
-		0,    0,    0,    1,    'b',  0,    0,    0,    0,    0,    0,    6,    0,    0,
-		0,    1,    0,    0,    0,    1,    's',  0,    0,    0,    0,    0,    0,    7,
-		0,    0,    0,    5,    'h',  'e',  'l',  'l',  'o',  0,    0,    0,
+		0, 0, 0, 11, 's', 't', 'a', 't', 'e', '.', 's', 't', 'a', 't', 'e', 0, /* field */
+		0, 0, 0, 1, 0xff, 0xff, 0xff, 0xfe, /* INT -2 */
+		0, 0, 0, 1, 'u', 0, 0, 0, 0, 0, 0, 2, 0x80, 0, 0, 1, /* UINT */
+		0, 0, 0, 1, 'l', 0, 0, 0, 0, 0, 0, 3, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfd,
+		0, 0, 0, 1, 'q', 0, 0, 0, 0, 0, 0, 4, 0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef,
+		0, 0, 0, 1, 'd', 0, 0, 0, 0, 0, 0, 5, 0x3f, 0xf8, 0, 0, 0, 0, 0, 0, /* 1.5 */
+		0, 0, 0, 1, 'b', 0, 0, 0, 0, 0, 0, 6, 0, 0, 0, 1, /* BOOLEAN */
+		0, 0, 0, 1, 's', 0, 0, 0, 0, 0, 0, 7, 0, 0, 0, 5, 'h', 'e', 'l', 'l', 'o', 0, 0, 0,
 	};
+	/* clang-format on */
 	g_autoptr(GByteArray) b = g_byte_array_new();
 
 	lv_put_param_int(b, "state.state", -2);
