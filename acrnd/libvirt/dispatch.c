@@ -37,6 +37,8 @@ static const char *error_prefix(int code)
 		return "Requested operation is not valid: ";
 	case LV_ERR_OPERATION_UNSUPPORTED:
 		return "Operation not supported: ";
+	case LV_ERR_ARGUMENT_UNSUPPORTED:
+		return "argument unsupported: ";
 	case LV_ERR_INTERNAL:
 		return "internal error: ";
 	default:

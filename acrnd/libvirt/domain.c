@@ -82,7 +82,7 @@ struct lv_vminfo *lv_vminfo(struct acrnd_libvirt *srv, struct acrnd_vm *vm)
 }
 
 /* virDomainState and reason of @vm: the reason the events recorded if it still applies. */
-static void domain_state(struct acrnd_libvirt *srv, struct acrnd_vm *vm, int *state, int *reason)
+void lv_domain_state(struct acrnd_libvirt *srv, struct acrnd_vm *vm, int *state, int *reason)
 {
 	struct lv_vminfo *i = lv_vminfo(srv, vm);
 
@@ -126,7 +126,7 @@ void lv_put_domain(GByteArray *b, struct acrnd_libvirt *srv, struct acrnd_vm *vm
 	lv_put_i32(b, lv_vminfo(srv, vm)->id);
 }
 
-static struct acrnd_vm *find_uuid(struct acrnd_libvirt *srv, const uint8_t uuid[LV_UUID_LEN])
+struct acrnd_vm *lv_find_uuid(struct acrnd_libvirt *srv, const uint8_t uuid[LV_UUID_LEN])
 {
 	g_autoptr(GPtrArray) vms = acrnd_manager_list(srv->mgr);
 
@@ -159,7 +159,7 @@ int lv_dom_arg(struct lv_client *c, const struct lv_header *h, struct lv_in *in,
 		r = lv_get_i32(in, &id);
 	if (r)
 		return r;
-	*vm = find_uuid(c->srv, uuid);
+	*vm = lv_find_uuid(c->srv, uuid);
 	if (!*vm) {
 		uuid_format(uuid, text);
 		lv_reply_error(c, h, LV_ERR_NO_DOMAIN, "no domain with matching uuid '%s' (%s)",
@@ -224,7 +224,7 @@ static int lookup_by_uuid(struct lv_client *c, const struct lv_header *h, struct
 
 	if (r)
 		return r;
-	vm = find_uuid(c->srv, uuid);
+	vm = lv_find_uuid(c->srv, uuid);
 	if (vm) {
 		reply_dom(c, h, vm);
 	} else {
@@ -252,7 +252,7 @@ static int lookup_by_id(struct lv_client *c, const struct lv_header *h, struct l
 	return 0;
 }
 
-static bool list_match(struct acrnd_libvirt *srv, struct acrnd_vm *vm, uint32_t flags)
+bool lv_list_match(struct acrnd_libvirt *srv, struct acrnd_vm *vm, uint32_t flags)
 {
 	bool active = acrnd_state_is_active(acrnd_vm_state(vm));
 	bool autostart = acrnd_vm_autostart(vm);
@@ -270,7 +270,7 @@ static bool list_match(struct acrnd_libvirt *srv, struct acrnd_vm *vm, uint32_t 
 	    !(flags & (autostart ? LIST_AUTOSTART : LIST_NO_AUTOSTART)))
 		return false;
 	if (flags & (LIST_RUNNING | LIST_PAUSED | LIST_SHUTOFF | LIST_OTHER)) {
-		domain_state(srv, vm, &state, &reason);
+		lv_domain_state(srv, vm, &state, &reason);
 		if (state == DS_RUNNING)
 			return flags & LIST_RUNNING;
 		if (state == DS_PAUSED)
@@ -300,7 +300,7 @@ static int list_all(struct lv_client *c, const struct lv_header *h, struct lv_in
 		return 0;
 	}
 	for (guint i = 0; i < vms->len; i++)
-		if (list_match(c->srv, vms->pdata[i], flags))
+		if (lv_list_match(c->srv, vms->pdata[i], flags))
 			g_ptr_array_add(hits, vms->pdata[i]);
 	lv_put_u32(b, need_results ? hits->len : 0);
 	for (guint i = 0; need_results && i < hits->len; i++)
@@ -395,7 +395,7 @@ static int list_defined(struct lv_client *c, const struct lv_header *h, struct l
 		return 0;                                                               \
 	}
 
-static uint64_t cpu_time_ns(pid_t pid)
+bool lv_cpu_time_ns(pid_t pid, uint64_t *ns)
 {
 	g_autofree char *path = g_strdup_printf("/proc/%d/stat", (int)pid);
 	g_autofree char *text = NULL;
@@ -403,30 +403,34 @@ static uint64_t cpu_time_ns(pid_t pid)
 	const char *p;
 	long tck = sysconf(_SC_CLK_TCK);
 
+	*ns = 0;
 	if (pid <= 0 || tck <= 0 || !g_file_get_contents(path, &text, NULL, NULL))
-		return 0;
+		return false;
 	p = strrchr(text, ')'); /* the command name may hold spaces */
 	if (!p)
-		return 0;
+		return false;
 	f = g_strsplit(p + 2, " ", 16);
 	if (g_strv_length(f) < 13)
-		return 0;
+		return false;
 	/* utime and stime, fields 14 and 15 of the line (11 and 12 after the name). */
-	return (g_ascii_strtoull(f[11], NULL, 10) + g_ascii_strtoull(f[12], NULL, 10)) *
-	       (1000000000ull / tck);
+	*ns = (g_ascii_strtoull(f[11], NULL, 10) + g_ascii_strtoull(f[12], NULL, 10)) *
+	      (1000000000ull / tck);
+	return true;
 }
 
 DOM_QUERY(get_info, false, {
 	g_autoptr(GByteArray) b = g_byte_array_new();
 	const struct acrnd_def *d = acrnd_vm_def(vm);
 	int state, reason;
+	uint64_t ns;
 
-	domain_state(c->srv, vm, &state, &reason);
+	lv_domain_state(c->srv, vm, &state, &reason);
 	lv_put_u32(b, state);
 	lv_put_u64(b, d->memory_mib * 1024);
 	lv_put_u64(b, acrnd_state_is_active(acrnd_vm_state(vm)) ? d->memory_mib * 1024 : 0);
 	lv_put_u32(b, d->vcpus);
-	lv_put_u64(b, cpu_time_ns(acrnd_vm_pid(vm)));
+	lv_cpu_time_ns(acrnd_vm_pid(vm), &ns);
+	lv_put_u64(b, ns);
 	lv_reply(c, h, b);
 })
 
@@ -434,7 +438,7 @@ DOM_QUERY(get_state, true, {
 	g_autoptr(GByteArray) b = g_byte_array_new();
 	int state, reason;
 
-	domain_state(c->srv, vm, &state, &reason);
+	lv_domain_state(c->srv, vm, &state, &reason);
 	lv_put_i32(b, state);
 	lv_put_i32(b, reason);
 	lv_reply(c, h, b);
@@ -749,6 +753,8 @@ static const struct {
 	{ LV_DOMAIN_PM_WAKEUP, pm_wakeup, true },
 	/* the serial console (console.c) */
 	{ LV_DOMAIN_OPEN_CONSOLE, lv_console_open, true },
+	/* bulk statistics (stats.c) */
+	{ LV_CONNECT_GET_ALL_DOMAIN_STATS, lv_get_all_domain_stats, false },
 };
 
 lv_handler_fn lv_domain_handler(int proc, bool *writes)

@@ -97,6 +97,17 @@ struct lv_vminfo *lv_vminfo(struct acrnd_libvirt *srv, struct acrnd_vm *vm);
 int lv_dom_arg(struct lv_client *c, const struct lv_header *h, struct lv_in *in,
                struct acrnd_vm **vm);
 void lv_put_domain(GByteArray *b, struct acrnd_libvirt *srv, struct acrnd_vm *vm);
+/* The VM with @uuid, or NULL. */
+struct acrnd_vm *lv_find_uuid(struct acrnd_libvirt *srv, const uint8_t uuid[LV_UUID_LEN]);
+/* virDomainState and its reason, as GET_STATE answers. */
+void lv_domain_state(struct acrnd_libvirt *srv, struct acrnd_vm *vm, int *state, int *reason);
+/* Whether @vm passes LIST_ALL_DOMAINS' filter @flags (snapshot filters excluded). */
+bool lv_list_match(struct acrnd_libvirt *srv, struct acrnd_vm *vm, uint32_t flags);
+/* User plus system CPU time of process @pid from /proc; false (0 ns) if unreadable. */
+bool lv_cpu_time_ns(pid_t pid, uint64_t *ns);
+
+/* stats.c: CONNECT_GET_ALL_DOMAIN_STATS */
+int lv_get_all_domain_stats(struct lv_client *c, const struct lv_header *h, struct lv_in *in);
 
 /* snapshot.c: the snapshot procedures, as lv_domain_handler. */
 lv_handler_fn lv_snapshot_handler(int proc, bool *writes);

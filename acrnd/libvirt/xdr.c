@@ -165,3 +165,55 @@ void lv_put_chars_var(GByteArray *b, const char *s, size_t n)
 	for (size_t i = 0; i < n; i++)
 		lv_put_i32(b, (signed char)s[i]);
 }
+
+static void put_param_head(GByteArray *b, const char *field, enum lv_param_type type)
+{
+	lv_put_string(b, field);
+	lv_put_i32(b, type);
+}
+
+void lv_put_param_int(GByteArray *b, const char *field, int32_t v)
+{
+	put_param_head(b, field, LV_PARAM_INT);
+	lv_put_i32(b, v);
+}
+
+void lv_put_param_uint(GByteArray *b, const char *field, uint32_t v)
+{
+	put_param_head(b, field, LV_PARAM_UINT);
+	lv_put_u32(b, v);
+}
+
+void lv_put_param_llong(GByteArray *b, const char *field, int64_t v)
+{
+	put_param_head(b, field, LV_PARAM_LLONG);
+	lv_put_u64(b, (uint64_t)v);
+}
+
+void lv_put_param_ullong(GByteArray *b, const char *field, uint64_t v)
+{
+	put_param_head(b, field, LV_PARAM_ULLONG);
+	lv_put_u64(b, v);
+}
+
+void lv_put_param_double(GByteArray *b, const char *field, double v)
+{
+	uint64_t bits;
+
+	G_STATIC_ASSERT(sizeof(bits) == sizeof(v));
+	memcpy(&bits, &v, sizeof(bits));
+	put_param_head(b, field, LV_PARAM_DOUBLE);
+	lv_put_u64(b, bits);
+}
+
+void lv_put_param_bool(GByteArray *b, const char *field, bool v)
+{
+	put_param_head(b, field, LV_PARAM_BOOLEAN);
+	lv_put_i32(b, v);
+}
+
+void lv_put_param_string(GByteArray *b, const char *field, const char *v)
+{
+	put_param_head(b, field, LV_PARAM_STRING);
+	lv_put_string(b, v);
+}

@@ -56,4 +56,27 @@ void lv_put_opt_string(GByteArray *b, const char *s);
 void lv_put_chars_fixed(GByteArray *b, const char *s, size_t n);
 void lv_put_chars_var(GByteArray *b, const char *s, size_t n);
 
+/*
+ * remote_typed_param: the field name, then remote_typed_param_value, a union
+ * on an int type (virTypedParameterType) followed by its arm.
+ */
+enum lv_param_type {
+	LV_PARAM_INT = 1,
+	LV_PARAM_UINT = 2,
+	LV_PARAM_LLONG = 3,
+	LV_PARAM_ULLONG = 4,
+	LV_PARAM_DOUBLE = 5,
+	LV_PARAM_BOOLEAN = 6,
+	LV_PARAM_STRING = 7,
+};
+
+void lv_put_param_int(GByteArray *b, const char *field, int32_t v);
+void lv_put_param_uint(GByteArray *b, const char *field, uint32_t v);
+void lv_put_param_llong(GByteArray *b, const char *field, int64_t v);
+void lv_put_param_ullong(GByteArray *b, const char *field, uint64_t v);
+/* XDR's double: the IEEE 754 bits as a big-endian hyper. */
+void lv_put_param_double(GByteArray *b, const char *field, double v);
+void lv_put_param_bool(GByteArray *b, const char *field, bool v);
+void lv_put_param_string(GByteArray *b, const char *field, const char *v);
+
 #endif

@@ -266,6 +266,79 @@ def lifecycle():
     events.p.send_signal(signal.SIGINT)
 
 
+def stats(*args, ro=False):
+    """virsh domstats as {domain: {field: value}}."""
+    out, dom = {}, None
+    for line in virsh("domstats", *args, ro=ro).stdout.splitlines():
+        if line.startswith("Domain: "):
+            dom = out.setdefault(line.split("'")[1], {})
+        elif "=" in line:
+            k, v = line.strip().split("=", 1)
+            dom[k] = v
+    return out
+
+
+def domstats():
+    """CONNECT_GET_ALL_DOMAIN_STATS (344) through virsh domstats."""
+    defs = {"sa": (64, 2), "sb": (128, 1), "sc": (96, 4)}
+    for name, (mib, vcpus) in defs.items():
+        xml = vm_xml(name).replace(">64</memory>", f">{mib}</memory>").replace(
+            "<vcpu>2</vcpu>", f"<vcpu>{vcpus}</vcpu>")
+        with open(os.path.join(tmp, f"{name}.xml"), "w") as f:
+            f.write(xml)
+        virsh("define", os.path.join(tmp, f"{name}.xml"))
+    virsh("start", "sa")
+    virsh("start", "sc")
+    virsh("suspend", "sc")
+    # GET_STATE's words for the numbers domstats gives.
+    want_state = {"sa": ("1", "1", "running (booted)"), "sb": ("5", "0", "shut off (unknown)"),
+                  "sc": ("3", "1", "paused (user)")}
+
+    all_ = stats()
+    check(sorted(all_) == ["sa", "sb", "sc"], f"domstats lists every domain: {sorted(all_)}")
+    for name, (mib, vcpus) in defs.items():
+        st = all_[name]
+        check((st["state.state"], st["state.reason"]) == want_state[name][:2]
+              and domstate(name) == want_state[name][2],
+              f"{name}: state and reason as GET_STATE ({domstate(name)}): {st}")
+        check(st["balloon.current"] == st["balloon.maximum"] == str(mib * 1024),
+              f"{name}: balloon = the defined memory in KiB: {st}")
+        check(st["vcpu.current"] == st["vcpu.maximum"] == str(vcpus),
+              f"{name}: vcpus as defined: {st}")
+        active = name != "sb"
+        check(("cpu.time" in st) == active, f"{name}: cpu.time only with an acrn-dm: {st}")
+    check(int(all_["sa"]["cpu.time"]) >= 0, "cpu.time is a count of ns")
+    # The state group alone, read-only too.
+    for ro in (False, True):
+        st = stats("--state", ro=ro)
+        check(all(sorted(v) == ["state.reason", "state.state"] for v in st.values())
+              and len(st) == 3, f"--state gives only the state group (ro={ro}): {st}")
+    st = stats("--vcpu")
+    check(st["sc"] == {"vcpu.current": "4", "vcpu.maximum": "4"}, f"--vcpu: {st}")
+    st = stats("--balloon", "sb")
+    check(st == {"sb": {"balloon.current": "131072", "balloon.maximum": "131072"}},
+          f"--balloon of a named domain: {st}")
+    st = stats("--state", "sa", "sb")
+    check(sorted(st) == ["sa", "sb"] and st["sb"]["state.state"] == "5",
+          f"two named domains: {st}")
+    st = stats("--list-active")
+    check(sorted(st) == ["sa", "sc"], f"--list-active: {sorted(st)}")
+    check(sorted(stats("--list-inactive")) == ["sb"], "--list-inactive")
+    check(sorted(stats("--list-paused")) == ["sc"], "--list-paused")
+    check(sorted(stats("--list-running", "--list-shutoff")) == ["sa", "sb"],
+          "--list-running --list-shutoff")
+    # Unsupported groups: skipped, unless enforced.
+    st = stats("--block", "--state")
+    check(all(sorted(v) == ["state.reason", "state.state"] for v in st.values()),
+          f"the block group is skipped without --enforce: {st}")
+    err = virsh_fails("domstats", "--enforce", "--block")
+    check("unsupported" in err and "0x20" in err, f"--enforce --block refused: {err}")
+    for name in defs:
+        if name != "sb":
+            virsh("destroy", name)
+        virsh("undefine", name)
+
+
 def packet(prog, proc, serial, payload=b"", ptype=0, status=0):
     body = struct.pack(">IIiiIi", prog, 1, proc, ptype, serial, status) + payload
     return struct.pack(">I", len(body) + 4) + body
@@ -343,6 +416,10 @@ def hostile():
         "an unknown packet type": packet(REMOTE, 3, 1, ptype=99),
         "a call with an error status": packet(REMOTE, 3, 1, status=1),
         "CONNECT_OPEN cut short": packet(REMOTE, 1, 1, struct.pack(">I", 1)),
+        "GET_ALL_DOMAIN_STATS with 16385 domains": packet(REMOTE, 344, 1,
+                                                          struct.pack(">I", 16385)),
+        "GET_ALL_DOMAIN_STATS cut in a domain": packet(REMOTE, 344, 1,
+                                                       struct.pack(">II", 1, 0) + b"\0" * 8),
     }
     for what, data in cases.items():
         s = raw()
@@ -439,6 +516,7 @@ def main():
         wait_for(lambda: os.path.exists(SOCK), "acrnd's libvirt socket")
         connection()
         lifecycle()
+        domstats()
         hostile()
         check(p.poll() is None, "acrnd still runs")
         p.terminate()

@@ -82,6 +82,33 @@ static void test_chars(void)
 	g_assert_cmpuint(b->len, ==, 16);
 }
 
+/* remote_typed_param: field string, i32 type, the arm; byte for byte. */
+static void test_typed_params(void)
+{
+	/* clang-format off */
+	static const uint8_t want[] = {
+		0, 0, 0, 11, 's', 't', 'a', 't', 'e', '.', 's', 't', 'a', 't', 'e', 0, /* field */
+		0, 0, 0, 1, 0xff, 0xff, 0xff, 0xfe, /* INT -2 */
+		0, 0, 0, 1, 'u', 0, 0, 0, 0, 0, 0, 2, 0x80, 0, 0, 1, /* UINT */
+		0, 0, 0, 1, 'l', 0, 0, 0, 0, 0, 0, 3, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfd,
+		0, 0, 0, 1, 'q', 0, 0, 0, 0, 0, 0, 4, 0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef,
+		0, 0, 0, 1, 'd', 0, 0, 0, 0, 0, 0, 5, 0x3f, 0xf8, 0, 0, 0, 0, 0, 0, /* 1.5 */
+		0, 0, 0, 1, 'b', 0, 0, 0, 0, 0, 0, 6, 0, 0, 0, 1, /* BOOLEAN */
+		0, 0, 0, 1, 's', 0, 0, 0, 0, 0, 0, 7, 0, 0, 0, 5, 'h', 'e', 'l', 'l', 'o', 0, 0, 0,
+	};
+	/* clang-format on */
+	g_autoptr(GByteArray) b = g_byte_array_new();
+
+	lv_put_param_int(b, "state.state", -2);
+	lv_put_param_uint(b, "u", 0x80000001u);
+	lv_put_param_llong(b, "l", -3);
+	lv_put_param_ullong(b, "q", 0x0123456789abcdefull);
+	lv_put_param_double(b, "d", 1.5);
+	lv_put_param_bool(b, "b", true);
+	lv_put_param_string(b, "s", "hello");
+	g_assert_cmpmem(b->data, b->len, want, sizeof(want));
+}
+
 static void test_hostile(void)
 {
 	/* A length of 0xfffffff0 with 4 bytes behind it: refused before any allocation. */
@@ -170,6 +197,7 @@ int main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/libvirt/xdr/round-trip", test_round_trip);
 	g_test_add_func("/libvirt/xdr/chars", test_chars);
+	g_test_add_func("/libvirt/xdr/typed-params", test_typed_params);
 	g_test_add_func("/libvirt/xdr/hostile", test_hostile);
 	g_test_add_func("/libvirt/framing", test_framing);
 	return g_test_run();
