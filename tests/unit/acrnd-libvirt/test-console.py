@@ -6,53 +6,33 @@ whose pty guest prints a boot line and echoes input as "echo:...". Then the
 stream at the protocol level with raw packets: data both ways, finish, abort,
 and bad stream packets.
 
-usage: test-console.py ACRND FAKE_ACRN_DM
+usage: test-console.py ACRND FAKE_ACRN_DM ACRND_TEST_DIR
 """
 
-import json
 import os
 import pty
 import select
-import shutil
-import signal
 import socket
 import struct
 import subprocess
 import sys
-import tempfile
 import time
 import uuid as uuidlib
 
-ACRND, FAKE_DM = (os.path.abspath(a) for a in sys.argv[1:3])
+ACRND, FAKE_DM, LIBDIR = (os.path.abspath(a) for a in sys.argv[1:4])
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, LIBDIR)
+import acrnd_session  # noqa: E402
+from acrnd_session import check, wait_for  # noqa: E402
+
 REMOTE = 0x20008086
 OPEN_CONSOLE = 201
-tmp = tempfile.mkdtemp(prefix="acrnd-console-")
-env = dict(os.environ, XDG_RUNTIME_DIR=os.path.join(tmp, "run"),
-           XDG_DATA_HOME=os.path.join(tmp, "data"), LC_ALL="C")
+tmp, env, procs = acrnd_session.init("acrnd-console-")
+env["LC_ALL"] = "C"
 env.pop("LIBVIRT_DEFAULT_URI", None)
-os.makedirs(env["XDG_RUNTIME_DIR"], mode=0o700)
 SOCK = os.path.join(env["XDG_RUNTIME_DIR"], "libvirt", "virtacrnd-sock")
 URI = f"acrn+unix:///session?socket={SOCK}" if os.geteuid() == 0 else "acrn:///session"
 LOG = os.path.join(tmp, "acrnd.log")
-procs = []
-checks = 0
-
-
-def check(cond, what):
-    global checks
-    checks += 1
-    if not cond:
-        raise AssertionError(what)
-
-
-def wait_for(pred, what, timeout=10.0):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        v = pred()
-        if v:
-            return v
-        time.sleep(0.05)
-    raise AssertionError("timed out waiting for " + what)
 
 
 def virsh(*args, ok=True):
@@ -355,10 +335,7 @@ def raw():
 
 
 def main():
-    out = subprocess.run(["dbus-daemon", "--session", "--print-address=1", "--print-pid=1",
-                          "--fork"], capture_output=True, text=True, check=True).stdout.split()
-    env["DBUS_SESSION_BUS_ADDRESS"], bus_pid = out[0], int(out[1])
-    try:
+    def body():
         p = subprocess.Popen([ACRND, "--session", "--acrn-dm", FAKE_DM], env=env,
                              stderr=open(LOG, "a"))
         procs.append(p)
@@ -367,25 +344,8 @@ def main():
         raw()
         check(p.poll() is None, "acrnd still runs")
         check(virsh("list", "--all", "--name").stdout.split() == ["vm1", "vm2"], "virsh works")
-    except BaseException:
-        if os.path.exists(LOG):
-            print(f"acrnd (status {procs[0].poll()})'s log:\n" + open(LOG).read(),
-                  file=sys.stderr)
-        raise
-    finally:
-        for p in procs:
-            if p.poll() is None:
-                p.kill()
-        rundir = os.path.join(env["XDG_RUNTIME_DIR"], "acrnd")
-        for f in os.listdir(rundir) if os.path.isdir(rundir) else []:
-            if f.endswith(".run"):
-                try:
-                    os.kill(json.load(open(os.path.join(rundir, f)))["pid"], signal.SIGKILL)
-                except (OSError, ValueError, KeyError):
-                    pass
-        os.kill(bus_pid, signal.SIGTERM)
-        shutil.rmtree(tmp, ignore_errors=True)
-    print(f"test-console: {checks} checks passed")
+
+    acrnd_session.run_on_private_bus(body, "test-console")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@
 lifecycle, events, read-only connections, changes crossing between virsh and
 D-Bus, and hostile packets after which virsh still works.
 
-usage: test-virsh.py ACRND FAKE_ACRN_DM
+usage: test-virsh.py ACRND FAKE_ACRN_DM ACRND_TEST_DIR
 """
 
 import json
@@ -15,52 +15,23 @@ import socket
 import struct
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import xml.etree.ElementTree as ET
 
-ACRND, FAKE_DM = (os.path.abspath(a) for a in sys.argv[1:3])
-BUS = "org.projectacrn.Acrnd1"
-MGR = "/org/projectacrn/Acrnd1"
-MGR_IF = "org.projectacrn.Acrnd1.Manager"
-VM_IF = "org.projectacrn.Acrnd1.VM"
-REMOTE, KEEPALIVE = 0x20008086, 0x6B656570
+ACRND, FAKE_DM, LIBDIR = (os.path.abspath(a) for a in sys.argv[1:4])
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, LIBDIR)
+import acrnd_session  # noqa: E402
+from acrnd_session import BUS, MGR, MGR_IF, VM_IF, check, run, wait_for  # noqa: E402
 
-tmp = tempfile.mkdtemp(prefix="acrnd-virsh-")
-env = dict(os.environ, XDG_RUNTIME_DIR=os.path.join(tmp, "run"),
-           XDG_DATA_HOME=os.path.join(tmp, "data"), LC_ALL="C")
+REMOTE, KEEPALIVE = 0x20008086, 0x6B656570
+tmp, env, procs = acrnd_session.init("acrnd-virsh-")
+env["LC_ALL"] = "C"
 env.pop("LIBVIRT_DEFAULT_URI", None)
-os.makedirs(env["XDG_RUNTIME_DIR"], mode=0o700)
 SOCK = os.path.join(env["XDG_RUNTIME_DIR"], "libvirt", "virtacrnd-sock")
 # libvirt sends root's acrn:///session to the system socket: name ours explicitly.
 URI = f"acrn+unix:///session?socket={SOCK}" if os.geteuid() == 0 else "acrn:///session"
-procs = []
-checks = 0
-
-
-def check(cond, what):
-    global checks
-    checks += 1
-    if not cond:
-        raise AssertionError(what)
-
-
-def wait_for(pred, what, timeout=10.0):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        v = pred()
-        if v:
-            return v
-        time.sleep(0.05)
-    raise AssertionError("timed out waiting for " + what)
-
-
-def run(*args, ok=True):
-    p = subprocess.run(list(args), env=env, capture_output=True, text=True, timeout=30)
-    if ok and p.returncode != 0:
-        raise AssertionError(f"{args} failed ({p.returncode}): {p.stderr.strip()}")
-    return p
 
 
 def virsh(*args, ok=True, ro=False):
@@ -506,10 +477,7 @@ def system_mode(bus_address):
 
 
 def main():
-    out = subprocess.run(["dbus-daemon", "--session", "--print-address=1", "--print-pid=1",
-                          "--fork"], capture_output=True, text=True, check=True).stdout.split()
-    env["DBUS_SESSION_BUS_ADDRESS"], bus_pid = out[0], int(out[1])
-    try:
+    def body():
         p = subprocess.Popen([ACRND, "--session", "--acrn-dm", FAKE_DM], env=env,
                              stderr=open(os.path.join(tmp, "acrnd.log"), "a"))
         procs.append(p)
@@ -526,25 +494,8 @@ def main():
             activation()
         if os.geteuid() == 0 and shutil.which("setpriv"):
             system_mode(env["DBUS_SESSION_BUS_ADDRESS"])
-    except BaseException:
-        log = os.path.join(tmp, "acrnd.log")
-        if os.path.exists(log):
-            print("acrnd's log:\n" + open(log).read(), file=sys.stderr)
-        raise
-    finally:
-        for p in procs:
-            if p.poll() is None:
-                p.kill()
-        rundir = os.path.join(env["XDG_RUNTIME_DIR"], "acrnd")
-        for f in os.listdir(rundir) if os.path.isdir(rundir) else []:
-            if f.endswith(".run"):
-                try:
-                    os.kill(json.load(open(os.path.join(rundir, f)))["pid"], signal.SIGKILL)
-                except (OSError, ValueError, KeyError):
-                    pass
-        os.kill(bus_pid, signal.SIGTERM)
-        shutil.rmtree(tmp, ignore_errors=True)
-    print(f"test-virsh: {checks} checks passed")
+
+    acrnd_session.run_on_private_bus(body, "test-virsh")
 
 
 if __name__ == "__main__":
