@@ -2,9 +2,10 @@
 /*
  * Service VM hypercalls that manage a post-launched VM's life and memory
  * (ACRN v3.3 semantics; our one extension: START_VM resumes a paused VM):
- * CREATE/DESTROY/START/PAUSE/RESET_VM, SET_VCPU_REGS, VM_SET_MEMORY_REGIONS, VM_GPA2HPA. Everything the Service
- * VM passes is read once and checked; errors are -EINVAL for bad
- * arguments, -EBUSY for the wrong VM state, -ENOMEM/-ENOSPC for limits.
+ * CREATE/DESTROY/START/PAUSE/RESET_VM, SET_VCPU_REGS, VM_SET_MEMORY_REGIONS,
+ * VM_GPA2HPA. Everything the Service VM passes is read once and checked;
+ * errors are -EINVAL for bad arguments, -EBUSY for the wrong VM state,
+ * -ENOMEM/-ENOSPC for limits.
  */
 #include <acrn/hypercall.h>
 #include <acrn/memory.h>
