@@ -80,9 +80,14 @@ static void take_hello(struct bridge_board *b, const char *line)
 	}
 	g_mutex_lock(&b->lock);
 	if (!b->up || b->boot_id != boot_id) {
+		/*
+		 * Up only once the mux has dropped the old boot's clients (on_boot):
+		 * the mux reads "up" without this lock, and a client of the old boot
+		 * must never reach the new one.
+		 */
+		__atomic_store_n(&b->up, false, __ATOMIC_RELEASE);
 		b->hdr = h;
 		b->boot_id = boot_id;
-		b->up = true;
 		b->generation++;
 		memset(b->slot_busy, 0, sizeof(b->slot_busy));
 		memset(b->slot_abandoned, 0, sizeof(b->slot_abandoned));
@@ -90,6 +95,7 @@ static void take_hello(struct bridge_board *b, const char *line)
 		          hpa, size >> 20, boot_id);
 		if (b->on_boot)
 			b->on_boot(b->opaque, size);
+		__atomic_store_n(&b->up, true, __ATOMIC_RELEASE);
 	}
 	g_cond_broadcast(&b->cond);
 	g_mutex_unlock(&b->lock);

@@ -159,7 +159,7 @@ static bool client_current(struct bridge_mux *m, struct client *c)
 	bool ok;
 
 	g_mutex_lock(&m->lock);
-	ok = c->generation == m->generation && m->board->up;
+	ok = c->generation == m->generation && __atomic_load_n(&m->board->up, __ATOMIC_ACQUIRE);
 	g_mutex_unlock(&m->lock);
 	return ok;
 }
