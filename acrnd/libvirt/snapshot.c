@@ -408,45 +408,16 @@ static void do_is(struct sop *o, struct acrnd_vm *vm, GPtrArray *snaps, struct a
 	reply_int(o, o->h.proc == LV_DOMAIN_SNAPSHOT_IS_CURRENT ? s->current : 1);
 }
 
-/* A call on the domain: {dom; [int count;] uint flags}. */
-static int dom_call(struct lv_client *c, const struct lv_header *h, struct lv_in *in,
-                    bool with_count, sop_fn then)
+/* After the target: [int count;] uint flags; then the core's list and @then. */
+static int call_rest(struct lv_client *c, const struct lv_header *h, struct lv_in *in,
+                     struct acrnd_vm *vm, const char *name, bool with_count, sop_fn then)
 {
-	struct acrnd_vm *vm;
 	int32_t count = 0;
 	uint32_t flags;
 	struct sop *o;
-	int r = lv_dom_arg(c, h, in, &vm);
+	int r = 0;
 
-	if (!r && with_count)
-		r = lv_get_i32(in, &count);
-	if (!r)
-		r = flags_arg(in, &vm, &flags);
-	if (r || !vm)
-		return r;
-	if (count < 0 || count > (int32_t)LV_DOMAINS_MAX) {
-		lv_reply_error(c, h, LV_ERR_RPC, "too many snapshots requested (%d > %u)", count,
-		               LV_DOMAINS_MAX);
-		return 0;
-	}
-	o = sop_new(c, h, vm, NULL, flags, then);
-	o->count = count;
-	sop_run(o, vm);
-	return 0;
-}
-
-/* A call on a snapshot: {snap; [int count;] uint flags}. */
-static int snap_call(struct lv_client *c, const struct lv_header *h, struct lv_in *in,
-                     bool with_count, sop_fn then)
-{
-	g_autofree char *name = NULL;
-	struct acrnd_vm *vm;
-	int32_t count = 0;
-	uint32_t flags;
-	struct sop *o;
-	int r = snap_arg(c, h, in, &vm, &name);
-
-	if (!r && with_count)
+	if (with_count)
 		r = lv_get_i32(in, &count);
 	if (!r)
 		r = flags_arg(in, &vm, &flags);
@@ -461,6 +432,27 @@ static int snap_call(struct lv_client *c, const struct lv_header *h, struct lv_i
 	o->count = count;
 	sop_run(o, vm);
 	return 0;
+}
+
+/* A call on the domain: {dom; [int count;] uint flags}. */
+static int dom_call(struct lv_client *c, const struct lv_header *h, struct lv_in *in,
+                    bool with_count, sop_fn then)
+{
+	struct acrnd_vm *vm;
+	int r = lv_dom_arg(c, h, in, &vm);
+
+	return r ? r : call_rest(c, h, in, vm, NULL, with_count, then);
+}
+
+/* A call on a snapshot: {snap; [int count;] uint flags}. */
+static int snap_call(struct lv_client *c, const struct lv_header *h, struct lv_in *in,
+                     bool with_count, sop_fn then)
+{
+	g_autofree char *name = NULL;
+	struct acrnd_vm *vm;
+	int r = snap_arg(c, h, in, &vm, &name);
+
+	return r ? r : call_rest(c, h, in, vm, name, with_count, then);
 }
 
 #define DOM_CALL(fn, count, then)                                                       \
