@@ -57,6 +57,7 @@ ACRN_DEPS=(
 	xdotool
 	python3-pyatspi # finds virt-manager's widgets (AT-SPI) for xdotool to click
 	at-spi2-core    # the AT-SPI bus and registry
+	libglib2.0-bin  # gdbus: the tests wait for the AT-SPI bus with it
 	hyperfine # times the virsh runs
 	libsystemd-dev   # acrnd and acrnctl: sd-bus
 	libxml2-dev      # acrnd: libvirt domain XML

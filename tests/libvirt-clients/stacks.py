@@ -252,7 +252,8 @@ class AcrndSession:
         if not self.env["DBUS_SESSION_BUS_ADDRESS"]:
             raise StackError(f"dbus-daemon did not start (status {self.bus.wait()})")
         with open(self.log, "w") as f:
-            self.proc = subprocess.Popen(reaped([self.acrnd_exe, "--session", "--acrn-dm",
+            wrapper = os.environ.get("ACRND_WRAPPER", "").split()
+            self.proc = subprocess.Popen(reaped(wrapper + [self.acrnd_exe, "--session", "--acrn-dm",
                                                  self.acrn_dm]), env=self.env,
                                          stdin=subprocess.DEVNULL, stdout=f, stderr=f)
         deadline = time.monotonic() + timeout
