@@ -252,9 +252,11 @@ class AcrndSession:
         if not self.env["DBUS_SESSION_BUS_ADDRESS"]:
             raise StackError(f"dbus-daemon did not start (status {self.bus.wait()})")
         with open(self.log, "w") as f:
+            # ACRND_WRAPPER="valgrind --log-file=..." runs acrnd under a checker.
             wrapper = os.environ.get("ACRND_WRAPPER", "").split()
-            self.proc = subprocess.Popen(reaped(wrapper + [self.acrnd_exe, "--session", "--acrn-dm",
-                                                 self.acrn_dm]), env=self.env,
+            self.proc = subprocess.Popen(reaped(wrapper + [self.acrnd_exe, "--session",
+                                                           "--acrn-dm", self.acrn_dm]),
+                                         env=self.env,
                                          stdin=subprocess.DEVNULL, stdout=f, stderr=f)
         deadline = time.monotonic() + timeout
         while self.busctl("call", ACRND_BUS, ACRND_MGR, "org.freedesktop.DBus.Peer", "Ping",
