@@ -12,7 +12,6 @@ usage: test-console.py ACRND FAKE_ACRN_DM ACRND_TEST_DIR
 import os
 import pty
 import select
-import socket
 import struct
 import subprocess
 import sys
@@ -25,22 +24,13 @@ sys.path.insert(0, LIBDIR)
 import acrnd_session  # noqa: E402
 from acrnd_session import check, wait_for  # noqa: E402
 
-REMOTE = 0x20008086
+import lv_session  # noqa: E402
+
 OPEN_CONSOLE = 201
-tmp, env, procs = acrnd_session.init("acrnd-console-")
-env["LC_ALL"] = "C"
-env.pop("LIBVIRT_DEFAULT_URI", None)
-SOCK = os.path.join(env["XDG_RUNTIME_DIR"], "libvirt", "virtacrnd-sock")
-URI = f"acrn+unix:///session?socket={SOCK}" if os.geteuid() == 0 else "acrn:///session"
+tmp, env, procs = lv_session.init("acrnd-console-")
+from lv_session import (SOCK, URI, closed, packet, raw_connection, read_packet, string,  # noqa: E402
+                        virsh)
 LOG = os.path.join(tmp, "acrnd.log")
-
-
-def virsh(*args, ok=True):
-    p = subprocess.run(["virsh", "-q", "-c", URI, *args], env=env, capture_output=True,
-                       text=True, timeout=30)
-    if ok and p.returncode != 0:
-        raise AssertionError(f"virsh {args} failed ({p.returncode}): {p.stderr.strip()}")
-    return p
 
 
 class Console:
@@ -153,46 +143,8 @@ def with_virsh():
     virsh("destroy", "vm2")
 
 
-def packet(proc, serial, payload=b"", ptype=0, status=0):
-    body = struct.pack(">IIiiIi", REMOTE, 1, proc, ptype, serial, status) + payload
-    return struct.pack(">I", len(body) + 4) + body
-
-
-def string(text):
-    b = text.encode()
-    return struct.pack(">I", len(b)) + b + b"\0" * (-len(b) % 4)
-
-
-def read_packet(s):
-    data = b""
-    while len(data) < 4:
-        chunk = s.recv(4 - len(data))
-        if not chunk:
-            return None
-        data += chunk
-    n = struct.unpack(">I", data)[0]
-    while len(data) < n:
-        chunk = s.recv(n - len(data))
-        if not chunk:
-            return None
-        data += chunk
-    return struct.unpack(">IIiiIi", data[4:28]), data[28:]
-
-
-def closed(s):
-    s.settimeout(0.2)
-    try:
-        return s.recv(100) == b""
-    except ConnectionResetError:
-        return True
-    except TimeoutError:
-        return False
-
-
 def connect(flags=0):
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(5)
-    s.connect(SOCK)
+    s = raw_connection()
     s.sendall(packet(1, 0, struct.pack(">II", 0, flags)))
     check(read_packet(s)[0][5] == 0, "CONNECT_OPEN")
     return s

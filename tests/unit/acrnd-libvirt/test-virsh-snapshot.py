@@ -20,22 +20,10 @@ sys.path.insert(0, LIBDIR)
 import acrnd_session  # noqa: E402
 from acrnd_session import BUS, MGR, MGR_IF, VM_IF, check, run  # noqa: E402
 
-tmp, env, procs = acrnd_session.init("acrnd-virsh-snap-")
-env["LC_ALL"] = "C"
-env.pop("LIBVIRT_DEFAULT_URI", None)
-SOCK = os.path.join(env["XDG_RUNTIME_DIR"], "libvirt", "virtacrnd-sock")
-# libvirt sends root's acrn:///session to the system socket: name ours explicitly.
-URI = f"acrn+unix:///session?socket={SOCK}" if os.geteuid() == 0 else "acrn:///session"
+import lv_session  # noqa: E402
 
-
-def virsh(*args, ok=True, ro=False):
-    return run("virsh", "-q", "-c", URI, *(["-r"] if ro else []), *args, ok=ok)
-
-
-def virsh_fails(*args, ro=False):
-    p = virsh(*args, ok=False, ro=ro)
-    check(p.returncode != 0, f"virsh {args} should fail")
-    return p.stderr.strip()
+tmp, env, procs = lv_session.init("acrnd-virsh-snap-")
+from lv_session import SOCK, virsh, virsh_fails  # noqa: E402
 
 
 def dbus(path, method, sig="", *args):

@@ -25,23 +25,11 @@ sys.path.insert(0, LIBDIR)
 import acrnd_session  # noqa: E402
 from acrnd_session import BUS, MGR, MGR_IF, VM_IF, check, run, wait_for  # noqa: E402
 
-REMOTE, KEEPALIVE = 0x20008086, 0x6B656570
-tmp, env, procs = acrnd_session.init("acrnd-virsh-")
-env["LC_ALL"] = "C"
-env.pop("LIBVIRT_DEFAULT_URI", None)
-SOCK = os.path.join(env["XDG_RUNTIME_DIR"], "libvirt", "virtacrnd-sock")
-# libvirt sends root's acrn:///session to the system socket: name ours explicitly.
-URI = f"acrn+unix:///session?socket={SOCK}" if os.geteuid() == 0 else "acrn:///session"
+import lv_session  # noqa: E402
 
-
-def virsh(*args, ok=True, ro=False):
-    return run("virsh", "-q", "-c", URI, *(["-r"] if ro else []), *args, ok=ok)
-
-
-def virsh_fails(*args, ro=False):
-    p = virsh(*args, ok=False, ro=ro)
-    check(p.returncode != 0, f"virsh {args} should fail")
-    return p.stderr.strip()
+tmp, env, procs = lv_session.init("acrnd-virsh-")
+from lv_session import (KEEPALIVE, SOCK, URI, closed, packet, raw_connection,  # noqa: E402
+                        read_packet, virsh, virsh_fails)
 
 
 def busctl(*args):
@@ -310,69 +298,34 @@ def domstats():
         virsh("undefine", name)
 
 
-def packet(prog, proc, serial, payload=b"", ptype=0, status=0):
-    body = struct.pack(">IIiiIi", prog, 1, proc, ptype, serial, status) + payload
-    return struct.pack(">I", len(body) + 4) + body
-
-
-def raw():
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(5)
-    s.connect(SOCK)
-    return s
-
-
-def read_packet(s):
-    data = b""
-    while len(data) < 4:
-        chunk = s.recv(4 - len(data))
-        if not chunk:
-            return None
-        data += chunk
-    n = struct.unpack(">I", data)[0]
-    while len(data) < n:
-        data += s.recv(n - len(data))
-    return struct.unpack(">IIiiIi", data[4:28]), data[28:]
-
-
-def closed(s):
-    s.settimeout(0.2)
-    try:
-        return s.recv(100) == b""
-    except ConnectionResetError:
-        return True
-    except TimeoutError:
-        return False
-
-
 def hostile():
     # Keepalive: PING is answered with PONG.
-    s = raw()
-    s.sendall(packet(KEEPALIVE, 1, 0, ptype=2))
+    s = raw_connection()
+    s.sendall(packet(1, 0, ptype=2, prog=KEEPALIVE))
     hdr, _ = read_packet(s)
     check(hdr[0] == KEEPALIVE and hdr[2] == 2 and hdr[3] == 2, f"PONG: {hdr}")
     # An unknown program gets an error reply; the connection stays.
-    s.sendall(packet(0x12345678, 1, 7))
+    s.sendall(packet(1, 7, prog=0x12345678))
     hdr, body = read_packet(s)
     check(hdr[3] == 1 and hdr[4] == 7 and hdr[5] == 1, f"error reply to an unknown program {hdr}")
     check(struct.unpack(">i", body[:4])[0] == 39, "VIR_ERR_RPC")
     # Any call before CONNECT_OPEN is refused; an unknown procedure is NO_SUPPORT.
-    s.sendall(packet(REMOTE, 3, 8))  # GET_TYPE
+    s.sendall(packet(3, 8))  # GET_TYPE
     hdr, body = read_packet(s)
     check(hdr[5] == 1 and b"not open" in body, "a call before CONNECT_OPEN is refused")
-    s.sendall(packet(REMOTE, 1, 8, struct.pack(">II", 0, 0)))  # open(NULL, 0)
+    s.sendall(packet(1, 8, struct.pack(">II", 0, 0)))  # open(NULL, 0)
     hdr, _ = read_packet(s)
     check(hdr[5] == 0, "CONNECT_OPEN with no name")
-    s.sendall(packet(REMOTE, 9999, 9))
+    s.sendall(packet(9999, 9))
     hdr, body = read_packet(s)
     check(hdr[5] == 1 and struct.unpack(">i", body[:4])[0] == 3, "unknown procedure: NO_SUPPORT")
     s.close()
     # A read-only open (flag 1): every procedure that changes something is refused.
-    s = raw()
-    s.sendall(packet(REMOTE, 1, 1, struct.pack(">II", 0, 1)))
+    s = raw_connection()
+    s.sendall(packet(1, 1, struct.pack(">II", 0, 1)))
     check(read_packet(s)[0][5] == 0, "read-only CONNECT_OPEN")
     for proc in (9, 11, 12, 27, 28, 29, 33, 34, 35, 196, 231, 234, 245, 258, 261, 267, 350):
-        s.sendall(packet(REMOTE, proc, proc))
+        s.sendall(packet(proc, proc))
         hdr, body = read_packet(s)
         check(hdr[4] == proc and hdr[5] == 1 and struct.unpack(">i", body[:4])[0] == 29,
               f"procedure {proc} refused on a read-only connection")
@@ -381,20 +334,20 @@ def hostile():
     cases = {
         "a length below a header": struct.pack(">I", 5) + b"x" * 32,
         "a length over 32 MiB": struct.pack(">I", 0x7FFFFFFF) + b"x" * 64,
-        "a string longer than the packet": packet(REMOTE, 23, 1, struct.pack(">I", 1000) + b"ab"),
-        "a string over 4 MiB": packet(REMOTE, 23, 1, struct.pack(">I", 5 << 20)),
-        "a reply sent by a client": packet(REMOTE, 3, 1, ptype=1),
-        "an unknown packet type": packet(REMOTE, 3, 1, ptype=99),
-        "a call with an error status": packet(REMOTE, 3, 1, status=1),
-        "CONNECT_OPEN cut short": packet(REMOTE, 1, 1, struct.pack(">I", 1)),
-        "GET_ALL_DOMAIN_STATS with 16385 domains": packet(REMOTE, 344, 1,
+        "a string longer than the packet": packet(23, 1, struct.pack(">I", 1000) + b"ab"),
+        "a string over 4 MiB": packet(23, 1, struct.pack(">I", 5 << 20)),
+        "a reply sent by a client": packet(3, 1, ptype=1),
+        "an unknown packet type": packet(3, 1, ptype=99),
+        "a call with an error status": packet(3, 1, status=1),
+        "CONNECT_OPEN cut short": packet(1, 1, struct.pack(">I", 1)),
+        "GET_ALL_DOMAIN_STATS with 16385 domains": packet(344, 1,
                                                           struct.pack(">I", 16385)),
-        "GET_ALL_DOMAIN_STATS cut in a domain": packet(REMOTE, 344, 1,
+        "GET_ALL_DOMAIN_STATS cut in a domain": packet(344, 1,
                                                        struct.pack(">II", 1, 0) + b"\0" * 8),
     }
     for what, data in cases.items():
-        s = raw()
-        s.sendall(packet(REMOTE, 1, 0, struct.pack(">II", 0, 0)))  # a sane open first
+        s = raw_connection()
+        s.sendall(packet(1, 0, struct.pack(">II", 0, 0)))  # a sane open first
         hdr, _ = read_packet(s)
         check(hdr[5] == 0, "CONNECT_OPEN answered")
         s.sendall(data)
@@ -403,7 +356,7 @@ def hostile():
     log = open(os.path.join(tmp, "acrnd.log")).read()
     check(log.count("malformed packet") == len(cases), "each malformed packet is logged")
     # Half a packet, then the client vanishes.
-    s = raw()
+    s = raw_connection()
     s.sendall(bytes(range(256)))
     s.close()
     # After all that, virsh still works.
