@@ -267,6 +267,28 @@ static int cmd_del(const char *name)
 	return ok();
 }
 
+JsonBuilder *event_json_begin(const char *vm, const char *signal)
+{
+	JsonBuilder *b = json_builder_new();
+
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "vm");
+	json_builder_add_string_value(b, vm);
+	json_builder_set_member_name(b, "signal");
+	json_builder_add_string_value(b, signal);
+	return b;
+}
+
+void event_json_print(JsonBuilder *b)
+{
+	g_autoptr(JsonNode) n = NULL;
+
+	json_builder_end_object(b);
+	n = json_builder_get_root(b);
+	print_json(n);
+	g_object_unref(b);
+}
+
 static int on_signal(sd_bus_message *m, void *user, sd_bus_error *e)
 {
 	g_autofree char *name = NULL;
@@ -292,14 +314,8 @@ static int on_signal(sd_bus_message *m, void *user, sd_bus_error *e)
 		return 0;
 	}
 	if (json) {
-		g_autoptr(JsonBuilder) jb = json_builder_new();
-		g_autoptr(JsonNode) n = NULL;
+		JsonBuilder *jb = event_json_begin(name, member);
 
-		json_builder_begin_object(jb);
-		json_builder_set_member_name(jb, "vm");
-		json_builder_add_string_value(jb, name);
-		json_builder_set_member_name(jb, "signal");
-		json_builder_add_string_value(jb, member);
 		if (!strcmp(member, "StateChanged")) {
 			json_builder_set_member_name(jb, "state");
 			json_builder_add_string_value(jb, a);
@@ -316,9 +332,7 @@ static int on_signal(sd_bus_message *m, void *user, sd_bus_error *e)
 			else
 				json_builder_add_string_value(jb, b);
 		}
-		json_builder_end_object(jb);
-		n = json_builder_get_root(jb);
-		print_json(n);
+		event_json_print(jb);
 	} else if (!strcmp(member, "StateChanged")) {
 		printf("%s: state %s (%s)\n", name, a, b);
 	} else if (!strcmp(member, "Event")) {

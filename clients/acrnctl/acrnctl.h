@@ -24,6 +24,10 @@ int failed(const char *what, const sd_bus_error *e, int r);
 int vm_path(const char *name, char **ret);
 /* Success without output: "{}" with --json. */
 int ok(void);
+/* events --json: an object begun with "vm" and "signal"; add members, then event_json_print(). */
+JsonBuilder *event_json_begin(const char *vm, const char *signal);
+/* Ends @b's object, prints it as one line and frees @b. */
+void event_json_print(JsonBuilder *b);
 
 /* snapshot.c: acrnctl snapshot create|list|revert|delete (@argv[0] is the subcommand). */
 int cmd_snapshot(int argc, char **argv);

@@ -183,19 +183,11 @@ int snapshot_signal(sd_bus_message *m, const char *vm, const char *member)
 	if (sd_bus_message_read(m, "s", &snap) < 0)
 		return 0;
 	if (json) {
-		g_autoptr(JsonBuilder) b = json_builder_new();
-		g_autoptr(JsonNode) n = NULL;
+		JsonBuilder *b = event_json_begin(vm, member);
 
-		json_builder_begin_object(b);
-		json_builder_set_member_name(b, "vm");
-		json_builder_add_string_value(b, vm);
-		json_builder_set_member_name(b, "signal");
-		json_builder_add_string_value(b, member);
 		json_builder_set_member_name(b, "snapshot");
 		json_builder_add_string_value(b, snap);
-		json_builder_end_object(b);
-		n = json_builder_get_root(b);
-		print_json(n);
+		event_json_print(b);
 	} else {
 		g_autofree char *lower = g_ascii_strdown(what, -1);
 
