@@ -77,6 +77,7 @@ def scenario():
     acrnd_session.start_acrnd(ACRND, FAKE_DM)
     mon = Lines(["gdbus", "monitor", "--session", "--dest", BUS])
     ctl = [ACRNCTL, "--session"]
+    events = Lines([*ctl, "--json", "events"])
     time.sleep(0.3)
     path = call(MGR, "DefineVM", "s", vm_xml("snap1", [disk_xml(d0, "qcow2", "vda"),
                                                          disk_xml(d1, "qcow2", "vdb"),
@@ -106,6 +107,7 @@ def scenario():
     check(json.loads(p.stdout) == {"name": "live"}, p.stdout)
     mon.wait("snap1", "Event", "'snapshot_created'", '"quiesced_us"', '"vda"', '"vdb"')
     mon.wait("snap1", "SnapshotCreated", "'live'")
+    events.wait('{"vm":"snap1","signal":"SnapshotCreated","snapshot":"live"}')
     s = snapshots(path)
     check(set(s) == {"before", "live"} and s["live"][2] == "running" and
           s["live"][3] == "before" and s["live"][4] and not s["before"][4],
@@ -123,6 +125,7 @@ def scenario():
     check(re.fullmatch(r"\d+", auto) is not None, f"a generated name: {auto}")
     run(*ctl, "snapshot", "delete", "snap1", auto)
     mon.wait("snap1", "SnapshotDeleted", f"'{auto}'")
+    events.wait(f'{{"vm":"snap1","signal":"SnapshotDeleted","snapshot":"{auto}"}}')
     check(qemu_snapshots(d1) == ["before", "live"], "deleted live from the disks")
     human = run(*ctl, "snapshot", "list", "snap1").stdout
     check("live" in human and "(current) while running" in human, human)
