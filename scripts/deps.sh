@@ -60,6 +60,7 @@ ACRN_DEPS=(
 	libglib2.0-bin  # gdbus: the tests wait for the AT-SPI bus with it
 	hyperfine # times the virsh runs
 	libsystemd-dev   # acrnd and acrnctl: sd-bus
+	libseccomp-dev   # tests/tools/unit-sandbox: acrnd.service's seccomp sandbox in e2e-acrnd
 	libxml2-dev      # acrnd: libvirt domain XML
 	dbus-daemon      # acrnd's tests: a private bus
 	systemd          # busctl, for acrnd's tests
