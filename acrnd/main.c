@@ -15,6 +15,7 @@
 #include "bus_source.h"
 #include "libvirt.h"
 #include "manager.h"
+#include "scope.h"
 #include "service.h"
 
 static int exit_status;
@@ -133,6 +134,7 @@ static int run(bool session, const char *dm_path, bool no_autostart, const char 
 	struct acrnd_config cfg = { .dm_path = dm_path, .no_autostart = no_autostart };
 	struct acrnd_manager *m = NULL;
 	struct acrnd_service *svc = NULL;
+	struct acrnd_scopes *scopes;
 	struct notifier notifier = { 0 };
 	GMainLoop *loop;
 	sd_bus *bus = NULL;
@@ -176,6 +178,7 @@ static int run(bool session, const char *dm_path, bool no_autostart, const char 
 		sd_bus_unref(bus);
 		return 1;
 	}
+	scopes = acrnd_scopes_new(bus, m, session);
 	/* Without its sockets acrnd still serves D-Bus: libvirt clients are a convenience. */
 	libvirt_fds(lv_fds);
 	if (!no_libvirt && acrnd_libvirt_new(m, session, libvirt_dir, lv_fds, &lv, &err) < 0) {
@@ -205,6 +208,7 @@ static int run(bool session, const char *dm_path, bool no_autostart, const char 
 	/* acrn-dm processes keep running: a restarted acrnd re-adopts them. */
 	acrnd_service_free(svc);
 	acrnd_manager_free(m);
+	acrnd_scopes_free(scopes);
 	acrnd_libvirt_free(lv); /* after the manager: it may still announce */
 	if (notifier.status_src)
 		g_source_remove(notifier.status_src);

@@ -76,6 +76,11 @@ void manager_emit_changed(struct acrnd_manager *m, struct acrnd_vm *vm, const ch
 	EMIT(m, vm_changed, vm, property);
 }
 
+void manager_emit_process(struct acrnd_manager *m, struct acrnd_vm *vm)
+{
+	EMIT(m, process_started, vm, vm->pid);
+}
+
 void manager_emit_snapshot(struct acrnd_manager *m, struct acrnd_vm *vm, const char *what,
                            const char *name)
 {

@@ -40,6 +40,8 @@ struct acrnd_listener {
 	/* A snapshot was "created", "deleted" or "reverted" to (snapshot.h). */
 	void (*snapshot_changed)(struct acrnd_vm *vm, const char *what, const char *name,
 	                         void *user);
+	/* acrnd spawned acrn-dm @pid for @vm (not for one re-adopted: it was announced then). */
+	void (*process_started)(struct acrnd_vm *vm, pid_t pid, void *user);
 };
 
 /* Completion of an asynchronous operation: @rc 0, or -errno with @error set. */

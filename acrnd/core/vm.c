@@ -503,6 +503,7 @@ static void start_now(struct acrnd_vm *vm, const char *reason)
 		return;
 	}
 	save_runtime(vm);
+	manager_emit_process(vm->mgr, vm);
 	vm->connect_tries = 0;
 	vm->connect_src = g_timeout_add(CONNECT_INTERVAL_MS, retry_connect, vm);
 }

@@ -56,6 +56,7 @@ void manager_emit_state(struct acrnd_manager *m, struct acrnd_vm *vm, const char
 void manager_emit_event(struct acrnd_manager *m, struct acrnd_vm *vm, const char *name,
                         const char *details_json);
 void manager_emit_changed(struct acrnd_manager *m, struct acrnd_vm *vm, const char *property);
+void manager_emit_process(struct acrnd_manager *m, struct acrnd_vm *vm);
 void manager_emit_snapshot(struct acrnd_manager *m, struct acrnd_vm *vm, const char *what,
                            const char *name);
 
