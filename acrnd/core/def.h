@@ -77,7 +77,7 @@ char *acrnd_def_format(const struct acrnd_def *def);
 /*
  * The same for a running VM: @pty[port] (may be NULL) is the pty acrn-dm
  * opened for a pty serial port, shown as libvirt does in its live XML
- * (<source path='/dev/pts/N'/>, which parsing ignores).
+ * (<source path='/dev/pts/N'/> and <alias name='serialN'/>, which parsing ignores).
  */
 char *acrnd_def_format_live(const struct acrnd_def *def, char *const pty[ACRND_SERIALS_MAX]);
 struct acrnd_def *acrnd_def_free(struct acrnd_def *def);

@@ -82,7 +82,11 @@ char *acrnd_def_format_live(const struct acrnd_def *def, char *const pty[ACRND_S
 			g_string_append_printf(s, "      <source path='%s'/>\n", p);
 		else if (c->type == ACRND_SERIAL_UNIX)
 			g_string_append_printf(s, "      <source mode='bind' path='%s'/>\n", p);
-		g_string_append_printf(s, "      <target port='%u'/>\n    </serial>\n", c->port);
+		g_string_append_printf(s, "      <target port='%u'/>\n", c->port);
+		/* Live XML: libvirt's alias, the name consoles are opened by (serialN). */
+		if (pty)
+			g_string_append_printf(s, "      <alias name='serial%u'/>\n", c->port);
+		g_string_append(s, "    </serial>\n");
 	}
 	g_string_append(s, "  </devices>\n");
 	if (def->transport)

@@ -75,6 +75,8 @@ int acrnd_vm_set_autostart(struct acrnd_vm *vm, bool on, GError **error);
 pid_t acrnd_vm_pid(struct acrnd_vm *vm);
 /* The pty of the VM's first pty serial port while it runs, else NULL. */
 const char *acrnd_vm_console_pty(struct acrnd_vm *vm);
+/* The pty of serial port @port (0: com1) while the VM runs, else NULL. */
+const char *acrnd_vm_serial_pty(struct acrnd_vm *vm, unsigned port);
 /* The definition in canonical XML; while active with the ptys it got (libvirt's live XML). */
 char *acrnd_vm_definition(struct acrnd_vm *vm);
 /* Opaque per-VM slot for a binding (e.g. its D-Bus object path). */

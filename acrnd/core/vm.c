@@ -748,6 +748,11 @@ const char *acrnd_vm_console_pty(struct acrnd_vm *vm)
 	return NULL;
 }
 
+const char *acrnd_vm_serial_pty(struct acrnd_vm *vm, unsigned port)
+{
+	return port < ACRND_SERIALS_MAX ? vm->pty[port] : NULL;
+}
+
 char *acrnd_vm_definition(struct acrnd_vm *vm)
 {
 	return acrnd_def_format_live(vm->def, vm->pty);

@@ -48,8 +48,9 @@ struct lv_stream {
 
 static GHashTable *consoles(struct acrnd_libvirt *srv)
 {
-	if (!srv->consoles) /* struct acrnd_vm * → struct lv_stream *, one per VM */
-		srv->consoles = g_hash_table_new(NULL, NULL);
+	/* pty path (the stream's own string) → struct lv_stream: one session per device */
+	if (!srv->consoles)
+		srv->consoles = g_hash_table_new(g_str_hash, g_str_equal);
 	return srv->consoles;
 }
 
@@ -95,8 +96,8 @@ static void close_pty(struct lv_stream *s)
 		close(s->fd);
 	s->fd = -1;
 	g_byte_array_set_size(s->to_pty, 0);
-	if (g_hash_table_lookup(consoles(s->c->srv), s->vm) == s)
-		g_hash_table_remove(consoles(s->c->srv), s->vm);
+	if (g_hash_table_lookup(consoles(s->c->srv), s->path) == s)
+		g_hash_table_remove(consoles(s->c->srv), s->path);
 }
 
 /*
@@ -407,6 +408,50 @@ static int open_pty(const char *path)
 	return fd;
 }
 
+/*
+ * The pty behind libvirt's device name @dev: none or "console0" (the first pty
+ * serial port), "serialN" (the port with <target port='N'/>, libvirt's alias).
+ * Replies with the error and returns -1 when there is none.
+ */
+static int device_pty(struct lv_client *c, const struct lv_header *h, struct acrnd_vm *vm,
+                      const char *dev, const char **path)
+{
+	const struct acrnd_def *def = acrnd_vm_def(vm);
+	const struct acrnd_serial *serial = NULL;
+	guint64 port = 0;
+
+	if (!dev || !strcmp(dev, "console0")) {
+		*path = acrnd_vm_console_pty(vm);
+		if (*path)
+			return 0;
+		lv_reply_error(c, h, LV_ERR_OPERATION_INVALID,
+		               "domain '%s' has no pty console (it needs <serial type='pty'>)",
+		               acrnd_vm_name(vm));
+		return -1;
+	}
+	if (def->serials && g_str_has_prefix(dev, "serial") &&
+	    g_ascii_string_to_unsigned(dev + strlen("serial"), 10, 0, ACRND_SERIALS_MAX - 1, &port,
+	                               NULL))
+		for (guint i = 0; i < def->serials->len && !serial; i++)
+			if (((struct acrnd_serial *)def->serials->pdata[i])->port == port)
+				serial = def->serials->pdata[i];
+	if (!serial) {
+		lv_reply_error(c, h, LV_ERR_INTERNAL,
+		               "cannot find character device %s of domain '%s'", dev,
+		               acrnd_vm_name(vm));
+		return -1;
+	}
+	*path = acrnd_vm_serial_pty(vm, (unsigned)port);
+	if (*path)
+		return 0;
+	lv_reply_error(c, h, LV_ERR_OPERATION_INVALID,
+	               serial->type == ACRND_SERIAL_PTY
+	                       ? "character device %s of domain '%s' has no pty yet"
+	                       : "character device %s of domain '%s' is not a pty",
+	               dev, acrnd_vm_name(vm));
+	return -1;
+}
+
 int lv_console_open(struct lv_client *c, const struct lv_header *h, struct lv_in *in)
 {
 	g_autofree char *dev = NULL;
@@ -428,30 +473,18 @@ int lv_console_open(struct lv_client *c, const struct lv_header *h, struct lv_in
 		               flags & ~(uint32_t)(CONSOLE_FORCE | CONSOLE_SAFE));
 		return 0;
 	}
-	/* libvirt's aliases of the first console. */
-	if (dev && strcmp(dev, "console0") && strcmp(dev, "serial0")) {
-		lv_reply_error(c, h, LV_ERR_INTERNAL,
-		               "cannot find character device %s (domain '%s' has console0 only)",
-		               dev, acrnd_vm_name(vm));
-		return 0;
-	}
-	path = acrnd_vm_console_pty(vm);
 	if (!acrnd_state_is_active(acrnd_vm_state(vm))) {
 		lv_reply_error(c, h, LV_ERR_OPERATION_INVALID, "domain '%s' is not running",
 		               acrnd_vm_name(vm));
 		return 0;
 	}
-	if (!path) {
-		lv_reply_error(c, h, LV_ERR_OPERATION_INVALID,
-		               "domain '%s' has no pty console (it needs <serial type='pty'>)",
-		               acrnd_vm_name(vm));
+	if (device_pty(c, h, vm, dev, &path) < 0)
 		return 0;
-	}
 	if (g_hash_table_contains(c->streams, GUINT_TO_POINTER(h->serial))) {
 		lv_reply_error(c, h, LV_ERR_RPC, "serial %u already has an open stream", h->serial);
 		return 0;
 	}
-	old = g_hash_table_lookup(consoles(c->srv), vm);
+	old = g_hash_table_lookup(consoles(c->srv), path);
 	if (old && !(flags & CONSOLE_FORCE)) {
 		lv_reply_error(c, h, LV_ERR_OPERATION_FAILED,
 		               "Active console session exists for domain '%s'", acrnd_vm_name(vm));
@@ -481,7 +514,7 @@ int lv_console_open(struct lv_client *c, const struct lv_header *h, struct lv_in
 	s->fd = r;
 	s->to_pty = g_byte_array_new();
 	g_hash_table_insert(c->streams, GUINT_TO_POINTER(h->serial), s);
-	g_hash_table_insert(consoles(c->srv), vm, s);
+	g_hash_table_insert(consoles(c->srv), s->path, s);
 	lv_client_ref(c);
 	lv_reply(c, h, NULL); /* first the reply, then the data */
 	if (!c->dead)

@@ -484,10 +484,23 @@ DOM_QUERY(get_messages, true, {
 	lv_reply(c, h, b);
 })
 
+/* virDomainXMLFlags: SECURE, INACTIVE, UPDATE_CPU, MIGRATABLE. */
+enum {
+	XML_INACTIVE = 1 << 1,
+	XML_KNOWN = 0xf
+};
+
 DOM_QUERY(get_xml_desc, true, {
 	g_autoptr(GByteArray) b = g_byte_array_new();
-	g_autofree char *xml = acrnd_vm_definition(vm);
+	g_autofree char *xml = NULL;
 
+	if (flags & ~(uint32_t)XML_KNOWN) {
+		lv_reply_error(c, h, LV_ERR_INVALID_ARG, "unsupported flags (%#x) for the XML",
+		               flags & ~(uint32_t)XML_KNOWN);
+		return 0;
+	}
+	/* The stored definition, or while active the live one (ptys, aliases). */
+	xml = flags & XML_INACTIVE ? acrnd_def_format(acrnd_vm_def(vm)) : acrnd_vm_definition(vm);
 	lv_put_string(b, xml);
 	lv_reply(c, h, b);
 })

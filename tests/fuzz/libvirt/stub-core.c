@@ -25,6 +25,7 @@ struct acrnd_manager {
 };
 
 static struct acrnd_manager the_manager;
+static const struct acrnd_serial the_pty_serial = { .type = ACRND_SERIAL_PTY, .port = 0 };
 
 struct acrnd_manager *stub_manager(void)
 {
@@ -44,6 +45,8 @@ struct acrnd_manager *stub_manager(void)
 		                       : "11111111-1111-1111-1111-111111111111");
 		vm->def.memory_mib = 64;
 		vm->def.vcpus = 1;
+		vm->def.serials = g_ptr_array_new(); /* com1, a pty */
+		g_ptr_array_add(vm->def.serials, (void *)&the_pty_serial);
 		vm->state = i ? ACRND_STATE_SHUTOFF : ACRND_STATE_RUNNING;
 		vm->defined = true;
 		if (m->l && m->l->vm_added)
@@ -160,9 +163,19 @@ const char *acrnd_vm_console_pty(struct acrnd_vm *vm)
 	return path;
 }
 
+const char *acrnd_vm_serial_pty(struct acrnd_vm *vm, unsigned port)
+{
+	return port == 0 ? acrnd_vm_console_pty(vm) : NULL;
+}
+
+char *acrnd_def_format(const struct acrnd_def *def)
+{
+	return g_strdup_printf("<domain type='acrn'><name>%s</name></domain>", def->name);
+}
+
 char *acrnd_vm_definition(struct acrnd_vm *vm)
 {
-	return g_strdup_printf("<domain type='acrn'><name>%s</name></domain>", vm->def.name);
+	return acrnd_def_format(&vm->def);
 }
 
 /* Each operation: allowed from @from (a bitmask of states), ends in @to. */

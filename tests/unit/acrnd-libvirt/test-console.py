@@ -78,8 +78,10 @@ class Console:
 
 
 def vm_xml(name, serial="pty", cmdline=""):
-    dev = ("<serial type='pty'><target port='0'/></serial>" if serial == "pty" else
-           f"<serial type='file'><source path='{tmp}/{name}.console'/></serial>")
+    dev = {"pty": "<serial type='pty'><target port='0'/></serial>",
+           "file": f"<serial type='file'><source path='{tmp}/{name}.console'/></serial>",
+           "two": "<serial type='pty'><target port='0'/></serial>"
+                  "<serial type='pty'><target port='1'/></serial>"}[serial]
     return (f"<domain type='acrn'><name>{name}</name><memory unit='MiB'>64</memory>"
             f"<vcpu>1</vcpu><os><type>hvm</type><kernel>{FAKE_DM}</kernel>"
             f"<cmdline>console=ttyS0 {cmdline}</cmdline></os><devices>{dev}</devices></domain>")
@@ -140,7 +142,41 @@ def with_virsh():
     check(c.exit_status() == 1 and b"has no pty console" in c.out,
           f"console of a VM without a pty: {c.out!r}")
     c.close()
+    c = Console("vm2", "--devname", "serial0")
+    check(c.exit_status() == 1 and b"character device serial0 of domain 'vm2' is not a pty"
+          in c.out, f"--devname of a file serial port: {c.out!r}")
+    c.close()
     virsh("destroy", "vm2")
+
+    # Two pty serial ports: --devname serialN picks one (libvirt's aliases), and each
+    # device has a session of its own.
+    define("vm3", serial="two")
+    virsh("start", "vm3")
+    com2 = Console("vm3", "--devname", "serial1")
+    com2.wait("fake guest vm3: booted")
+    com2.wait(", com2")
+    com1 = Console("vm3")
+    com1.wait(", com1")
+    check(com2.p.poll() is None, "console0 opens while serial1 has a session")
+    com2.type(b"on two\r")
+    com2.wait("echo:on two")
+    check(b"echo:on two" not in com1.out, "input on serial1 stays on com2")
+    live = virsh("dumpxml", "vm3").stdout
+    check(live.count("<source path='/dev/pts/") == 2 and "<alias name='serial1'/>" in live,
+          f"the live XML has both ptys and their aliases: {live}")
+    with open(os.path.join(tmp, "vm3-live.xml"), "w") as f:
+        f.write(live)
+    virsh("define", os.path.join(tmp, "vm3-live.xml"))  # the live XML defines again
+    check("alias" not in virsh("dumpxml", "--inactive", "vm3").stdout,
+          "aliases and ptys are not stored")
+    c = Console("vm3", "--devname", "serial2")
+    check(c.exit_status() == 1 and b"cannot find character device serial2" in c.out,
+          f"--devname of a port the VM lacks: {c.out!r}")
+    c.close()
+    virsh("destroy", "vm3")
+    for con in (com1, com2):
+        check(con.exit_status() is not None, "the VM stopping ends both consoles")
+        con.close()
 
 
 def connect(flags=0):

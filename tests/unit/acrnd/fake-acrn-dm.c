@@ -181,7 +181,8 @@ static void open_console_pty(unsigned idx, const char *vm_name)
 		cfmakeraw(&tio);
 		tcsetattr(s, TCSANOW, &tio);
 	}
-	snprintf(line, sizeof(line), "fake guest %s: booted, pid %d\n", vm_name, (int)getpid());
+	snprintf(line, sizeof(line), "fake guest %s: booted, pid %d, com%u\n", vm_name,
+	         (int)getpid(), idx + 1);
 	if (write(m, line, strlen(line)) < 0)
 		fprintf(stderr, "fake-acrn-dm: writing to the pty: %s\n", g_strerror(errno));
 	g_unix_fd_add(m, G_IO_IN, echo_input, NULL);
