@@ -39,9 +39,9 @@ static int started(sd_bus_message *reply, void *user, sd_bus_error *ret_error)
 	(void)ret_error;
 	if (!e) {
 		g_debug("acrn-dm %d moved into %s", (int)p->pid, p->unit);
-	} else if (sd_bus_error_has_names(e, SD_BUS_ERROR_SERVICE_UNKNOWN,
-	                                  SD_BUS_ERROR_NAME_HAS_NO_OWNER,
-	                                  SD_BUS_ERROR_UNKNOWN_OBJECT)) {
+	} else if (g_str_has_prefix(e->name, "org.freedesktop.DBus.Error.") &&
+	           !sd_bus_error_has_names(e, SD_BUS_ERROR_NO_REPLY, SD_BUS_ERROR_TIMEOUT)) {
+		/* The bus answered, not systemd: no manager there, or none we may ask. */
 		if (!p->s->no_manager)
 			g_message("no service manager on acrnd's bus (%s): acrn-dm processes stay "
 			          "in acrnd's own cgroup",
