@@ -3,7 +3,8 @@
 #
 # Shared by ./check, ./quickstart and ./bench (source it):
 #   acrn_build DIR     meson setup DIR (reconfigure if it exists) + compile
-#   acrn_assets DIR    Linux guest assets into DIR/linux (warns on failure)
+#   acrn_assets DIR    Linux guest assets into DIR/linux and DIR/linux-riscv64
+#                      (warns on failure)
 set -euo pipefail
 
 acrn_build()
@@ -30,10 +31,18 @@ acrn_build()
 
 acrn_assets()
 {
-	local dir=$1
+	local dir=$1 status=0
 	if ! tests/linux/fetch-assets --out "$dir/linux"; then
 		echo "warning: Linux guest assets unavailable; Linux guests cannot boot" \
 			"(the Linux board tests will be skipped)" >&2
-		return 1
+		status=1
 	fi
+	# The riscv64 guest kernel: built once, then reused from the cache
+	# (~/.cache/acrn/linux-riscv64); the script prints how long it took.
+	if ! tests/linux/riscv64/build-kernel --out "$dir/linux-riscv64"; then
+		echo "warning: the riscv64 Linux guest kernel is unavailable" \
+			"(the riscv-linux board tests will be skipped)" >&2
+		status=1
+	fi
+	return $status
 }
