@@ -8,8 +8,10 @@
  * how many CPUs are online (/sys), the marker from the kernel command line
  * (rvtest=NAME), uptime at init, a timed sleep (the guest timer interrupt
  * and the hypervisor's WFI wake-up), a move to another CPU on SMP (the
- * scheduler's IPIs), then powers off (SBI SRST in Linux 6.1).
+ * scheduler's IPIs), the serial interrupts its own output took (8250 THRE
+ * interrupts through the PLIC), then powers off (SBI SRST in Linux 6.1).
  */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -128,6 +130,59 @@ static unsigned long parse_uint(const char **s)
 	return v;
 }
 
+/* Whether name occurs in [s, end). */
+static bool contains(const char *s, const char *end, const char *name)
+{
+	size_t nlen = slen(name);
+
+	for (; (size_t)(end - s) >= nlen; s++) {
+		size_t i = 0;
+
+		while (i < nlen && s[i] == name[i])
+			i++;
+		if (i == nlen)
+			return true;
+	}
+	return false;
+}
+
+/* Interrupts of the /proc/interrupts line naming name, summed over the CPUs (0 if none). */
+static unsigned long irq_count(const char *name)
+{
+	static char buf[8192];
+	long fd = sys6(NR_openat, AT_FDCWD, (long)"/proc/interrupts", O_RDONLY, 0, 0, 0);
+	long len = 0, n;
+
+	if (fd < 0)
+		return 0;
+	while (len < (long)sizeof(buf) - 1 &&
+	       (n = sys(NR_read, fd, buf + len, sizeof(buf) - 1 - (size_t)len)) > 0)
+		len += n;
+	sys(NR_close, fd, 0, 0);
+	buf[len] = 0;
+	for (const char *line = buf, *end; *line; line = *end ? end + 1 : end) {
+		const char *q = line;
+		unsigned long sum = 0;
+
+		for (end = line; *end && *end != '\n'; end++)
+			;
+		if (!contains(line, end, name))
+			continue;
+		/* "  IRQ:  count-on-cpu0  count-on-cpu1  chip hwirq type  name" */
+		while (q < end && *q != ':')
+			q++;
+		for (q++; q < end;) {
+			while (*q == ' ')
+				q++;
+			if (*q < '0' || *q > '9')
+				break;
+			sum += parse_uint(&q);
+		}
+		return sum;
+	}
+	return 0;
+}
+
 /* CPUs in a sysfs list such as "0-1,3"; *last gets the highest. */
 static unsigned long count_cpus(const char *s, unsigned long *last)
 {
@@ -235,6 +290,8 @@ void init_main(void)
 		say("now on cpu ", utoa(current_cpu(), num),
 		    current_cpu() == to ? " ok" : " FAILED");
 	}
+	/* The init's own output went through the tty layer: 8250 THRE interrupts via the PLIC. */
+	say("uart interrupts ", utoa(irq_count("ttyS0"), num), NULL);
 	say("done, powering off", NULL, NULL);
 	sys6(NR_reboot, REBOOT_MAGIC1, REBOOT_MAGIC2, REBOOT_POWEROFF, 0, 0, 0);
 	say("reboot(POWER_OFF) returned", NULL, NULL);
