@@ -37,13 +37,6 @@ void rv_wfi_cancel(struct vcpu *v)
 	v->arch.wfi_wake = false;
 }
 
-/* With Sstc, a sleeping vCPU's timer interrupt comes from a hypervisor timer. */
-static void arm_deadline(struct vcpu *v, uint64_t ie, uint64_t vstimecmp)
-{
-	if (rv_board.sstc && (ie & SIE_STIE) && vstimecmp != UINT64_MAX)
-		timer_arm(&v->arch.wfi_timer, vstimecmp);
-}
-
 bool rv_wfi_exit(struct vcpu *v)
 {
 	uint64_t insn = v->arch.exit.stval, ie, vstimecmp = UINT64_MAX;
@@ -60,16 +53,22 @@ bool rv_wfi_exit(struct vcpu *v)
 	/* An enabled interrupt pending already completes the WFI at once. */
 	if ((csr_read(vsip) & ie) || ((ie & SIE_STIE) && timer_now() >= vstimecmp))
 		return true;
-	arm_deadline(v, ie, vstimecmp);
+	/* With Sstc, a sleeping vCPU's timer interrupt comes from a hypervisor timer. */
+	if ((ie & SIE_STIE) && vstimecmp != UINT64_MAX)
+		timer_arm(&v->arch.wfi_timer, vstimecmp);
 	vcpu_halt(v);
 	return true;
 }
 
-/* A vCPU paused in WFI sleeps again at resume: its vstimecmp needs the timer again. */
+/*
+ * A vCPU paused in WFI would sleep again at resume (vcpu_halt), but what was
+ * pending and enabled may have changed with the pause: let it complete the
+ * WFI instead (allowed; the guest's idle loop executes WFI again if idle).
+ */
 void rv_wfi_resume(struct vcpu *v)
 {
 	if (v->resume_halted)
-		arm_deadline(v, v->arch.vs.vsie, v->arch.vs.vstimecmp);
+		__atomic_store_n(&v->arch.wfi_wake, true, __ATOMIC_SEQ_CST);
 }
 
 bool rv_wfi_woken(struct vcpu *v)

@@ -51,7 +51,7 @@ void rv_wfi_cancel(struct vcpu *v);
  * one of its enabled interrupts can be pending (true); false for anything else.
  */
 bool rv_wfi_exit(struct vcpu *v);
-/* v resumes from a pause during which it was halted in WFI. */
+/* v resumes from a pause: one halted in WFI completes it. */
 void rv_wfi_resume(struct vcpu *v);
 /* The WFI timer fired while v slept. */
 bool rv_wfi_woken(struct vcpu *v);
