@@ -39,7 +39,7 @@ void rv_wfi_cancel(struct vcpu *v)
 
 bool rv_wfi_exit(struct vcpu *v)
 {
-	uint64_t insn = v->arch.exit.stval, ie, vstimecmp = UINT64_MAX;
+	uint64_t insn = v->arch.exit.stval, ie, pending, vstimecmp = UINT64_MAX;
 
 	if (!insn) /* stval may be 0: the instruction is then read from the guest */
 		insn = (uint64_t)rv_hlvx_wu(v->arch.ctx.sepc);
@@ -50,8 +50,16 @@ bool rv_wfi_exit(struct vcpu *v)
 	ie = csr_read(vsie);
 	if (rv_board.sstc)
 		CSR_VSTIMECMP_RD(vstimecmp);
-	/* An enabled interrupt pending already completes the WFI at once. */
-	if ((csr_read(vsip) & ie) || ((ie & SIE_STIE) && timer_now() >= vstimecmp))
+	/*
+	 * An enabled interrupt pending already completes the WFI at once.
+	 * Pending is what we inject (hvip), what the guest set itself (vsip,
+	 * S positions) and the vstimecmp deadline: QEMU 7.2's vsip shows
+	 * neither an injected VSTIP nor one raised by vstimecmp.
+	 */
+	pending = csr_read(hvip) | csr_read(vsip) << 1;
+	if (timer_now() >= vstimecmp)
+		pending |= HVIP_VSTIP;
+	if (pending & ie << 1)
 		return true;
 	/* With Sstc, a sleeping vCPU's timer interrupt comes from a hypervisor timer. */
 	if ((ie & SIE_STIE) && vstimecmp != UINT64_MAX)
