@@ -46,6 +46,12 @@ ACRN_DEPS=(
 	binutils-riscv64-linux-gnu
 	qemu-system-misc # the emulated riscv64 board (qemu-system-riscv64, virt)
 	opensbi          # SBI firmware; QEMU's "-bios default" is the same OpenSBI
+	# The riscv64 Linux guest kernel (tests/linux/riscv64/build-kernel):
+	# Debian's 6.1 source and the tools its build runs
+	linux-source-6.1
+	flex
+	bison
+	bc
 	# libvirt's stock clients against acrnd, and a private libvirtd as their reference
 	# (tests/libvirt-clients, ./bench virsh-list)
 	# (virsh itself is libvirt-clients, which main lists with acrnd's test tools)

@@ -11,12 +11,30 @@
 #define NO_LIBCALL __attribute__((optimize("no-tree-loop-distribute-patterns")))
 
 typedef uint64_t __attribute__((may_alias, aligned(1))) unaligned_u64;
+typedef uint64_t __attribute__((may_alias)) aligned_u64;
+
+/*
+ * Where misaligned access is not known to be fast (RISC-V), GCC splits an
+ * unaligned_u64 access into eight byte accesses: zeroing a 64 MiB VM took
+ * 0.66 s on QEMU riscv64. So the bulk goes through aligned words whenever
+ * the pointers can be aligned together.
+ */
+static inline bool co_aligned(const void *a, const void *b)
+{
+	return (((uintptr_t)a ^ (uintptr_t)b) & 7) == 0;
+}
 
 __hot NO_LIBCALL void *memcpy(void *dst, const void *src, size_t n)
 {
 	uint8_t *d = dst;
 	const uint8_t *s = src;
 
+	if (n >= 16 && co_aligned(d, s)) {
+		for (; (uintptr_t)d & 7; n--)
+			*d++ = *s++;
+		for (; n >= 8; n -= 8, d += 8, s += 8)
+			*(aligned_u64 *)d = *(const aligned_u64 *)s;
+	}
 	for (; n >= 8; n -= 8, d += 8, s += 8)
 		*(unaligned_u64 *)d = *(const unaligned_u64 *)s;
 	while (n--)
@@ -41,6 +59,12 @@ __hot NO_LIBCALL void *memset(void *dst, int c, size_t n)
 	uint8_t *d = dst;
 	uint64_t w = 0x0101010101010101ULL * (uint8_t)c;
 
+	if (n >= 16) {
+		for (; (uintptr_t)d & 7; n--)
+			*d++ = (uint8_t)c;
+		for (; n >= 8; n -= 8, d += 8)
+			*(aligned_u64 *)d = w;
+	}
 	for (; n >= 8; n -= 8, d += 8)
 		*(unaligned_u64 *)d = w;
 	while (n--)

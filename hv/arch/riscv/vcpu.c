@@ -41,6 +41,7 @@ int vcpu_arch_init(struct vcpu *v)
 {
 	memset(&v->arch, 0, sizeof(v->arch));
 	timer_init(&v->arch.vtimer, vtimer_expired);
+	rv_wfi_init(v);
 	return 0;
 }
 
@@ -61,8 +62,8 @@ static void hart_reset_state(struct vcpu *v, uint64_t pc, uint64_t a1)
 	/* HS's FS gates the guest's F/D too; the guest's own vsstatus.FS starts off. */
 	if (rv_board.fpu)
 		c->sstatus |= SSTATUS_FS_INITIAL;
-	c->hstatus =
-	        (csr_read(hstatus) & ~(HSTATUS_GVA | HSTATUS_VTW)) | HSTATUS_SPV | HSTATUS_SPVP;
+	/* VTW: a guest WFI exits, so the vCPU halts instead of holding the hart (wfi.c). */
+	c->hstatus = (csr_read(hstatus) & ~HSTATUS_GVA) | HSTATUS_VTW | HSTATUS_SPV | HSTATUS_SPVP;
 }
 
 void vcpu_arch_reset(struct vcpu *v)
@@ -72,6 +73,7 @@ void vcpu_arch_reset(struct vcpu *v)
 	v->arch.posted = 0;
 	v->arch.stop_self = false;
 	v->arch.vtimer_paused = 0;
+	rv_wfi_cancel(v);
 }
 
 static void vs_save(struct vcpu *v)
@@ -135,6 +137,7 @@ void vcpu_arch_stopped(struct vcpu *v)
 	/* Kept for a resume; vstimecmp (Sstc) is kept with the other VS CSRs. */
 	v->arch.vtimer_paused = v->arch.vtimer.deadline;
 	timer_cancel(&v->arch.vtimer);
+	timer_cancel(&v->arch.wfi_timer);
 	if (p->arch.loaded == v) {
 		vs_save(v);
 		if (rv_board.fpu)
@@ -155,6 +158,7 @@ void vcpu_arch_resume(struct vcpu *v)
 	uint64_t deadline = v->arch.vtimer_paused;
 
 	v->arch.vtimer_paused = 0;
+	rv_wfi_resume(v);
 	if (!deadline)
 		return;
 	if (deadline <= timer_now())
@@ -163,9 +167,17 @@ void vcpu_arch_resume(struct vcpu *v)
 		timer_arm(&v->arch.vtimer, deadline);
 }
 
+/*
+ * Whether a vCPU halting in WFI must run on (vcpu_halt asks, under the lock
+ * vcpu_kick takes): rv_wfi_exit already checked what was pending and enabled
+ * then, so only news counts: an interrupt line or IPI posted since, a start,
+ * or the WFI timer. A spurious wake-up is allowed (WFI may complete anyway).
+ */
 bool vcpu_arch_has_pending_irq(struct vcpu *v)
 {
-	return v->arch.vs.hvip || v->arch.irq_level || (v->arch.posted & RV_POST_IPI);
+	return (__atomic_load_n(&v->arch.posted, __ATOMIC_SEQ_CST) &
+	        (RV_POST_IRQ | RV_POST_IPI | RV_POST_START)) ||
+	       rv_wfi_woken(v);
 }
 
 void rv_vcpu_post(struct vcpu *v, uint32_t what)
@@ -342,6 +354,8 @@ __hot void vcpu_arch_run_once(struct vcpu *v)
 		rv_guest_page_fault(v);
 		break;
 	case EXC_VIRTUAL_INSN:
+		if (rv_wfi_exit(v))
+			break;
 		/* Hypervisor CSRs and instructions do not exist for the guest. */
 		rv_guest_warn(v, "virtual instruction: illegal instruction injected");
 		rv_inject_exception(v, EXC_ILLEGAL_INSN, e->stval);

@@ -40,6 +40,22 @@ void rv_vcpu_remote_fence(struct vcpu *v, uint32_t fences);
 /* SBI TIME for v: a deadline in time-CSR ticks. */
 void rv_vcpu_set_timer(struct vcpu *v, uint64_t deadline);
 
+/* The WFI instruction; hstatus.VTW makes it a virtual-instruction exit. */
+#define RV_INSN_WFI 0x10500073UL
+
+/* Set up and cancel v's WFI wake-up timer (wfi.c). */
+void rv_wfi_init(struct vcpu *v);
+void rv_wfi_cancel(struct vcpu *v);
+/*
+ * A virtual-instruction exit: if it was WFI, step over it and halt v until
+ * one of its enabled interrupts can be pending (true); false for anything else.
+ */
+bool rv_wfi_exit(struct vcpu *v);
+/* v resumes from a pause: one halted in WFI completes it. */
+void rv_wfi_resume(struct vcpu *v);
+/* The WFI timer fired while v slept. */
+bool rv_wfi_woken(struct vcpu *v);
+
 /* The halfword (HLVX.HU) or word (HLVX.WU) at guest-virtual gva read as a fetch, or -1. */
 long rv_hlvx_hu(uint64_t gva);
 long rv_hlvx_wu(uint64_t gva);

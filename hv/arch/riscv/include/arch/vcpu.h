@@ -66,6 +66,8 @@ struct vcpu_arch {
 	bool stop_self;         /* SBI HSM hart_stop: go offline after this exit */
 	struct timer vtimer;    /* SBI TIME without Sstc: raises VSTIP at the deadline */
 	uint64_t vtimer_paused; /* vtimer's deadline when the vCPU stopped (0: not armed) */
+	struct timer wfi_timer; /* halted in WFI with Sstc: wakes it at vstimecmp (wfi.c) */
+	volatile bool wfi_wake; /* wfi_timer fired since the vCPU halted */
 	unsigned nr_bad_logged; /* rate limit for guest-error logs */
 };
 
