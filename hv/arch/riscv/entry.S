@@ -79,42 +79,26 @@ rv_secondary_start:
 4:	wfi
 	j	4b
 
-	.section .text.hot, "ax"	/* the exit path: next to the C code of exits */
+	/*
+	 * The exit path, first in .text.hot so that it shares one page with the
+	 * C code of exits (link.ld): after each exit QEMU refills its TLB for
+	 * every page touched, and each CSR access ends a translation block.
+	 */
+	.section .text.hot, "ax"
 	.balign 4
 	.globl rv_trap_vector
 rv_trap_vector:
 	csrrw	sp, sscratch, sp
 	bnez	sp, guest_trap
-	/* From HS: undo the swap, build a frame on the current stack. */
+	/* From HS: undo the swap; the frame is built off the exit path's page. */
 	csrrw	sp, sscratch, sp
-	addi	sp, sp, -FRAME_SIZE
-	GPRS sd, sp, 1, GPR_3_31
-	addi	t0, sp, FRAME_SIZE
-	sd	t0, 2*8(sp)
-	csrr	t0, sepc
-	sd	t0, 32*8(sp)
-	csrr	t0, sstatus
-	sd	t0, 33*8(sp)
-	csrr	t0, scause
-	sd	t0, 34*8(sp)
-	csrr	t0, stval
-	sd	t0, 35*8(sp)
-	mv	a0, sp
-	call	rv_trap
-	ld	t0, 32*8(sp)
-	csrw	sepc, t0
-	ld	t0, 33*8(sp)
-	csrw	sstatus, t0
-	GPRS ld, sp, 1, GPR_3_31
-	addi	sp, sp, FRAME_SIZE
-	sret
+	j	host_trap
 
 	/* From the guest: sp = its rv_guest_ctx, sscratch = the guest's sp. */
 guest_trap:
 	GPRS sd, sp, 1, GPR_3_31
-	csrr	t0, sscratch
+	csrrw	t0, sscratch, zero	/* the guest's sp; 0 again: back in the hypervisor */
 	sd	t0, 2*8(sp)
-	csrw	sscratch, zero
 	csrr	t0, sepc
 	sd	t0, CTX_SEPC(sp)
 	csrr	t0, sstatus
@@ -192,6 +176,32 @@ rv_hlvx_wu_insn:
 rv_hlvx_fault:
 	li	a0, -1
 	ret
+
+	/* A trap taken in HS (host timer, IPI, a fault): a frame on the current stack. */
+	.text
+	.balign 4
+host_trap:
+	addi	sp, sp, -FRAME_SIZE
+	GPRS sd, sp, 1, GPR_3_31
+	addi	t0, sp, FRAME_SIZE
+	sd	t0, 2*8(sp)
+	csrr	t0, sepc
+	sd	t0, 32*8(sp)
+	csrr	t0, sstatus
+	sd	t0, 33*8(sp)
+	csrr	t0, scause
+	sd	t0, 34*8(sp)
+	csrr	t0, stval
+	sd	t0, 35*8(sp)
+	mv	a0, sp
+	call	rv_trap
+	ld	t0, 32*8(sp)
+	csrw	sepc, t0
+	ld	t0, 33*8(sp)
+	csrw	sstatus, t0
+	GPRS ld, sp, 1, GPR_3_31
+	addi	sp, sp, FRAME_SIZE
+	sret
 
 	/* In .data: the boot hart clears BSS after claiming the boot. */
 	.data

@@ -109,12 +109,8 @@ static void vs_load(struct vcpu *v)
 }
 
 /* Make v's VS state the hart's; the G-stage TLB may hold another VM's entries. */
-static void load(struct vcpu *v)
+static __attribute__((noinline)) void switch_to(struct vcpu *v, struct pcpu *p)
 {
-	struct pcpu *p = this_pcpu();
-
-	if (p->arch.loaded == v)
-		return;
 	if (p->arch.loaded) {
 		vs_save(p->arch.loaded);
 		if (rv_board.fpu)
@@ -126,6 +122,15 @@ static void load(struct vcpu *v)
 	csr_write(hgatp, v->vm->arch.hgatp);
 	hfence_gvma_all();
 	p->arch.loaded = v;
+}
+
+/* Before each entry: v's VS state is usually still the hart's. */
+static inline void load(struct vcpu *v)
+{
+	struct pcpu *p = rv_this_pcpu();
+
+	if (unlikely(p->arch.loaded != v))
+		switch_to(v, p);
 }
 
 void vcpu_arch_stopped(struct vcpu *v)
@@ -264,7 +269,7 @@ void rv_guest_error(struct vcpu *v, const char *what)
 }
 
 /* What other pCPUs posted for v, applied on its own pCPU with v loaded. */
-static void apply_posted(struct vcpu *v, uint32_t posted)
+static __attribute__((noinline)) void apply_posted(struct vcpu *v, uint32_t posted)
 {
 	uint64_t hvip;
 
@@ -290,7 +295,7 @@ static void apply_posted(struct vcpu *v, uint32_t posted)
 }
 
 /* SBI HSM hart_stop: v goes offline; the last hart stopping powers the VM off. */
-static void stop_self(struct vcpu *v)
+static __attribute__((noinline)) void stop_self(struct vcpu *v)
 {
 	v->arch.stop_self = false;
 	if (__atomic_load_n(&v->vm->vcpus_online, __ATOMIC_SEQ_CST) <= 1) {

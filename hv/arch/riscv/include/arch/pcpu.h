@@ -12,4 +12,15 @@ struct pcpu_arch {
 	struct vcpu *loaded; /* whose VS state the H CSRs hold */
 };
 
+struct pcpu;
+
+/* tp holds this hart's struct pcpu in the hypervisor: inline, for the exit path. */
+static inline struct pcpu *rv_this_pcpu(void)
+{
+	struct pcpu *p;
+
+	__asm__("mv %0, tp" : "=r"(p));
+	return p;
+}
+
 #endif
