@@ -5,7 +5,7 @@
  * The faulting guest-physical address is htval << 2 | stval[1:0]. The
  * instruction comes from htinst when it holds a transformed instruction
  * (bit 0 set; bit 1 clear means the original was compressed), else it is
- * read from the guest's pc with HLVX.HU (QEMU 7.2 always reports 0). It is
+ * read from the guest's pc with HLVX (QEMU 7.2 always reports 0). It is
  * decoded, dispatched to the VM's MMIO bus (which answers unclaimed reads
  * with all ones, as on x86), the register is written back and sepc moves
  * past it.
@@ -23,20 +23,31 @@
 #include <hv/io.h>
 #include <hv/vm.h>
 
-/* Read the instruction at the guest's pc; 0 or -EFAULT. */
-static int fetch(uint64_t pc, uint32_t *insn)
+/*
+ * HLVX.WU of the word at gva, inline: the exit's common case, and a call
+ * would cost QEMU a translation-block lookup per exit. rd starts as -1 and
+ * a fault on the read (the guest's page tables) resumes after the
+ * instruction (trap.c), so -1 means unreadable. One instance only: the
+ * label is global, so a second copy would not assemble.
+ */
+static inline long hlvx_wu(uint64_t gva)
 {
-	long lo, hi;
+	long v = -1;
 
-	/* A 4-byte-aligned word never crosses a page: one read covers either length. */
-	if (!(pc & 3)) {
-		lo = rv_hlvx_wu(pc);
-		if (lo < 0)
-			return -EFAULT;
-		*insn = rv_insn_len((uint32_t)lo) == 4 ? (uint32_t)lo : (uint32_t)lo & 0xffff;
-		return 0;
-	}
-	lo = rv_hlvx_hu(pc);
+	__asm__ volatile(".globl rv_mmio_hlvx_wu\n"
+	                 "rv_mmio_hlvx_wu:\n\t"
+	                 ".insn r 0x73, 0x4, 0x34, %0, %1, x3" /* hlvx.wu %0, (%1) */
+	                 : "+r"(v)
+	                 : "r"(gva)
+	                 : "memory");
+	return v;
+}
+
+/* An instruction at a pc that is not 4-byte aligned: one or two halfwords. */
+static __attribute__((noinline)) int fetch_unaligned(uint64_t pc, uint32_t *insn)
+{
+	long lo = rv_hlvx_hu(pc), hi;
+
 	if (lo < 0)
 		return -EFAULT;
 	if (rv_insn_len((uint32_t)lo) == 2) {
@@ -47,6 +58,21 @@ static int fetch(uint64_t pc, uint32_t *insn)
 	if (hi < 0)
 		return -EFAULT;
 	*insn = (uint32_t)lo | (uint32_t)hi << 16;
+	return 0;
+}
+
+/* Read the instruction at the guest's pc; 0 or -EFAULT. */
+static inline int fetch(uint64_t pc, uint32_t *insn)
+{
+	long w;
+
+	if (pc & 3)
+		return fetch_unaligned(pc, insn);
+	/* A 4-byte-aligned word never crosses a page: one read covers either length. */
+	w = hlvx_wu(pc);
+	if (w < 0)
+		return -EFAULT;
+	*insn = rv_insn_len((uint32_t)w) == 4 ? (uint32_t)w : (uint32_t)w & 0xffff;
 	return 0;
 }
 
@@ -84,21 +110,19 @@ __hot void rv_guest_page_fault(struct vcpu *v)
 		return;
 	}
 	if (e->htinst & 1) {
+		/* Transformed: bit 1 clear means the original was compressed. */
 		insn = (uint32_t)e->htinst | 2;
-		if (rv_insn_decode(insn, &d))
-			return access_fault(v, store, "MMIO access by an unsupported instruction");
-		d.len = (e->htinst & 2) ? 4 : 2;
 	} else if (e->htinst) {
 		/* A pseudoinstruction: the guest's own page-table walk touched MMIO. */
 		return access_fault(v, store, "guest page table outside RAM");
-	} else {
-		if (fetch(c->sepc, &insn)) {
-			rv_guest_error(v, "cannot read the instruction that faulted on MMIO");
-			return;
-		}
-		if (rv_insn_decode(insn, &d))
-			return access_fault(v, store, "MMIO access by an unsupported instruction");
+	} else if (fetch(c->sepc, &insn)) {
+		rv_guest_error(v, "cannot read the instruction that faulted on MMIO");
+		return;
 	}
+	if (rv_insn_decode(insn, &d))
+		return access_fault(v, store, "MMIO access by an unsupported instruction");
+	if (e->htinst & 1)
+		d.len = (e->htinst & 2) ? 4 : 2;
 	if (d.store != store)
 		return access_fault(v, store, "MMIO instruction does not match the fault");
 	if (gpa & (d.width - 1))
