@@ -10,8 +10,6 @@
  * trap came from without touching guest registers first.
  */
 #define CTX_SEPC    (32 * 8)
-#define CTX_SSTATUS (33 * 8)
-#define CTX_HSTATUS (34 * 8)
 #define CTX_HOST    (35 * 8)
 #define FRAME_SIZE  (36 * 8)
 
@@ -101,10 +99,11 @@ guest_trap:
 	sd	t0, 2*8(sp)
 	csrr	t0, sepc
 	sd	t0, CTX_SEPC(sp)
-	csrr	t0, sstatus
-	sd	t0, CTX_SSTATUS(sp)
-	csrr	t0, hstatus
-	sd	t0, CTX_HSTATUS(sp)
+	/*
+	 * sstatus and hstatus stay as the trap left them, which is what the
+	 * next entry needs; vcpu.c writes them only when something changed
+	 * them (each CSR access ends a QEMU translation block).
+	 */
 	/* Back into rv_guest_enter's caller, with its callee-saved registers. */
 	mv	t0, sp
 	ld	ra, CTX_HOST+0*8(t0)
@@ -146,10 +145,6 @@ rv_guest_enter:
 	sd	s11, CTX_HOST+15*8(a0)
 	ld	t0, CTX_SEPC(a0)
 	csrw	sepc, t0
-	ld	t0, CTX_HSTATUS(a0)
-	csrw	hstatus, t0
-	ld	t0, CTX_SSTATUS(a0)
-	csrw	sstatus, t0
 	csrw	sscratch, a0
 	GPRS ld, a0, 1, 2, GPR_3_9, GPR_11_31
 	ld	x10, 10*8(a0)

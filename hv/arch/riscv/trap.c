@@ -99,6 +99,11 @@ static void take_ipi(void)
 
 void rv_trap(struct rv_trap_frame *f)
 {
+	struct pcpu *p = rv_this_pcpu();
+
+	/* The trap cleared hstatus.SPV and its sret will clear sstatus.SPP (vcpu.c). */
+	if (p)
+		p->arch.host_traps++;
 	if (f->scause == (SCAUSE_IRQ | IRQ_S_TIMER)) {
 		timer_softirq();
 		return;

@@ -63,6 +63,7 @@ static void hart_reset_state(struct vcpu *v, uint64_t pc, uint64_t a1)
 		c->sstatus |= SSTATUS_FS_INITIAL;
 	c->hstatus =
 	        (csr_read(hstatus) & ~(HSTATUS_GVA | HSTATUS_VTW)) | HSTATUS_SPV | HSTATUS_SPVP;
+	v->arch.status_live = false; /* the next entry writes these */
 }
 
 void vcpu_arch_reset(struct vcpu *v)
@@ -72,6 +73,36 @@ void vcpu_arch_reset(struct vcpu *v)
 	v->arch.posted = 0;
 	v->arch.stop_self = false;
 	v->arch.vtimer_paused = 0;
+}
+
+/*
+ * The CSRs are the authority while status_live; derive the values from
+ * them as an exit left them. A trap taken in HS-mode since then set SPP to
+ * S and its sret set SPP to U and cleared SPV, but left hstatus.SPVP, the
+ * guest's privilege at the exit, alone.
+ */
+void rv_vcpu_sync_status(struct vcpu *v)
+{
+	struct rv_guest_ctx *c = &v->arch.ctx;
+	uint64_t hs, ss;
+
+	if (!v->arch.status_live)
+		return;
+	hs = csr_read(hstatus);
+	ss = csr_read(sstatus) & ~SSTATUS_SPP;
+	c->hstatus = hs | HSTATUS_SPV;
+	c->sstatus = (hs & HSTATUS_SPVP) ? ss | SSTATUS_SPP : ss;
+	v->arch.status_live = false;
+}
+
+/* Before an entry: sstatus and hstatus must hold v's values for sret. */
+static inline void status_load(struct vcpu *v, const struct pcpu *p)
+{
+	if (likely(v->arch.status_live && v->arch.live_host_traps == p->arch.host_traps))
+		return; /* as the exit left them: nothing ran in HS-mode that changed them */
+	rv_vcpu_sync_status(v);
+	csr_write(hstatus, v->arch.ctx.hstatus);
+	csr_write(sstatus, v->arch.ctx.sstatus);
 }
 
 static void vs_save(struct vcpu *v)
@@ -112,6 +143,7 @@ static void vs_load(struct vcpu *v)
 static __attribute__((noinline)) void switch_to(struct vcpu *v, struct pcpu *p)
 {
 	if (p->arch.loaded) {
+		rv_vcpu_sync_status(p->arch.loaded);
 		vs_save(p->arch.loaded);
 		if (rv_board.fpu)
 			rv_fp_save(&p->arch.loaded->arch.fp);
@@ -141,6 +173,7 @@ void vcpu_arch_stopped(struct vcpu *v)
 	v->arch.vtimer_paused = v->arch.vtimer.deadline;
 	timer_cancel(&v->arch.vtimer);
 	if (p->arch.loaded == v) {
+		rv_vcpu_sync_status(v);
 		vs_save(v);
 		if (rv_board.fpu)
 			rv_fp_save(&v->arch.fp);
@@ -237,6 +270,7 @@ void rv_inject_exception(struct vcpu *v, uint64_t cause, uint64_t tval)
 	uint64_t old = csr_read(vsstatus);
 	uint64_t vsstatus = old & ~(SSTATUS_SPP | SSTATUS_SPIE | SSTATUS_SIE);
 
+	rv_vcpu_sync_status(v);
 	if (c->hstatus & HSTATUS_SPVP)
 		vsstatus |= SSTATUS_SPP;
 	if (old & SSTATUS_SIE)
@@ -310,6 +344,7 @@ static __attribute__((noinline)) void stop_self(struct vcpu *v)
 __hot void vcpu_arch_run_once(struct vcpu *v)
 {
 	struct rv_exit *e = &v->arch.exit;
+	struct pcpu *p = rv_this_pcpu();
 
 	if (v->requests & VCPU_REQ_EVENT)
 		__atomic_and_fetch(&v->requests, ~VCPU_REQ_EVENT, __ATOMIC_SEQ_CST);
@@ -318,8 +353,11 @@ __hot void vcpu_arch_run_once(struct vcpu *v)
 	__atomic_store_n(&v->in_guest, true, __ATOMIC_SEQ_CST);
 	if (unlikely(__atomic_load_n(&v->arch.posted, __ATOMIC_SEQ_CST)))
 		apply_posted(v, __atomic_exchange_n(&v->arch.posted, 0, __ATOMIC_SEQ_CST));
+	status_load(v, p);
 	rv_guest_enter(&v->arch.ctx);
 	__atomic_store_n(&v->in_guest, false, __ATOMIC_SEQ_CST);
+	v->arch.status_live = true;
+	v->arch.live_host_traps = p->arch.host_traps;
 	e->scause = csr_read(scause);
 	v->nr_exits++;
 	/* SBI calls, the most frequent exit, need nothing else. */

@@ -10,6 +10,7 @@ struct pcpu_arch {
 	volatile uint32_t
 	        ipi_pending; /* BIT(enum ipi_kind) set by senders, cleared by the target */
 	struct vcpu *loaded; /* whose VS state the H CSRs hold */
+	uint64_t host_traps; /* traps taken in HS-mode: each clobbers sstatus.SPP, hstatus.SPV */
 };
 
 struct pcpu;
