@@ -2,7 +2,9 @@
 /*
  * Guest-page faults outside the VM's RAM: MMIO emulation.
  *
- * The faulting guest-physical address is htval << 2 | stval[1:0]. The
+ * The faulting guest-physical address is htval << 2 | stval[1:0], where
+ * the guest-virtual address stval holds is computed from the decoded
+ * instruction (its base register and offset) rather than read. The
  * instruction comes from htinst when it holds a transformed instruction
  * (bit 0 set; bit 1 clear means the original was compressed), else it is
  * read from the guest's pc with HLVX (QEMU 7.2 always reports 0). It is
@@ -85,16 +87,18 @@ static uint64_t sign_extend(uint64_t v, unsigned width)
 
 static void access_fault(struct vcpu *v, bool store, const char *why)
 {
+	/* Nothing trapped in HS since the exit: stval is still the exit's (the guest's tval). */
+	v->arch.exit.stval = csr_read(stval);
 	rv_guest_warn(v, why);
 	rv_inject_exception(v, store ? EXC_STORE_ACCESS : EXC_LOAD_ACCESS, v->arch.exit.stval);
 }
 
 __hot void rv_guest_page_fault(struct vcpu *v)
 {
-	const struct rv_exit *e = &v->arch.exit;
+	struct rv_exit *e = &v->arch.exit;
 	struct rv_guest_ctx *c = &v->arch.ctx;
 	bool store = e->scause == EXC_STORE_GUEST_PF;
-	uint64_t gpa = e->htval << 2 | (e->stval & 3);
+	uint64_t gpa;
 	struct rv_mmio_insn d;
 	uint32_t insn;
 
@@ -116,16 +120,25 @@ __hot void rv_guest_page_fault(struct vcpu *v)
 		/* A pseudoinstruction: the guest's own page-table walk touched MMIO. */
 		return access_fault(v, store, "guest page table outside RAM");
 	} else if (fetch(c->sepc, &insn)) {
+		e->stval = csr_read(stval); /* the failed read's: the instruction's address */
 		rv_guest_error(v, "cannot read the instruction that faulted on MMIO");
 		return;
 	}
 	if (rv_insn_decode(insn, &d))
 		return access_fault(v, store, "MMIO access by an unsupported instruction");
-	if (e->htinst & 1)
+	if (e->htinst & 1) {
+		/* A transformed instruction has no address fields: stval has the address. */
 		d.len = (e->htinst & 2) ? 4 : 2;
+		e->stval = csr_read(stval);
+	} else {
+		/* The faulting guest-virtual address, as stval has it: no CSR read. */
+		e->stval = (d.base ? c->x[d.base] : 0) + (uint64_t)(int64_t)d.offset;
+	}
 	if (d.store != store)
 		return access_fault(v, store, "MMIO instruction does not match the fault");
-	if (gpa & (d.width - 1))
+	gpa = e->htval << 2 | (e->stval & 3);
+	/* Both: an access that crosses into MMIO from the page before is misaligned. */
+	if ((gpa | e->stval) & (d.width - 1))
 		return access_fault(v, store, "misaligned MMIO access");
 
 	if (store) {

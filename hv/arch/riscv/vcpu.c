@@ -95,14 +95,19 @@ void rv_vcpu_sync_status(struct vcpu *v)
 	v->arch.status_live = false;
 }
 
-/* Before an entry: sstatus and hstatus must hold v's values for sret. */
-static inline void status_load(struct vcpu *v, const struct pcpu *p)
+static __attribute__((noinline)) void status_write(struct vcpu *v)
 {
-	if (likely(v->arch.status_live && v->arch.live_host_traps == p->arch.host_traps))
-		return; /* as the exit left them: nothing ran in HS-mode that changed them */
 	rv_vcpu_sync_status(v);
 	csr_write(hstatus, v->arch.ctx.hstatus);
 	csr_write(sstatus, v->arch.ctx.sstatus);
+}
+
+/* Before an entry: sstatus and hstatus must hold v's values for sret. */
+static inline void status_load(struct vcpu *v, const struct pcpu *p)
+{
+	/* As the exit left them unless something ran in HS-mode that changed them. */
+	if (unlikely(!v->arch.status_live || v->arch.live_host_traps != p->arch.host_traps))
+		status_write(v);
 }
 
 static void vs_save(struct vcpu *v)
@@ -368,16 +373,17 @@ __hot void vcpu_arch_run_once(struct vcpu *v)
 			stop_self(v);
 		return;
 	}
-	e->stval = csr_read(stval);
-	e->htval = csr_read(htval);
-	e->htinst = csr_read(htinst);
-
 	if (e->scause & SCAUSE_IRQ) {
 		/* A host interrupt (timer, IPI) is still pending: take it in HS now. */
 		irq_enable();
 		irq_disable();
 		return;
 	}
+	e->htval = csr_read(htval);
+	e->htinst = csr_read(htinst);
+	/* A load or store on MMIO gets its address from the instruction (mmio.c). */
+	if (e->scause != EXC_LOAD_GUEST_PF && e->scause != EXC_STORE_GUEST_PF)
+		e->stval = csr_read(stval);
 	switch (e->scause) {
 	case EXC_INSN_GUEST_PF:
 	case EXC_LOAD_GUEST_PF:

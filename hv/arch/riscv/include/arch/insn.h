@@ -20,12 +20,25 @@ struct rv_mmio_insn {
 	unsigned width; /* 1, 2, 4 or 8 bytes */
 	bool sign;      /* loads: sign-extend to 64 bits */
 	unsigned reg;   /* loads: rd; stores: rs2 (x0..x31) */
+	/*
+	 * The address is x[base] + offset (a transformed htinst has neither):
+	 * the exit reads no stval for it, one CSR access (a QEMU translation
+	 * block exit) fewer.
+	 */
+	unsigned base;
+	int32_t offset;
 };
 
 /* Length of the instruction whose first halfword is lo16. */
 static inline unsigned rv_insn_len(uint32_t lo16)
 {
 	return (lo16 & 3) == 3 ? 4 : 2;
+}
+
+/* Bits hi..lo of insn, moved to bit at. */
+static inline uint32_t rv_insn_bits(uint32_t insn, unsigned hi, unsigned lo, unsigned at)
+{
+	return ((insn >> lo) & ((1U << (hi - lo + 1)) - 1)) << at;
 }
 
 #define RV_OP_LOAD  0x03
@@ -36,6 +49,7 @@ static inline int rv_insn_decode32(uint32_t insn, struct rv_mmio_insn *o)
 	unsigned f3 = (insn >> 12) & 7;
 
 	o->len = 4;
+	o->base = (insn >> 15) & 31;
 	switch (insn & 0x7f) {
 	case RV_OP_LOAD:
 		if (f3 == 7)
@@ -44,6 +58,7 @@ static inline int rv_insn_decode32(uint32_t insn, struct rv_mmio_insn *o)
 		o->width = 1U << (f3 & 3);
 		o->sign = f3 < 4 && f3 != 3; /* LB, LH, LW; LD needs none; 4..6 are unsigned */
 		o->reg = (insn >> 7) & 31;
+		o->offset = (int32_t)insn >> 20;
 		return 0;
 	case RV_OP_STORE:
 		if (f3 > 3)
@@ -52,53 +67,60 @@ static inline int rv_insn_decode32(uint32_t insn, struct rv_mmio_insn *o)
 		o->width = 1U << f3;
 		o->sign = false;
 		o->reg = (insn >> 20) & 31;
+		o->offset =
+		        (int32_t)(insn & 0xfe000000) >> 20 | (int32_t)rv_insn_bits(insn, 11, 7, 0);
 		return 0;
 	default:
 		return -ENOTSUP;
 	}
 }
 
+/* The scaled, zero-extended offset of a compressed load/store (the C extension's tables). */
+static inline int32_t rv_insn_c_offset(uint32_t insn, bool sp_relative, bool store, bool dword)
+{
+	uint32_t b12_10 = rv_insn_bits(insn, 12, 10, 3);
+
+	if (!sp_relative) /* C.LW/C.SW, C.LD/C.SD */
+		return (int32_t)(b12_10 | (dword ? rv_insn_bits(insn, 6, 5, 6)
+		                                 : rv_insn_bits(insn, 6, 6, 2) |
+		                                           rv_insn_bits(insn, 5, 5, 6)));
+	if (store) /* C.SWSP, C.SDSP */
+		return (int32_t)(dword ? b12_10 | rv_insn_bits(insn, 9, 7, 6)
+		                       : rv_insn_bits(insn, 12, 9, 2) |
+		                                 rv_insn_bits(insn, 8, 7, 6));
+	/* C.LWSP, C.LDSP */
+	return (int32_t)(rv_insn_bits(insn, 12, 12, 5) |
+	                 (dword ? rv_insn_bits(insn, 6, 5, 3) | rv_insn_bits(insn, 4, 2, 6)
+	                        : rv_insn_bits(insn, 6, 4, 2) | rv_insn_bits(insn, 3, 2, 6)));
+}
+
+/*
+ * Quadrant 0 (C.LW/C.LD/C.SW/C.SD: x8..x15 through 3-bit fields) and
+ * quadrant 2 (the sp-relative forms, full register fields), funct3 2/3
+ * (loads) and 6/7 (stores); odd funct3 is the doubleword form.
+ */
 static inline int rv_insn_decode16(uint32_t insn, struct rv_mmio_insn *o)
 {
-	unsigned f3 = (insn >> 13) & 7;
-	unsigned rd_short = 8 + ((insn >> 2) & 7); /* rd'/rs2': x8..x15 */
-	unsigned rd_full = (insn >> 7) & 31;
-	unsigned rs2_full = (insn >> 2) & 31;
+	unsigned quadrant = insn & 3, f3 = (insn >> 13) & 7;
+	bool sp_relative = quadrant == 2, store = f3 & 4, dword = f3 & 1;
 
+	if (quadrant == 1 || !(f3 & 2)) /* C.FLD/C.FSD and everything else */
+		return -ENOTSUP;
 	o->len = 2;
-	o->sign = false;
-	switch ((insn & 3) << 3 | f3) {
-	case 0 << 3 | 2: /* C.LW */
-		*o = (struct rv_mmio_insn){ 2, false, 4, true, rd_short };
-		return 0;
-	case 0 << 3 | 3: /* C.LD */
-		*o = (struct rv_mmio_insn){ 2, false, 8, false, rd_short };
-		return 0;
-	case 0 << 3 | 6: /* C.SW */
-		*o = (struct rv_mmio_insn){ 2, true, 4, false, rd_short };
-		return 0;
-	case 0 << 3 | 7: /* C.SD */
-		*o = (struct rv_mmio_insn){ 2, true, 8, false, rd_short };
-		return 0;
-	case 2 << 3 | 2: /* C.LWSP; rd = x0 is reserved */
-		if (!rd_full)
-			return -ENOTSUP;
-		*o = (struct rv_mmio_insn){ 2, false, 4, true, rd_full };
-		return 0;
-	case 2 << 3 | 3: /* C.LDSP */
-		if (!rd_full)
-			return -ENOTSUP;
-		*o = (struct rv_mmio_insn){ 2, false, 8, false, rd_full };
-		return 0;
-	case 2 << 3 | 6: /* C.SWSP */
-		*o = (struct rv_mmio_insn){ 2, true, 4, false, rs2_full };
-		return 0;
-	case 2 << 3 | 7: /* C.SDSP */
-		*o = (struct rv_mmio_insn){ 2, true, 8, false, rs2_full };
-		return 0;
-	default:
-		return -ENOTSUP; /* C.FLD/C.FSD and everything else */
+	o->store = store;
+	o->width = dword ? 8 : 4;
+	o->sign = !store && !dword; /* C.LW, C.LWSP */
+	if (sp_relative) {
+		o->reg = store ? rv_insn_bits(insn, 6, 2, 0) : rv_insn_bits(insn, 11, 7, 0);
+		if (!store && !o->reg)
+			return -ENOTSUP; /* C.LWSP/C.LDSP with rd = x0 is reserved */
+		o->base = 2;
+	} else {
+		o->reg = 8 + rv_insn_bits(insn, 4, 2, 0);
+		o->base = 8 + rv_insn_bits(insn, 9, 7, 0);
 	}
+	o->offset = rv_insn_c_offset(insn, sp_relative, store, dword);
+	return 0;
 }
 
 /*
