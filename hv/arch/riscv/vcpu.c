@@ -334,7 +334,7 @@ static __attribute__((noinline)) void apply_posted(struct vcpu *v, uint32_t post
 }
 
 /* SBI HSM hart_stop: v goes offline; the last hart stopping powers the VM off. */
-static __attribute__((noinline)) void stop_self(struct vcpu *v)
+void rv_vcpu_stop_self(struct vcpu *v)
 {
 	v->arch.stop_self = false;
 	if (__atomic_load_n(&v->vm->vcpus_online, __ATOMIC_SEQ_CST) <= 1) {
@@ -365,12 +365,10 @@ __hot void vcpu_arch_run_once(struct vcpu *v)
 	v->arch.live_host_traps = p->arch.host_traps;
 	e->scause = csr_read(scause);
 	v->nr_exits++;
-	/* SBI calls, the most frequent exit, need nothing else. */
+	/* SBI calls, the most frequent exit, need nothing else: a tail call, which returns to core. */
 	if (e->scause == EXC_ECALL_VS) {
 		v->arch.ctx.sepc += 4;
 		vsbi_handle(v);
-		if (unlikely(v->arch.stop_self))
-			stop_self(v);
 		return;
 	}
 	if (e->scause & SCAUSE_IRQ) {

@@ -266,4 +266,6 @@ __hot void vsbi_handle(struct vcpu *v)
 	}
 	a[0] = (uint64_t)r.error;
 	a[1] = (uint64_t)r.value;
+	if (unlikely(v->arch.stop_self))
+		rv_vcpu_stop_self(v);
 }

@@ -36,6 +36,8 @@ void rv_guest_page_fault(struct vcpu *v);
 
 /* Raise or lower a VS interrupt line (HVIP_VSTIP, HVIP_VSEIP) of v, from any pCPU. */
 void rv_vcpu_set_irq(struct vcpu *v, uint64_t hvip_bit, bool level);
+/* SBI HSM hart_stop, after the call: v goes offline (the last hart powers the VM off). */
+void rv_vcpu_stop_self(struct vcpu *v);
 /* Post a VSSIP (an SBI IPI) to v, from any pCPU. */
 void rv_vcpu_send_ipi(struct vcpu *v);
 /* Post work (RV_POST_*) to v and kick it, from any pCPU. */
