@@ -354,13 +354,18 @@ __hot void vcpu_arch_run_once(struct vcpu *v)
 	if (v->requests & VCPU_REQ_EVENT)
 		__atomic_and_fetch(&v->requests, ~VCPU_REQ_EVENT, __ATOMIC_SEQ_CST);
 	load(v);
-	/* Posters check in_guest after posting: set it before looking at their posts. */
-	__atomic_store_n(&v->in_guest, true, __ATOMIC_SEQ_CST);
-	if (unlikely(__atomic_load_n(&v->arch.posted, __ATOMIC_SEQ_CST)))
+	/*
+	 * Posters check in_guest after posting: set it before looking at their
+	 * posts, with one full fence between the store and the load (what they
+	 * need; seq_cst on each would cost four).
+	 */
+	__atomic_store_n(&v->in_guest, true, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (unlikely(__atomic_load_n(&v->arch.posted, __ATOMIC_RELAXED)))
 		apply_posted(v, __atomic_exchange_n(&v->arch.posted, 0, __ATOMIC_SEQ_CST));
 	status_load(v, p);
 	rv_guest_enter(&v->arch.ctx);
-	__atomic_store_n(&v->in_guest, false, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&v->in_guest, false, __ATOMIC_RELEASE);
 	v->arch.status_live = true;
 	v->arch.live_host_traps = p->arch.host_traps;
 	e->scause = csr_read(scause);
