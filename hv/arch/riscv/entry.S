@@ -151,18 +151,24 @@ rv_guest_enter:
 	sret
 
 	/*
-	 * long rv_hlvx_hu(uint64_t gva): read the guest's instruction halfword
-	 * at gva with the guest's translation and privilege (hstatus.SPVP),
-	 * for a pc that is not 4-byte aligned (mmio.c reads aligned words
-	 * inline). A fault is the guest's doing: rv_trap sees sepc at
-	 * rv_hlvx_hu_insn and resumes at rv_hlvx_fault, which returns -1.
+	 * long rv_hlvx_hu(uint64_t gva), rv_hlvx_wu(gva): read the guest's
+	 * instruction halfword or word at gva with the guest's translation and
+	 * privilege (hstatus.SPVP). A fault is the guest's doing: rv_trap sees
+	 * sepc at rv_hlvx_hu_insn or rv_hlvx_wu_insn and resumes at
+	 * rv_hlvx_fault, which returns -1. Off the exit path's page: the MMIO
+	 * exit reads an aligned word with its own inline HLVX.WU (mmio.c).
 	 */
 	.text
-	.globl rv_hlvx_hu, rv_hlvx_hu_insn, rv_hlvx_fault
+	.globl rv_hlvx_hu, rv_hlvx_hu_insn, rv_hlvx_wu, rv_hlvx_wu_insn, rv_hlvx_fault
 rv_hlvx_hu:
 	mv	t0, a0
 rv_hlvx_hu_insn:
 	.insn r 0x73, 0x4, 0x32, a0, t0, x3	/* hlvx.hu a0, (t0) */
+	ret
+rv_hlvx_wu:
+	mv	t0, a0
+rv_hlvx_wu_insn:
+	.insn r 0x73, 0x4, 0x34, a0, t0, x3	/* hlvx.wu a0, (t0) */
 	ret
 rv_hlvx_fault:
 	li	a0, -1

@@ -8,7 +8,7 @@
 #include <hv/pcpu.h>
 
 extern uint8_t hv_image_start[];
-extern uint8_t rv_hlvx_hu_insn[], rv_hlvx_fault[], rv_mmio_hlvx_wu[];
+extern uint8_t rv_hlvx_hu_insn[], rv_hlvx_wu_insn[], rv_hlvx_fault[], rv_mmio_hlvx_wu[];
 
 static const char *const exc_names[] = {
 	[EXC_INSN_MISALIGNED] = "instruction address misaligned",
@@ -113,7 +113,8 @@ void rv_trap(struct rv_trap_frame *f)
 		return;
 	}
 	/* Reading a guest instruction faulted (the guest's page tables): not our fault. */
-	if (!(f->scause & SCAUSE_IRQ) && f->sepc == ptr_to_hpa(rv_hlvx_hu_insn)) {
+	if (!(f->scause & SCAUSE_IRQ) &&
+	    (f->sepc == ptr_to_hpa(rv_hlvx_hu_insn) || f->sepc == ptr_to_hpa(rv_hlvx_wu_insn))) {
 		f->sepc = ptr_to_hpa(rv_hlvx_fault);
 		return;
 	}

@@ -53,6 +53,7 @@ static void hart_reset_state(struct vcpu *v, uint64_t pc, uint64_t a1)
 	memset(&v->arch.vs, 0, sizeof(v->arch.vs));
 	memset(&v->arch.fp, 0, sizeof(v->arch.fp));
 	v->arch.vs.vstimecmp = UINT64_MAX;
+	v->arch.status_live = false; /* the next entry writes sstatus and hstatus from c */
 	c->sepc = pc;
 	c->x[10] = v->id; /* a0: hart id, as SBI firmware starts a hart */
 	c->x[11] = a1;
@@ -63,7 +64,6 @@ static void hart_reset_state(struct vcpu *v, uint64_t pc, uint64_t a1)
 		c->sstatus |= SSTATUS_FS_INITIAL;
 	c->hstatus =
 	        (csr_read(hstatus) & ~(HSTATUS_GVA | HSTATUS_VTW)) | HSTATUS_SPV | HSTATUS_SPVP;
-	v->arch.status_live = false; /* the next entry writes these */
 }
 
 void vcpu_arch_reset(struct vcpu *v)

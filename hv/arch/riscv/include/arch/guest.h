@@ -47,8 +47,9 @@ void rv_vcpu_remote_fence(struct vcpu *v, uint32_t fences);
 /* SBI TIME for v: a deadline in time-CSR ticks. */
 void rv_vcpu_set_timer(struct vcpu *v, uint64_t deadline);
 
-/* The halfword at guest-virtual gva read as a fetch (HLVX.HU), or -1. */
+/* The halfword (HLVX.HU) or word (HLVX.WU) at guest-virtual gva read as a fetch, or -1. */
 long rv_hlvx_hu(uint64_t gva);
+long rv_hlvx_wu(uint64_t gva);
 
 /* Move the hart's F/D registers and fcsr to or from s (fp.S). */
 void rv_fp_save(struct rv_fp_state *s);
