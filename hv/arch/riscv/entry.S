@@ -10,8 +10,6 @@
  * trap came from without touching guest registers first.
  */
 #define CTX_SEPC    (32 * 8)
-#define CTX_SSTATUS (33 * 8)
-#define CTX_HSTATUS (34 * 8)
 #define CTX_HOST    (35 * 8)
 #define FRAME_SIZE  (36 * 8)
 
@@ -79,48 +77,33 @@ rv_secondary_start:
 4:	wfi
 	j	4b
 
-	.section .text.hot, "ax"	/* the exit path: next to the C code of exits */
+	/*
+	 * The exit path, first in .text.hot so that it shares one page with the
+	 * C code of exits (link.ld): after each exit QEMU refills its TLB for
+	 * every page touched, and each CSR access ends a translation block.
+	 */
+	.section .text.hot, "ax"
 	.balign 4
 	.globl rv_trap_vector
 rv_trap_vector:
 	csrrw	sp, sscratch, sp
 	bnez	sp, guest_trap
-	/* From HS: undo the swap, build a frame on the current stack. */
+	/* From HS: undo the swap; the frame is built off the exit path's page. */
 	csrrw	sp, sscratch, sp
-	addi	sp, sp, -FRAME_SIZE
-	GPRS sd, sp, 1, GPR_3_31
-	addi	t0, sp, FRAME_SIZE
-	sd	t0, 2*8(sp)
-	csrr	t0, sepc
-	sd	t0, 32*8(sp)
-	csrr	t0, sstatus
-	sd	t0, 33*8(sp)
-	csrr	t0, scause
-	sd	t0, 34*8(sp)
-	csrr	t0, stval
-	sd	t0, 35*8(sp)
-	mv	a0, sp
-	call	rv_trap
-	ld	t0, 32*8(sp)
-	csrw	sepc, t0
-	ld	t0, 33*8(sp)
-	csrw	sstatus, t0
-	GPRS ld, sp, 1, GPR_3_31
-	addi	sp, sp, FRAME_SIZE
-	sret
+	j	host_trap
 
 	/* From the guest: sp = its rv_guest_ctx, sscratch = the guest's sp. */
 guest_trap:
 	GPRS sd, sp, 1, GPR_3_31
-	csrr	t0, sscratch
+	csrrw	t0, sscratch, zero	/* the guest's sp; 0 again: back in the hypervisor */
 	sd	t0, 2*8(sp)
-	csrw	sscratch, zero
 	csrr	t0, sepc
 	sd	t0, CTX_SEPC(sp)
-	csrr	t0, sstatus
-	sd	t0, CTX_SSTATUS(sp)
-	csrr	t0, hstatus
-	sd	t0, CTX_HSTATUS(sp)
+	/*
+	 * sstatus and hstatus stay as the trap left them, which is what the
+	 * next entry needs; vcpu.c writes them only when something changed
+	 * them (each CSR access ends a QEMU translation block).
+	 */
 	/* Back into rv_guest_enter's caller, with its callee-saved registers. */
 	mv	t0, sp
 	ld	ra, CTX_HOST+0*8(t0)
@@ -162,10 +145,6 @@ rv_guest_enter:
 	sd	s11, CTX_HOST+15*8(a0)
 	ld	t0, CTX_SEPC(a0)
 	csrw	sepc, t0
-	ld	t0, CTX_HSTATUS(a0)
-	csrw	hstatus, t0
-	ld	t0, CTX_SSTATUS(a0)
-	csrw	sstatus, t0
 	csrw	sscratch, a0
 	GPRS ld, a0, 1, 2, GPR_3_9, GPR_11_31
 	ld	x10, 10*8(a0)
@@ -176,8 +155,10 @@ rv_guest_enter:
 	 * instruction halfword or word at gva with the guest's translation and
 	 * privilege (hstatus.SPVP). A fault is the guest's doing: rv_trap sees
 	 * sepc at rv_hlvx_hu_insn or rv_hlvx_wu_insn and resumes at
-	 * rv_hlvx_fault, which returns -1.
+	 * rv_hlvx_fault, which returns -1. Off the exit path's page: the MMIO
+	 * exit reads an aligned word with its own inline HLVX.WU (mmio.c).
 	 */
+	.text
 	.globl rv_hlvx_hu, rv_hlvx_hu_insn, rv_hlvx_wu, rv_hlvx_wu_insn, rv_hlvx_fault
 rv_hlvx_hu:
 	mv	t0, a0
@@ -192,6 +173,32 @@ rv_hlvx_wu_insn:
 rv_hlvx_fault:
 	li	a0, -1
 	ret
+
+	/* A trap taken in HS (host timer, IPI, a fault): a frame on the current stack. */
+	.text
+	.balign 4
+host_trap:
+	addi	sp, sp, -FRAME_SIZE
+	GPRS sd, sp, 1, GPR_3_31
+	addi	t0, sp, FRAME_SIZE
+	sd	t0, 2*8(sp)
+	csrr	t0, sepc
+	sd	t0, 32*8(sp)
+	csrr	t0, sstatus
+	sd	t0, 33*8(sp)
+	csrr	t0, scause
+	sd	t0, 34*8(sp)
+	csrr	t0, stval
+	sd	t0, 35*8(sp)
+	mv	a0, sp
+	call	rv_trap
+	ld	t0, 32*8(sp)
+	csrw	sepc, t0
+	ld	t0, 33*8(sp)
+	csrw	sstatus, t0
+	GPRS ld, sp, 1, GPR_3_31
+	addi	sp, sp, FRAME_SIZE
+	sret
 
 	/* In .data: the boot hart clears BSS after claiming the boot. */
 	.data

@@ -9,7 +9,7 @@
 	.option arch, +d
 
 	/* void rv_fp_save(struct rv_fp_state *s) */
-	.section .text.hot, "ax"
+	.text	/* only on a vCPU switch: off the exit path's page */
 	.globl rv_fp_save
 rv_fp_save:
 	li	t1, 1 << 13			/* FS = Initial: enough to access */

@@ -32,10 +32,7 @@ extern uint8_t rv_secondary_start[], _start[];
 
 struct pcpu *pcpu_arch_this(void)
 {
-	struct pcpu *p;
-
-	__asm__ volatile("mv %0, tp" : "=r"(p));
-	return p;
+	return rv_this_pcpu();
 }
 
 void cpu_relax(void)

@@ -8,7 +8,7 @@
 #include <hv/pcpu.h>
 
 extern uint8_t hv_image_start[];
-extern uint8_t rv_hlvx_hu_insn[], rv_hlvx_wu_insn[], rv_hlvx_fault[];
+extern uint8_t rv_hlvx_hu_insn[], rv_hlvx_wu_insn[], rv_hlvx_fault[], rv_mmio_hlvx_wu[];
 
 static const char *const exc_names[] = {
 	[EXC_INSN_MISALIGNED] = "instruction address misaligned",
@@ -99,6 +99,11 @@ static void take_ipi(void)
 
 void rv_trap(struct rv_trap_frame *f)
 {
+	struct pcpu *p = rv_this_pcpu();
+
+	/* The trap cleared hstatus.SPV and its sret will clear sstatus.SPP (vcpu.c). */
+	if (p)
+		p->arch.host_traps++;
 	if (f->scause == (SCAUSE_IRQ | IRQ_S_TIMER)) {
 		timer_softirq();
 		return;
@@ -111,6 +116,10 @@ void rv_trap(struct rv_trap_frame *f)
 	if (!(f->scause & SCAUSE_IRQ) &&
 	    (f->sepc == ptr_to_hpa(rv_hlvx_hu_insn) || f->sepc == ptr_to_hpa(rv_hlvx_wu_insn))) {
 		f->sepc = ptr_to_hpa(rv_hlvx_fault);
+		return;
+	}
+	if (!(f->scause & SCAUSE_IRQ) && f->sepc == ptr_to_hpa(rv_mmio_hlvx_wu)) {
+		f->sepc += 4; /* its destination already holds -1 (mmio.c) */
 		return;
 	}
 	crash_report(f);

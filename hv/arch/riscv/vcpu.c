@@ -54,6 +54,7 @@ static void hart_reset_state(struct vcpu *v, uint64_t pc, uint64_t a1)
 	memset(&v->arch.vs, 0, sizeof(v->arch.vs));
 	memset(&v->arch.fp, 0, sizeof(v->arch.fp));
 	v->arch.vs.vstimecmp = UINT64_MAX;
+	v->arch.status_live = false; /* the next entry writes sstatus and hstatus from c */
 	c->sepc = pc;
 	c->x[10] = v->id; /* a0: hart id, as SBI firmware starts a hart */
 	c->x[11] = a1;
@@ -74,6 +75,41 @@ void vcpu_arch_reset(struct vcpu *v)
 	v->arch.stop_self = false;
 	v->arch.vtimer_paused = 0;
 	rv_wfi_cancel(v);
+}
+
+/*
+ * The CSRs are the authority while status_live; derive the values from
+ * them as an exit left them. A trap taken in HS-mode since then set SPP to
+ * S and its sret set SPP to U and cleared SPV, but left hstatus.SPVP, the
+ * guest's privilege at the exit, alone.
+ */
+void rv_vcpu_sync_status(struct vcpu *v)
+{
+	struct rv_guest_ctx *c = &v->arch.ctx;
+	uint64_t hs, ss;
+
+	if (!v->arch.status_live)
+		return;
+	hs = csr_read(hstatus);
+	ss = csr_read(sstatus) & ~SSTATUS_SPP;
+	c->hstatus = hs | HSTATUS_SPV;
+	c->sstatus = (hs & HSTATUS_SPVP) ? ss | SSTATUS_SPP : ss;
+	v->arch.status_live = false;
+}
+
+static __attribute__((noinline)) void status_write(struct vcpu *v)
+{
+	rv_vcpu_sync_status(v);
+	csr_write(hstatus, v->arch.ctx.hstatus);
+	csr_write(sstatus, v->arch.ctx.sstatus);
+}
+
+/* Before an entry: sstatus and hstatus must hold v's values for sret. */
+static inline void status_load(struct vcpu *v, const struct pcpu *p)
+{
+	/* As the exit left them unless something ran in HS-mode that changed them. */
+	if (unlikely(!v->arch.status_live || v->arch.live_host_traps != p->arch.host_traps))
+		status_write(v);
 }
 
 static void vs_save(struct vcpu *v)
@@ -111,13 +147,10 @@ static void vs_load(struct vcpu *v)
 }
 
 /* Make v's VS state the hart's; the G-stage TLB may hold another VM's entries. */
-static void load(struct vcpu *v)
+static __attribute__((noinline)) void switch_to(struct vcpu *v, struct pcpu *p)
 {
-	struct pcpu *p = this_pcpu();
-
-	if (p->arch.loaded == v)
-		return;
 	if (p->arch.loaded) {
+		rv_vcpu_sync_status(p->arch.loaded);
 		vs_save(p->arch.loaded);
 		if (rv_board.fpu)
 			rv_fp_save(&p->arch.loaded->arch.fp);
@@ -130,6 +163,15 @@ static void load(struct vcpu *v)
 	p->arch.loaded = v;
 }
 
+/* Before each entry: v's VS state is usually still the hart's. */
+static inline void load(struct vcpu *v)
+{
+	struct pcpu *p = rv_this_pcpu();
+
+	if (unlikely(p->arch.loaded != v))
+		switch_to(v, p);
+}
+
 void vcpu_arch_stopped(struct vcpu *v)
 {
 	struct pcpu *p = this_pcpu();
@@ -139,6 +181,7 @@ void vcpu_arch_stopped(struct vcpu *v)
 	timer_cancel(&v->arch.vtimer);
 	timer_cancel(&v->arch.wfi_timer);
 	if (p->arch.loaded == v) {
+		rv_vcpu_sync_status(v);
 		vs_save(v);
 		if (rv_board.fpu)
 			rv_fp_save(&v->arch.fp);
@@ -244,6 +287,7 @@ void rv_inject_exception(struct vcpu *v, uint64_t cause, uint64_t tval)
 	uint64_t old = csr_read(vsstatus);
 	uint64_t vsstatus = old & ~(SSTATUS_SPP | SSTATUS_SPIE | SSTATUS_SIE);
 
+	rv_vcpu_sync_status(v);
 	if (c->hstatus & HSTATUS_SPVP)
 		vsstatus |= SSTATUS_SPP;
 	if (old & SSTATUS_SIE)
@@ -276,7 +320,7 @@ void rv_guest_error(struct vcpu *v, const char *what)
 }
 
 /* What other pCPUs posted for v, applied on its own pCPU with v loaded. */
-static void apply_posted(struct vcpu *v, uint32_t posted)
+static __attribute__((noinline)) void apply_posted(struct vcpu *v, uint32_t posted)
 {
 	uint64_t hvip;
 
@@ -302,7 +346,7 @@ static void apply_posted(struct vcpu *v, uint32_t posted)
 }
 
 /* SBI HSM hart_stop: v goes offline; the last hart stopping powers the VM off. */
-static void stop_self(struct vcpu *v)
+void rv_vcpu_stop_self(struct vcpu *v)
 {
 	v->arch.stop_self = false;
 	if (__atomic_load_n(&v->vm->vcpus_online, __ATOMIC_SEQ_CST) <= 1) {
@@ -317,36 +361,44 @@ static void stop_self(struct vcpu *v)
 __hot void vcpu_arch_run_once(struct vcpu *v)
 {
 	struct rv_exit *e = &v->arch.exit;
+	struct pcpu *p = rv_this_pcpu();
 
 	if (v->requests & VCPU_REQ_EVENT)
 		__atomic_and_fetch(&v->requests, ~VCPU_REQ_EVENT, __ATOMIC_SEQ_CST);
 	load(v);
-	/* Posters check in_guest after posting: set it before looking at their posts. */
-	__atomic_store_n(&v->in_guest, true, __ATOMIC_SEQ_CST);
-	if (unlikely(__atomic_load_n(&v->arch.posted, __ATOMIC_SEQ_CST)))
+	/*
+	 * Posters check in_guest after posting: set it before looking at their
+	 * posts, with one full fence between the store and the load (what they
+	 * need; seq_cst on each would cost four).
+	 */
+	__atomic_store_n(&v->in_guest, true, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (unlikely(__atomic_load_n(&v->arch.posted, __ATOMIC_RELAXED)))
 		apply_posted(v, __atomic_exchange_n(&v->arch.posted, 0, __ATOMIC_SEQ_CST));
+	status_load(v, p);
 	rv_guest_enter(&v->arch.ctx);
-	__atomic_store_n(&v->in_guest, false, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&v->in_guest, false, __ATOMIC_RELEASE);
+	v->arch.status_live = true;
+	v->arch.live_host_traps = p->arch.host_traps;
 	e->scause = csr_read(scause);
 	v->nr_exits++;
-	/* SBI calls, the most frequent exit, need nothing else. */
+	/* SBI calls, the most frequent exit, need nothing else: a tail call, which returns to core. */
 	if (e->scause == EXC_ECALL_VS) {
 		v->arch.ctx.sepc += 4;
 		vsbi_handle(v);
-		if (unlikely(v->arch.stop_self))
-			stop_self(v);
 		return;
 	}
-	e->stval = csr_read(stval);
-	e->htval = csr_read(htval);
-	e->htinst = csr_read(htinst);
-
 	if (e->scause & SCAUSE_IRQ) {
 		/* A host interrupt (timer, IPI) is still pending: take it in HS now. */
 		irq_enable();
 		irq_disable();
 		return;
 	}
+	e->htval = csr_read(htval);
+	e->htinst = csr_read(htinst);
+	/* A load or store on MMIO gets its address from the instruction (mmio.c). */
+	if (e->scause != EXC_LOAD_GUEST_PF && e->scause != EXC_STORE_GUEST_PF)
+		e->stval = csr_read(stval);
 	switch (e->scause) {
 	case EXC_INSN_GUEST_PF:
 	case EXC_LOAD_GUEST_PF:

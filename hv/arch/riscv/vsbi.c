@@ -118,7 +118,8 @@ static long hart_targets(struct vm *vm, uint64_t mask, uint64_t base, uint32_t *
 	return 0;
 }
 
-static struct sbiret ipi(struct vcpu *v, unsigned long fid, uint64_t *a)
+/* IPIs and fences cost an SBI call to other harts anyway: kept off the exit path's page. */
+static __attribute__((noinline)) struct sbiret ipi(struct vcpu *v, unsigned long fid, uint64_t *a)
 {
 	uint32_t t;
 
@@ -133,7 +134,8 @@ static struct sbiret ipi(struct vcpu *v, unsigned long fid, uint64_t *a)
 	return (struct sbiret){ 0, 0 };
 }
 
-static struct sbiret rfence(struct vcpu *v, unsigned long fid, uint64_t *a)
+static __attribute__((noinline)) struct sbiret rfence(struct vcpu *v, unsigned long fid,
+                                                      uint64_t *a)
 {
 	uint32_t fences, t;
 
@@ -202,6 +204,39 @@ static struct sbiret hsm(struct vcpu *v, unsigned long fid, uint64_t *a)
 	}
 }
 
+/*
+ * Extensions a running guest calls rarely or that do much work per call:
+ * out of the exit path's page (vsbi_handle stays small).
+ */
+static __attribute__((noinline, cold)) struct sbiret other_ext(struct vcpu *v, unsigned long ext,
+                                                               unsigned long fid, uint64_t *a)
+{
+	switch (ext) {
+	case SBI_EXT_DBCN:
+		return dbcn(v, fid, a);
+	case SBI_EXT_SRST:
+		return srst(v, fid, a);
+	case SBI_EXT_HSM:
+		return hsm(v, fid, a);
+	case VSBI_EXT_ACRN:
+		/* Where x86 raises #UD for VMs without hypercalls, the extension is absent. */
+		if (!hypercall_vm_allowed(v->vm))
+			return (struct sbiret){ SBI_ERR_NOT_SUPPORTED, 0 };
+		return (struct sbiret){ 0, (long)hypercall_dispatch(v, fid, a[0], a[1]) };
+	default:
+		return (struct sbiret){ SBI_ERR_NOT_SUPPORTED, 0 };
+	}
+}
+
+static struct sbiret timer(struct vcpu *v, unsigned long fid, uint64_t deadline)
+{
+	if (fid != 0)
+		return (struct sbiret){ SBI_ERR_NOT_SUPPORTED, 0 };
+	rv_vcpu_set_timer(v, deadline);
+	return (struct sbiret){ 0, 0 };
+}
+
+/* What a running Linux calls (timer without Sstc, IPIs, fences, console) inline. */
 __hot void vsbi_handle(struct vcpu *v)
 {
 	uint64_t *a = &v->arch.ctx.x[10]; /* a0..a7 */
@@ -216,19 +251,8 @@ __hot void vsbi_handle(struct vcpu *v)
 	case SBI_EXT_BASE:
 		r = base(fid, a[0]);
 		break;
-	case SBI_EXT_DBCN:
-		r = dbcn(v, fid, a);
-		break;
-	case SBI_EXT_SRST:
-		r = srst(v, fid, a);
-		break;
 	case SBI_EXT_TIME:
-		if (fid != 0) {
-			r = (struct sbiret){ SBI_ERR_NOT_SUPPORTED, 0 };
-			break;
-		}
-		rv_vcpu_set_timer(v, a[0]);
-		r = (struct sbiret){ 0, 0 };
+		r = timer(v, fid, a[0]);
 		break;
 	case SBI_EXT_IPI:
 		r = ipi(v, fid, a);
@@ -236,20 +260,12 @@ __hot void vsbi_handle(struct vcpu *v)
 	case SBI_EXT_RFENCE:
 		r = rfence(v, fid, a);
 		break;
-	case SBI_EXT_HSM:
-		r = hsm(v, fid, a);
-		break;
-	case VSBI_EXT_ACRN:
-		/* Where x86 raises #UD for VMs without hypercalls, the extension is absent. */
-		if (!hypercall_vm_allowed(v->vm))
-			r = (struct sbiret){ SBI_ERR_NOT_SUPPORTED, 0 };
-		else
-			r = (struct sbiret){ 0, (long)hypercall_dispatch(v, fid, a[0], a[1]) };
-		break;
 	default:
-		r = (struct sbiret){ SBI_ERR_NOT_SUPPORTED, 0 };
+		r = other_ext(v, ext, fid, a);
 		break;
 	}
 	a[0] = (uint64_t)r.error;
 	a[1] = (uint64_t)r.value;
+	if (unlikely(v->arch.stop_self))
+		rv_vcpu_stop_self(v);
 }

@@ -2,7 +2,8 @@
 /*
  * The MMIO load/store decoder on encodings produced by the assembler
  * (riscv64-linux-gnu-as), every width and signedness, the compressed and
- * sp-relative forms, the transformed form htinst reports, and refusals.
+ * sp-relative forms, the address (base register and offset) of each, the
+ * transformed form htinst reports, and refusals.
  */
 /* Before GLib, which #undefs and redefines MIN/MAX from hv/types.h. */
 #include <arch/insn.h>
@@ -57,6 +58,48 @@ static void test_ok(void)
 	}
 }
 
+/* Base register and offset of the address, for every form and the offsets' extreme bits. */
+static void test_address(void)
+{
+	static const struct {
+		const char *text;
+		uint32_t insn;
+		unsigned base;
+		int32_t offset;
+	} cases[] = {
+		{ "lw a0,-2048(a1)", 0x8005a503, 11, -2048 },
+		{ "sw a0,2047(a1)", 0x7ea5afa3, 11, 2047 },
+		{ "sd t0,-1(s1)", 0xfe54bfa3, 9, -1 },
+		{ "lbu a5,5(a4)", 0x00574783, 14, 5 },
+		{ "sh t2,6(a3)", 0x00769323, 13, 6 },
+		{ "lhu x31,0(x1)", 0x0000df83, 1, 0 },
+		{ "c.lw a0,124(a1)", 0x5de8, 11, 124 },
+		{ "c.lw a0,68(a1)", 0x41e8, 11, 68 },
+		{ "c.ld a0,248(a1)", 0x7de8, 11, 248 },
+		{ "c.ld a0,136(a1)", 0x65c8, 11, 136 },
+		{ "c.sw a0,124(a1)", 0xdde8, 11, 124 },
+		{ "c.sd a0,248(a1)", 0xfde8, 11, 248 },
+		{ "c.sw a5,0(a3)", 0xc29c, 13, 0 },
+		{ "c.lwsp a0,252(sp)", 0x557e, 2, 252 },
+		{ "c.lwsp a0,36(sp)", 0x5512, 2, 36 },
+		{ "c.ldsp a0,504(sp)", 0x757e, 2, 504 },
+		{ "c.ldsp a0,72(sp)", 0x6526, 2, 72 },
+		{ "c.swsp a0,252(sp)", 0xdfaa, 2, 252 },
+		{ "c.swsp a0,196(sp)", 0xc3aa, 2, 196 },
+		{ "c.sdsp a0,504(sp)", 0xffaa, 2, 504 },
+		{ "c.sdsp a0,264(sp)", 0xe62a, 2, 264 },
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		struct rv_mmio_insn d = { 0 };
+
+		g_test_message("%s", cases[i].text);
+		g_assert_cmpint(rv_insn_decode(cases[i].insn, &d), ==, 0);
+		g_assert_cmpuint(d.base, ==, cases[i].base);
+		g_assert_cmpint(d.offset, ==, cases[i].offset);
+	}
+}
+
 /*
  * htinst's transformed form: rs1 and the offset zeroed, bit 1 clear when the
  * original was compressed. The fault path decodes it with bit 1 set.
@@ -107,6 +150,7 @@ int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/rv-insn/loads-and-stores", test_ok);
+	g_test_add_func("/rv-insn/address", test_address);
 	g_test_add_func("/rv-insn/transformed", test_transformed);
 	g_test_add_func("/rv-insn/refused", test_refused);
 	return g_test_run();

@@ -22,6 +22,11 @@ struct vm;
  * The vCPU must be loaded on this hart (it is while its exit is handled).
  */
 void rv_inject_exception(struct vcpu *v, uint64_t cause, uint64_t tval);
+/*
+ * Make v's ctx.sstatus and ctx.hstatus current (see vcpu_arch.status_live)
+ * before reading or changing them; v must be loaded on this hart.
+ */
+void rv_vcpu_sync_status(struct vcpu *v);
 /* Log a guest error (a few times per vCPU) and power its VM off. */
 void rv_guest_error(struct vcpu *v, const char *what);
 /* Log a guest error a few times per vCPU; the caller decides what happens. */
@@ -31,6 +36,8 @@ void rv_guest_page_fault(struct vcpu *v);
 
 /* Raise or lower a VS interrupt line (HVIP_VSTIP, HVIP_VSEIP) of v, from any pCPU. */
 void rv_vcpu_set_irq(struct vcpu *v, uint64_t hvip_bit, bool level);
+/* SBI HSM hart_stop, after the call: v goes offline (the last hart powers the VM off). */
+void rv_vcpu_stop_self(struct vcpu *v);
 /* Post a VSSIP (an SBI IPI) to v, from any pCPU. */
 void rv_vcpu_send_ipi(struct vcpu *v);
 /* Post work (RV_POST_*) to v and kick it, from any pCPU. */

@@ -12,7 +12,7 @@
 struct rv_guest_ctx {
 	uint64_t x[32]; /* guest x1..x31 (x[0] unused) */
 	uint64_t sepc;
-	uint64_t sstatus;
+	uint64_t sstatus; /* while vcpu_arch.status_live, the CSRs hold the current values */
 	uint64_t hstatus;
 	uint64_t host[16]; /* ra sp gp tp s0..s11 of the code that entered the guest */
 };
@@ -63,6 +63,16 @@ struct vcpu_arch {
 	volatile uint64_t irq_level;
 	volatile uint32_t posted;
 	uint64_t start_pc, start_opaque;
+	/*
+	 * Set at each exit: sstatus and hstatus still hold what the exit left
+	 * (the guest's privilege in SPP/SPVP, SPV set), which is what the next
+	 * entry needs, unless a trap taken in HS-mode since then (host_traps
+	 * moved past live_host_traps) cleared SPP and SPV. ctx.sstatus and
+	 * ctx.hstatus are stale meanwhile: rv_vcpu_sync_status() brings them up
+	 * to date before anyone reads or changes them.
+	 */
+	bool status_live;
+	uint64_t live_host_traps;
 	bool stop_self;         /* SBI HSM hart_stop: go offline after this exit */
 	struct timer vtimer;    /* SBI TIME without Sstc: raises VSTIP at the deadline */
 	uint64_t vtimer_paused; /* vtimer's deadline when the vCPU stopped (0: not armed) */
