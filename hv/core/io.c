@@ -24,22 +24,21 @@ int io_bus_register(struct io_bus *bus, const struct io_handler *h)
 	return 0;
 }
 
-/* What remembered() says when the last lookup was another access. */
-#define NOT_REMEMBERED ((const struct io_handler *)1)
-
 /*
  * A guest hits one register from the same instruction again and again, so
- * the last answer (hit or miss) is remembered and checked before the scan.
+ * the last answer (hit or miss) is remembered and checked before the scan:
+ * true and *h (NULL: nobody claims it) when it was this access.
  */
-__hot static inline const struct io_handler *remembered(struct io_bus *bus, uint64_t addr,
-                                                        unsigned width)
+__hot static inline bool remembered(struct io_bus *bus, uint64_t addr, unsigned width,
+                                    const struct io_handler **h)
 {
 	uint64_t last = __atomic_load_n(&bus->last, __ATOMIC_RELAXED);
 	unsigned slot = last & 0xF;
 
 	if (unlikely(((last ^ (addr << 8 | (uint64_t)width << 4)) & ~0xFULL) || (addr >> 56)))
-		return NOT_REMEMBERED;
-	return slot == IO_SLOT_NONE ? NULL : &bus->h[slot - 1];
+		return false;
+	*h = slot == IO_SLOT_NONE ? NULL : &bus->h[slot - 1];
+	return true;
 }
 
 static const struct io_handler *scan(struct io_bus *bus, uint64_t addr, unsigned width)
@@ -62,9 +61,9 @@ static const struct io_handler *scan(struct io_bus *bus, uint64_t addr, unsigned
 
 static const struct io_handler *find(struct io_bus *bus, uint64_t addr, unsigned width)
 {
-	const struct io_handler *h = remembered(bus, addr, width);
+	const struct io_handler *h;
 
-	return h != NOT_REMEMBERED ? h : scan(bus, addr, width);
+	return remembered(bus, addr, width, &h) ? h : scan(bus, addr, width);
 }
 
 bool io_bus_claims(struct io_bus *bus, uint64_t addr, unsigned width)
@@ -140,9 +139,9 @@ __attribute__((noinline)) static int write_slow(struct io_bus *bus, struct vcpu 
 __hot int io_bus_read_claimed(struct io_bus *bus, struct vcpu *v, uint64_t addr, unsigned width,
                               uint64_t *val)
 {
-	const struct io_handler *h = remembered(bus, addr, width);
+	const struct io_handler *h;
 
-	if (h == NOT_REMEMBERED)
+	if (!remembered(bus, addr, width, &h))
 		return read_slow(bus, v, addr, width, val, true);
 	return read_h(bus, h, v, addr, width, val, true);
 }
@@ -150,9 +149,9 @@ __hot int io_bus_read_claimed(struct io_bus *bus, struct vcpu *v, uint64_t addr,
 __hot int io_bus_write_claimed(struct io_bus *bus, struct vcpu *v, uint64_t addr, unsigned width,
                                uint64_t val)
 {
-	const struct io_handler *h = remembered(bus, addr, width);
+	const struct io_handler *h;
 
-	if (h == NOT_REMEMBERED)
+	if (!remembered(bus, addr, width, &h))
 		return write_slow(bus, v, addr, width, val, true);
 	return write_h(bus, h, v, addr, width, val, true);
 }
@@ -160,9 +159,9 @@ __hot int io_bus_write_claimed(struct io_bus *bus, struct vcpu *v, uint64_t addr
 __hot void io_bus_read(struct io_bus *bus, struct vcpu *v, uint64_t addr, unsigned width,
                        uint64_t *val)
 {
-	const struct io_handler *h = remembered(bus, addr, width);
+	const struct io_handler *h;
 
-	if (h == NOT_REMEMBERED)
+	if (!remembered(bus, addr, width, &h))
 		read_slow(bus, v, addr, width, val, false);
 	else
 		read_h(bus, h, v, addr, width, val, false);
@@ -171,9 +170,9 @@ __hot void io_bus_read(struct io_bus *bus, struct vcpu *v, uint64_t addr, unsign
 __hot void io_bus_write(struct io_bus *bus, struct vcpu *v, uint64_t addr, unsigned width,
                         uint64_t val)
 {
-	const struct io_handler *h = remembered(bus, addr, width);
+	const struct io_handler *h;
 
-	if (h == NOT_REMEMBERED)
+	if (!remembered(bus, addr, width, &h))
 		write_slow(bus, v, addr, width, val, false);
 	else
 		write_h(bus, h, v, addr, width, val, false);

@@ -69,9 +69,9 @@ __hot static inline bool entry_wanted(struct vcpu *v)
 
 	/* this_pcpu() without the call: GS holds it (pcpu.c). */
 	__asm__("movq %%gs:0, %0" : "=r"(p));
-	return v->requests | p->need_resched | s->entry_work | v->arch.nmi_pending |
-	               v->arch.irq_window | v->arch.vlapic.irr_words ||
-	       v->state != VCPU_RUNNING;
+	/* One compare and branch each: all are clear on almost every exit. */
+	return v->requests || p->need_resched || s->entry_work || v->arch.nmi_pending ||
+	       v->arch.irq_window || v->arch.vlapic.irr_words || v->state != VCPU_RUNNING;
 }
 
 /* The instruction is done: move RIP past it and say how the guest is entered again. */
