@@ -2,6 +2,8 @@
 /*
  * Intel VMX backend of the x86 vCPU layer: VMXON, VMCS setup with EPT, VPID
  * and unrestricted guest, guest entry and exit decoding into struct x86_exit.
+ * Port I/O and MMIO exits get a first look from the fast path (fastpath.c),
+ * which may handle them and enter the guest again without coming here.
  *
  * A VMCS can only be read or written on the pCPU where it is current, but
  * vcpu_reset runs on whichever pCPU sends the SIPI or resets the VM. So the
