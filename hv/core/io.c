@@ -26,17 +26,25 @@ int io_bus_register(struct io_bus *bus, const struct io_handler *h)
 
 /*
  * A guest hits one register from the same instruction again and again, so
- * the last answer (hit or miss) is remembered and checked before the scan.
+ * the last answer (hit or miss) is remembered and checked before the scan:
+ * true and *h (NULL: nobody claims it) when it was this access.
  */
-__hot __attribute__((always_inline)) static inline const struct io_handler *
-find(struct io_bus *bus, uint64_t addr, unsigned width)
+__hot static inline bool remembered(struct io_bus *bus, uint64_t addr, unsigned width,
+                                    const struct io_handler **h)
 {
-	uint64_t key = addr << 8 | (uint64_t)width << 4;
 	uint64_t last = __atomic_load_n(&bus->last, __ATOMIC_RELAXED);
+	unsigned slot = last & 0xF;
+
+	if (unlikely(((last ^ (addr << 8 | (uint64_t)width << 4)) & ~0xFULL) || (addr >> 56)))
+		return false;
+	*h = slot == IO_SLOT_NONE ? NULL : &bus->h[slot - 1];
+	return true;
+}
+
+static const struct io_handler *scan(struct io_bus *bus, uint64_t addr, unsigned width)
+{
 	unsigned slot = IO_SLOT_NONE;
 
-	if ((last & ~0xFULL) == key && !(addr >> 56))
-		return (last & 0xF) == IO_SLOT_NONE ? NULL : &bus->h[(last & 0xF) - 1];
 	for (unsigned i = 0; i < bus->nr; i++) {
 		const struct io_handler *h = &bus->h[i];
 
@@ -46,8 +54,16 @@ find(struct io_bus *bus, uint64_t addr, unsigned width)
 		}
 	}
 	if (!(addr >> 56) && width < 16)
-		__atomic_store_n(&bus->last, key | slot, __ATOMIC_RELAXED);
+		__atomic_store_n(&bus->last, addr << 8 | (uint64_t)width << 4 | slot,
+		                 __ATOMIC_RELAXED);
 	return slot == IO_SLOT_NONE ? NULL : &bus->h[slot - 1];
+}
+
+static const struct io_handler *find(struct io_bus *bus, uint64_t addr, unsigned width)
+{
+	const struct io_handler *h;
+
+	return remembered(bus, addr, width, &h) ? h : scan(bus, addr, width);
 }
 
 bool io_bus_claims(struct io_bus *bus, uint64_t addr, unsigned width)
@@ -55,42 +71,109 @@ bool io_bus_claims(struct io_bus *bus, uint64_t addr, unsigned width)
 	return find(bus, addr, width) != NULL;
 }
 
-static void note_unhandled(struct io_bus *bus, struct vcpu *v, const char *what, uint64_t addr,
-                           unsigned width)
+/* Out of line: a guest probing absent devices must not flood the console. */
+__attribute__((noinline, cold)) static void
+note_unhandled(struct io_bus *bus, struct vcpu *v, const char *what, uint64_t addr, unsigned width)
 {
-	/* A guest probing absent devices must not flood the console. */
-	if (bus->nr_unhandled++ < IO_LOG_UNHANDLED)
-		pr_warn("vm %s: unhandled %s of %u bytes at 0x%lx%s\n", vm_name(v->vm), what, width,
-		        addr,
-		        bus->nr_unhandled == IO_LOG_UNHANDLED ? " (further ones not logged)" : "");
+	bus->nr_unhandled++;
+	pr_warn("vm %s: unhandled %s of %u bytes at 0x%lx%s\n", vm_name(v->vm), what, width, addr,
+	        bus->nr_unhandled == IO_LOG_UNHANDLED ? " (further ones not logged)" : "");
+}
+
+static inline uint64_t ones(unsigned width)
+{
+	return width >= 8 ? ~0ULL : (1ULL << (width * 8)) - 1;
+}
+
+/*
+ * The accesses, each for a handler h or none (NULL). claimed: an access
+ * nobody claims is left alone and fails with -ENOENT; else it is dropped
+ * (reads give all ones) and logged. The exported functions look h up from
+ * the remembered answer and call these last, so that path builds no frame;
+ * a scan happens in the out-of-line *_slow ones.
+ */
+__hot static inline int read_h(struct io_bus *bus, const struct io_handler *h, struct vcpu *v,
+                               uint64_t addr, unsigned width, uint64_t *val, bool claimed)
+{
+	*val = ones(width);
+	if (!h) {
+		if (claimed)
+			return -ENOENT;
+		if (bus->nr_unhandled < IO_LOG_UNHANDLED)
+			note_unhandled(bus, v, "read", addr, width);
+		return 0;
+	}
+	if (h->read && h->read(v, h->opaque, addr - h->base, width, val))
+		*val = ones(width);
+	*val &= ones(width);
+	return 0;
+}
+
+__hot static inline int write_h(struct io_bus *bus, const struct io_handler *h, struct vcpu *v,
+                                uint64_t addr, unsigned width, uint64_t val, bool claimed)
+{
+	if (!h) {
+		if (claimed)
+			return -ENOENT;
+		if (bus->nr_unhandled < IO_LOG_UNHANDLED)
+			note_unhandled(bus, v, "write", addr, width);
+		return 0;
+	}
+	if (h->write)
+		h->write(v, h->opaque, addr - h->base, width, val);
+	return 0;
+}
+
+__attribute__((noinline)) static int read_slow(struct io_bus *bus, struct vcpu *v, uint64_t addr,
+                                               unsigned width, uint64_t *val, bool claimed)
+{
+	return read_h(bus, scan(bus, addr, width), v, addr, width, val, claimed);
+}
+
+__attribute__((noinline)) static int write_slow(struct io_bus *bus, struct vcpu *v, uint64_t addr,
+                                                unsigned width, uint64_t val, bool claimed)
+{
+	return write_h(bus, scan(bus, addr, width), v, addr, width, val, claimed);
+}
+
+__hot int io_bus_read_claimed(struct io_bus *bus, struct vcpu *v, uint64_t addr, unsigned width,
+                              uint64_t *val)
+{
+	const struct io_handler *h;
+
+	if (!remembered(bus, addr, width, &h))
+		return read_slow(bus, v, addr, width, val, true);
+	return read_h(bus, h, v, addr, width, val, true);
+}
+
+__hot int io_bus_write_claimed(struct io_bus *bus, struct vcpu *v, uint64_t addr, unsigned width,
+                               uint64_t val)
+{
+	const struct io_handler *h;
+
+	if (!remembered(bus, addr, width, &h))
+		return write_slow(bus, v, addr, width, val, true);
+	return write_h(bus, h, v, addr, width, val, true);
 }
 
 __hot void io_bus_read(struct io_bus *bus, struct vcpu *v, uint64_t addr, unsigned width,
                        uint64_t *val)
 {
-	const struct io_handler *h = find(bus, addr, width);
-	uint64_t ones = width >= 8 ? ~0ULL : (1ULL << (width * 8)) - 1;
+	const struct io_handler *h;
 
-	*val = ones;
-	if (!h || !h->read) {
-		if (!h)
-			note_unhandled(bus, v, "read", addr, width);
-		return;
-	}
-	if (h->read(v, h->opaque, addr - h->base, width, val))
-		*val = ones;
-	*val &= ones;
+	if (!remembered(bus, addr, width, &h))
+		read_slow(bus, v, addr, width, val, false);
+	else
+		read_h(bus, h, v, addr, width, val, false);
 }
 
 __hot void io_bus_write(struct io_bus *bus, struct vcpu *v, uint64_t addr, unsigned width,
                         uint64_t val)
 {
-	const struct io_handler *h = find(bus, addr, width);
+	const struct io_handler *h;
 
-	if (!h) {
-		note_unhandled(bus, v, "write", addr, width);
-		return;
-	}
-	if (h->write)
-		h->write(v, h->opaque, addr - h->base, width, val);
+	if (!remembered(bus, addr, width, &h))
+		write_slow(bus, v, addr, width, val, false);
+	else
+		write_h(bus, h, v, addr, width, val, false);
 }

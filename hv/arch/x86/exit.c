@@ -275,8 +275,8 @@ __hot static const struct x86_insn *dcache_hit(struct vcpu *v, const struct x86_
 }
 
 /* Fetch and decode the instruction at gla; remember it when it sits in one page. */
-static int fetch_decode(struct vcpu *v, struct mmio_ctx *c, uint64_t gla, enum x86_cpu_mode mode,
-                        struct x86_insn *insn, uint8_t *bytes)
+static int fetch_decode(struct vcpu *v, struct mmio_ctx *c, const struct x86_sregs *s, uint64_t gla,
+                        enum x86_cpu_mode mode, struct x86_insn *insn, uint8_t *bytes)
 {
 	struct x86_decode_cache *dc = &v->arch.dcache;
 	uint64_t fault_gla, gpa;
@@ -301,6 +301,7 @@ static int fetch_decode(struct vcpu *v, struct mmio_ctx *c, uint64_t gla, enum x
 	dc->cr3 = c->paging.cr3;
 	dc->cr4 = c->paging.cr4;
 	dc->efer = c->paging.efer;
+	dc->cs_ldb = (uint8_t)(s->cs_l | s->cs_db << 1);
 	dc->insn = *insn;
 	return 0;
 }
@@ -391,7 +392,7 @@ __hot static void emulate_mmio(struct vcpu *v, uint64_t gpa, bool have_value, ui
 	if (!insn) {
 		memset(bytes, 0, sizeof(bytes));
 		insn = &decoded;
-		err = fetch_decode(v, &c, gla, mode, &decoded, bytes);
+		err = fetch_decode(v, &c, &s, gla, mode, &decoded, bytes);
 	}
 	if (!err)
 		err = x86_insn_emulate_decoded(insn, &v->arch.regs, gpa, &emul_ops, &c);

@@ -511,31 +511,6 @@ static bool insn_sane(const struct x86_insn *in)
 	return true;
 }
 
-static uint64_t reg_get(const struct x86_regs *r, unsigned idx, bool high8, unsigned size)
-{
-	if (high8)
-		return (r->gpr[idx] >> 8) & 0xff;
-	return r->gpr[idx] & size_mask(size);
-}
-
-/* 32-bit writes zero-extend to 64 bits; 8- and 16-bit writes merge. */
-static void reg_set(struct x86_regs *r, unsigned idx, bool high8, unsigned size, uint64_t v)
-{
-	uint64_t *g = &r->gpr[idx];
-	uint64_t m;
-
-	if (high8) {
-		*g = (*g & ~0xff00ULL) | ((v & 0xff) << 8);
-	} else if (size == 4) {
-		*g = (uint32_t)v;
-	} else if (size == 8) {
-		*g = v;
-	} else {
-		m = size_mask(size);
-		*g = (*g & ~m) | (v & m);
-	}
-}
-
 int x86_insn_mem_offset(const struct x86_insn *in, const struct x86_regs *r, uint64_t *off)
 {
 	uint64_t ea;
@@ -646,7 +621,7 @@ static uint64_t src_operand(const struct x86_insn *in, const struct x86_regs *r)
 {
 	if (in->flags & X86_INSN_SRC_IMM)
 		return in->imm;
-	return reg_get(r, in->reg, in->flags & X86_INSN_REG_HIGH8, in->opsize);
+	return x86_reg_get(r, in->reg, in->flags & X86_INSN_REG_HIGH8, in->opsize);
 }
 
 /*
@@ -668,7 +643,7 @@ __hot __attribute__((noinline)) static int emulate_mov(const struct x86_insn *in
 	} else {
 		ret = mmio_read(ops, opaque, gpa, in->opsize, &val);
 		if (!ret)
-			reg_set(r, in->reg, in->flags & X86_INSN_REG_HIGH8, in->opsize, val);
+			x86_reg_set(r, in->reg, in->flags & X86_INSN_REG_HIGH8, in->opsize, val);
 	}
 	if (!ret)
 		advance_rip(r, in);
@@ -695,7 +670,7 @@ static int emulate_simple(const struct x86_insn *in, struct x86_regs *r, uint64_
 			                       src_operand(in, r) & size_mask(size));
 		ret = mmio_read(ops, opaque, gpa, size, &a);
 		if (!ret)
-			reg_set(r, in->reg, high8, size, a);
+			x86_reg_set(r, in->reg, high8, size, a);
 		return ret;
 
 	case X86_OP_MOVZX:
@@ -707,7 +682,7 @@ static int emulate_simple(const struct x86_insn *in, struct x86_regs *r, uint64_
 			return ret;
 		if (in->op == X86_OP_MOVSX)
 			a = (uint64_t)sign_extend(a, in->memsize);
-		reg_set(r, in->reg, false, size, a);
+		x86_reg_set(r, in->reg, false, size, a);
 		return 0;
 
 	case X86_OP_ADD:
@@ -727,14 +702,14 @@ static int emulate_simple(const struct x86_insn *in, struct x86_regs *r, uint64_
 			a = b;
 			b = src_operand(in, r);
 		} else {
-			a = reg_get(r, in->reg, high8, size);
+			a = x86_reg_get(r, in->reg, high8, size);
 		}
 		res = alu(in->op, a, b, size, &f);
 		if (in->op != X86_OP_CMP && in->op != X86_OP_TEST) {
 			if (mem_dst)
 				ret = ops->mmio_write(opaque, gpa, size, res);
 			else
-				reg_set(r, in->reg, high8, size, res);
+				x86_reg_set(r, in->reg, high8, size, res);
 			if (ret)
 				return ret;
 		}
@@ -761,10 +736,10 @@ static int emulate_simple(const struct x86_insn *in, struct x86_regs *r, uint64_
 		ret = mmio_read(ops, opaque, gpa, size, &a);
 		if (ret)
 			return ret;
-		ret = ops->mmio_write(opaque, gpa, size, reg_get(r, in->reg, high8, size));
+		ret = ops->mmio_write(opaque, gpa, size, x86_reg_get(r, in->reg, high8, size));
 		if (ret)
 			return ret;
-		reg_set(r, in->reg, high8, size, a);
+		x86_reg_set(r, in->reg, high8, size, a);
 		return 0;
 
 	default:
@@ -927,15 +902,16 @@ __attribute__((noinline)) static int emulate_string(const struct x86_insn *in,
 
 		/* rSI/rDI wrap at the address size; 32-bit updates zero-extend. */
 		if (in->op == X86_OP_MOVS)
-			reg_set(&r, X86_REG_RSI, false, in->addrsize, r.gpr[X86_REG_RSI] + step);
-		reg_set(&r, X86_REG_RDI, false, in->addrsize, r.gpr[X86_REG_RDI] + step);
+			x86_reg_set(&r, X86_REG_RSI, false, in->addrsize,
+			            r.gpr[X86_REG_RSI] + step);
+		x86_reg_set(&r, X86_REG_RDI, false, in->addrsize, r.gpr[X86_REG_RDI] + step);
 	}
 
 	/* A non-REP instruction that failed changes nothing. */
 	if (!rep && ret)
 		return ret;
 	if (rep)
-		reg_set(&r, X86_REG_RCX, false, in->addrsize, count - done);
+		x86_reg_set(&r, X86_REG_RCX, false, in->addrsize, count - done);
 	if (!ret && done == count)
 		advance_rip(&r, in);
 	*regs = r;

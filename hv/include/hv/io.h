@@ -25,7 +25,7 @@ struct io_handler {
 struct io_bus {
 	struct io_handler h[IO_MAX_HANDLERS];
 	unsigned nr;
-	unsigned nr_unhandled; /* accesses nobody claimed; only the first few are logged */
+	unsigned nr_unhandled; /* accesses nobody claimed that were logged (the first few) */
 	/*
 	 * The last lookup, hit or miss, in one word so that vCPUs sharing the
 	 * bus never see half of another's: addr << 8 | width << 4 | slot, slot
@@ -40,5 +40,10 @@ bool io_bus_claims(struct io_bus *bus, uint64_t addr, unsigned width);
 /* Dispatch; unclaimed reads return all ones, unclaimed writes are dropped. */
 void io_bus_read(struct io_bus *bus, struct vcpu *v, uint64_t addr, unsigned width, uint64_t *val);
 void io_bus_write(struct io_bus *bus, struct vcpu *v, uint64_t addr, unsigned width, uint64_t val);
+/* The same for claimed accesses only: -ENOENT, nothing done or logged, when no handler claims it. */
+int io_bus_read_claimed(struct io_bus *bus, struct vcpu *v, uint64_t addr, unsigned width,
+                        uint64_t *val);
+int io_bus_write_claimed(struct io_bus *bus, struct vcpu *v, uint64_t addr, unsigned width,
+                         uint64_t val);
 
 #endif

@@ -306,6 +306,69 @@ static void test_rewritten_insn(void)
 	EXPECT_EQ(mmio_read32(SCR0), 0xcccccccc);
 }
 
+/*
+ * One instruction several times in a row: the first run is decoded and
+ * cached, the later ones take VMX's fast path, which writes back the
+ * register itself (EBX too, which the hypervisor's C code keeps in a
+ * callee-saved register) and must merge and extend as the emulator does.
+ * Each form is a function of its own, called in a row, so the same
+ * instruction runs again with no other MMIO instruction in between (the
+ * cache holds the last one).
+ */
+__attribute__((noinline)) static uint32_t load_ebx(uintptr_t a, uint32_t v)
+{
+	asm volatile("movl (%1), %0" : "+b"(v) : "r"(a) : "memory");
+	return v;
+}
+
+__attribute__((noinline)) static uint32_t load_ah(uintptr_t a, uint32_t v)
+{
+	asm volatile("movb 1(%1), %%ah" : "+a"(v) : "r"(a) : "memory");
+	return v;
+}
+
+__attribute__((noinline)) static uint32_t load_si(uintptr_t a, uint32_t v)
+{
+	asm volatile("movw 2(%1), %%si" : "+S"(v) : "r"(a) : "memory");
+	return v;
+}
+
+__attribute__((noinline)) static void store_ebx(uintptr_t a, uint32_t v)
+{
+	asm volatile("movl %0, (%1)" : : "b"(v), "r"(a) : "memory");
+}
+
+__attribute__((noinline)) static void store_imm16(uintptr_t a)
+{
+	asm volatile("movw $0x1234, 2(%0)" : : "r"(a) : "memory");
+}
+
+static void test_repeated_forms(void)
+{
+	uintptr_t a = SCR0;
+	uint32_t v[3];
+
+	scratch_set(0xa0b0c0d0, 0);
+	for (unsigned i = 0; i < 3; i++)
+		v[i] = load_ebx(a, i);
+	for (unsigned i = 0; i < 3; i++)
+		EXPECT_EQ(v[i], 0xa0b0c0d0);
+	for (unsigned i = 0; i < 3; i++)
+		v[i] = load_ah(a, 0x11223344 + i);
+	for (unsigned i = 0; i < 3; i++)
+		EXPECT_EQ(v[i], 0x1122c044 + i);
+	for (unsigned i = 0; i < 3; i++)
+		v[i] = load_si(a, 0x11223344 + i);
+	for (unsigned i = 0; i < 3; i++)
+		EXPECT_EQ(v[i], 0x1122a0b0);
+	for (unsigned i = 0; i < 3; i++)
+		store_ebx(a, 0x55667788 + i);
+	EXPECT_EQ(mmio_read32(SCR0), 0x5566778a);
+	for (unsigned i = 0; i < 3; i++)
+		store_imm16(a);
+	EXPECT_EQ(mmio_read32(SCR0), 0x1234778a);
+}
+
 void guest_main(void)
 {
 	TEST_START("mmio");
@@ -314,6 +377,7 @@ void guest_main(void)
 	test_insn_forms();
 	test_string_ops();
 	test_rewritten_insn();
+	test_repeated_forms();
 	gprintf("mmio: test device done\n");
 	test_counter();
 	test_ioapic();

@@ -2,6 +2,8 @@
 /*
  * Intel VMX backend of the x86 vCPU layer: VMXON, VMCS setup with EPT, VPID
  * and unrestricted guest, guest entry and exit decoding into struct x86_exit.
+ * Port I/O and MMIO exits get a first look from the fast path (fastpath.c),
+ * which may handle them and enter the guest again without coming here.
  *
  * A VMCS can only be read or written on the pCPU where it is current, but
  * vcpu_reset runs on whichever pCPU sends the SIPI or resets the VM. So the
@@ -22,6 +24,7 @@
 #include <hv/vm.h>
 
 #include "vmcs.h"
+#include "vmx.h"
 
 #define MSR_IA32_FEATURE_CONTROL 0x3A
 #define MSR_VMX_BASIC            0x480
@@ -43,7 +46,6 @@
 
 #define FC_LOCKED                BIT(0)
 #define FC_VMXON_NOSMX           BIT(2)
-#define CR4_VMXE                 BIT(13)
 
 #define PIN_EXT_INTR             BIT(0)
 #define PIN_PREEMPT_TIMER        BIT(6)
@@ -82,33 +84,6 @@
 #define VPID_CAP_INVVPID         BIT(32)
 #define VPID_CAP_INVVPID1        BIT(41)
 
-/* Basic exit reasons (SDM Vol. 3, appendix C). */
-#define EXIT_EXC_NMI      0
-#define EXIT_EXT_INTR     1
-#define EXIT_TRIPLE_FAULT 2
-#define EXIT_INIT         3
-#define EXIT_SIPI         4
-#define EXIT_INTR_WINDOW  7
-#define EXIT_CPUID        10
-#define EXIT_HLT          12
-#define EXIT_VMCALL       18
-#define EXIT_CR_ACCESS    28
-#define EXIT_IO           30
-#define EXIT_RDMSR        31
-#define EXIT_WRMSR        32
-#define EXIT_EPT_VIOL     48
-#define EXIT_PREEMPT      52
-#define EXIT_XSETBV       55
-#define EXIT_ENTRY_FAIL   BIT(31)
-
-#define INTR_VALID        BIT(31)
-#define INTR_ERR          BIT(11)
-#define INTR_TYPE(x)      (((x) >> 8) & 7)
-#define INTR_EXT          (0u << 8)
-#define INTR_NMI          (2u << 8)
-#define INTR_HW_EXC       (3u << 8)
-#define INTR_BLOCKING     3 /* STI and MOV-SS blocking in the interruptibility state */
-
 /* See preempt_poll. */
 #define PREEMPT_POLL_US 1000
 
@@ -126,27 +101,6 @@ static const uint32_t switched_msrs[] = { 0xC0000081, 0xC0000082,         0xC000
 struct vmx_msr_entry {
 	uint32_t index, rsvd;
 	uint64_t value;
-};
-
-struct vmx_vcpu {
-	paddr_t vmcs_pa;
-	struct vmx_msr_entry *msrs; /* guest values of switched_msrs while not loaded */
-	paddr_t msrs_pa;
-	struct x86_entry_state entry; /* applied by the next run */
-	bool need_setup;
-	bool launched;
-	cpuid_t pcpu;
-	uint32_t proc; /* current primary processor-based controls */
-	bool want_window;
-	/* Controls, injection or interruptibility to write before the next entry. */
-	bool entry_work;
-	uint32_t pending; /* VM-entry interruption info to write; 0: none */
-	uint32_t pending_err;
-	uint32_t pending_len;
-	uint32_t intr_state;            /* guest interruptibility at the last exit */
-	uint64_t exit_rip;              /* guest RIP at the last exit */
-	uint64_t vmcs_rsp, vmcs_rflags; /* what GUEST_RSP and GUEST_RFLAGS hold */
-	uint32_t preempt; /* VMX-preemption timer value in the VMCS; 0: not written yet */
 };
 
 struct vmx_pcpu {
@@ -176,19 +130,6 @@ static inline void write_cr0(uint64_t v)
 
 int vmx_enter(struct x86_regs *regs, int launched);
 extern uint8_t vmx_exit_entry[];
-
-__hot static inline uint64_t vmread(uint32_t field)
-{
-	uint64_t v;
-
-	__asm__ volatile("vmread %1, %0" : "=r"(v) : "r"((uint64_t)field) : "cc");
-	return v;
-}
-
-__hot static inline void vmwrite(uint32_t field, uint64_t val)
-{
-	__asm__ volatile("vmwrite %0, %1" : : "r"(val), "r"((uint64_t)field) : "cc");
-}
 
 static int vmx_op_pa(int op, paddr_t pa)
 {
@@ -751,7 +692,7 @@ __hot static void vmx_run(struct vcpu *v, struct x86_exit *x)
 	struct pcpu *p = this_pcpu();
 	struct vmx_pcpu *vp = &vmx_pcpus[p->id];
 	uint32_t idt;
-	int failed;
+	int result;
 
 	if (unlikely(s->need_setup || s->pcpu != p->id || vp->current != s || vp->msr_owner != s))
 		vmx_make_current(v, p, vp);
@@ -770,12 +711,12 @@ __hot static void vmx_run(struct vcpu *v, struct x86_exit *x)
 	preempt_poll(s, v->arch.regs.rflags & RFLAGS_IF);
 
 	v->in_guest = true;
-	failed = vmx_enter(&v->arch.regs, s->launched);
+	result = vmx_enter(&v->arch.regs, s->launched);
 	v->in_guest = false;
 	/* An external interrupt that made the guest exit is still pending: take it now. */
 	__asm__ volatile("sti; nop; cli" ::: "memory");
 
-	if (failed) {
+	if (result == VMX_ENTER_FAILED) {
 		pr_err("VMX: VM%s failed, instruction error %lu\n",
 		       s->launched ? "RESUME" : "LAUNCH", vmread(VM_INSN_ERROR));
 		x->reason = X86_EXIT_INVALID;
@@ -799,6 +740,13 @@ __hot static void vmx_run(struct vcpu *v, struct x86_exit *x)
 		s->pending = idt & ~BIT(12);
 		s->pending_err = (uint32_t)vmread(EXIT_IDT_VECTORING_ERR);
 		s->pending_len = (uint32_t)vmread(EXIT_INSN_LEN);
+	}
+	if (result == VMX_ENTER_HANDLED) {
+		/* The fast path did the exit's work; only the generic entry is left. */
+		x->reason = X86_EXIT_NONE;
+		x->raw = 0;
+		x->insn_len = 0;
+		return;
 	}
 	decode_exit(v, s, x);
 }

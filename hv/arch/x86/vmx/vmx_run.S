@@ -5,11 +5,47 @@
  * VMX switches RSP, RIP and RFLAGS through the VMCS and no other GPR: all
  * fifteen others are swapped here. HOST_RSP is written just before entry so
  * the exit lands on this frame; HOST_RIP points at vmx_exit_entry.
- * Returns 0 after a VM exit, 1 if VMLAUNCH/VMRESUME itself failed (the
- * caller reads the VM-instruction error field).
+ *
+ * After an exit the fast path (fastpath.c) gets the first look at port
+ * I/O and EPT violations. When it handled the exit completely, the guest is
+ * entered again from here: the frame and HOST_RSP are still as they were,
+ * and the callee-saved GPRs, which the C code keeps, still hold the guest's
+ * values unless the fast path wrote one (it says so). So an exit stores the
+ * caller-saved GPRs, and the callee-saved ones only when something may need
+ * them in memory (MMIO emulation, the generic path).
+ *
+ * Returns VMX_ENTER_EXIT (0) after a VM exit for vmx_run to decode,
+ * VMX_ENTER_FAILED (1) if VMLAUNCH/VMRESUME itself failed (the caller reads
+ * the VM-instruction error field), VMX_ENTER_HANDLED (2) after an exit the
+ * fast path handled but whose next entry needs the generic path.
  */
 #include "../gpr_swap.inc"
-#define VMCS_HOST_RSP 0x6C14
+#define VMCS_HOST_RSP    0x6C14
+#define VMCS_EXIT_REASON 0x4402
+#define EXIT_IO          30
+#define EXIT_EPT_VIOL    48
+
+	.macro STORE_CALLEE_SAVED base
+	movq %rbx, GPR(3)(\base)
+	movq %rbp, GPR(5)(\base)
+	movq %r12, GPR(12)(\base)
+	movq %r13, GPR(13)(\base)
+	movq %r14, GPR(14)(\base)
+	movq %r15, GPR(15)(\base)
+	.endm
+
+	.macro LOAD_CALLEE_SAVED base
+	movq GPR(3)(\base), %rbx
+	movq GPR(5)(\base), %rbp
+	movq GPR(12)(\base), %r12
+	movq GPR(13)(\base), %r13
+	movq GPR(14)(\base), %r14
+	movq GPR(15)(\base), %r15
+	.endm
+
+/* The fast path's results besides VMX_ENTER_EXIT and VMX_ENTER_HANDLED. */
+#define FAST_RESUME     3 /* enter again; callee-saved registers unchanged */
+#define FAST_RESUME_ALL 4 /* enter again; a callee-saved register was written */
 
 	.section .text.hot, "ax"
 	.globl vmx_enter
@@ -44,14 +80,56 @@ vmx_enter:
 
 	.globl vmx_exit_entry
 vmx_exit_entry:
+	/* The caller-saved GPRs first: the callee-saved ones survive a C call. */
 	pushq %rdi
 	movq 8(%rsp), %rdi
 	movq %rax, GPR(0)(%rdi)
-	STORE_GPRS %rdi
+	movq %rcx, GPR(1)(%rdi)
+	movq %rdx, GPR(2)(%rdi)
+	movq %rsi, GPR(6)(%rdi)
+	movq %r8, GPR(8)(%rdi)
+	movq %r9, GPR(9)(%rdi)
+	movq %r10, GPR(10)(%rdi)
+	movq %r11, GPR(11)(%rdi)
 	popq %rcx
 	movq %rcx, GPR(7)(%rdi)
+	movl $VMCS_EXIT_REASON, %eax
+	vmread %rax, %rax
+	cmpl $EXIT_IO, %eax
+	jne 6f
+	/* Port I/O uses RAX only: the callee-saved GPRs wait in the CPU. */
+	call vmx_fast_io
+	movq (%rsp), %rdi
+	cmpl $FAST_RESUME, %eax
+	je 5f
+	STORE_CALLEE_SAVED %rdi
+	jmp 4f
+6:
+	STORE_CALLEE_SAVED %rdi
+	cmpl $EXIT_EPT_VIOL, %eax
+	movl $0, %eax /* VMX_ENTER_EXIT */
+	jne 4f
+	call vmx_fast_mmio
+	movq (%rsp), %rdi
+	cmpl $FAST_RESUME, %eax
+	jb 4f
+	je 5f
+	LOAD_CALLEE_SAVED %rdi
+5:
+	movq GPR(0)(%rdi), %rax
+	movq GPR(1)(%rdi), %rcx
+	movq GPR(2)(%rdi), %rdx
+	movq GPR(6)(%rdi), %rsi
+	movq GPR(8)(%rdi), %r8
+	movq GPR(9)(%rdi), %r9
+	movq GPR(10)(%rdi), %r10
+	movq GPR(11)(%rdi), %r11
+	movq GPR(7)(%rdi), %rdi
+	vmresume
+	jmp 2b
+4:
+	/* VMX_ENTER_EXIT or VMX_ENTER_HANDLED, already in EAX. */
 	popq %rdi
-	xorl %eax, %eax
 3:
 	popq %r15
 	popq %r14

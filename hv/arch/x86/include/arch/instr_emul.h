@@ -215,4 +215,32 @@ int x86_insn_emulate(const struct x86_insn *insn, struct x86_regs *regs, uint64_
 int x86_insn_emulate_decoded(const struct x86_insn *insn, struct x86_regs *regs, uint64_t mmio_gpa,
                              const struct x86_emul_ops *ops, void *opaque);
 
+/* A register operand of `size` bytes (high8: AH, CH, DH or BH), zero-extended. */
+static inline uint64_t x86_reg_get(const struct x86_regs *r, unsigned idx, bool high8,
+                                   unsigned size)
+{
+	if (high8)
+		return (r->gpr[idx] >> 8) & 0xff;
+	return size >= 8 ? r->gpr[idx] : r->gpr[idx] & ((1ULL << (size * 8)) - 1);
+}
+
+/* Write a register operand: 32-bit writes zero-extend to 64 bits, 8- and 16-bit ones merge. */
+static inline void x86_reg_set(struct x86_regs *r, unsigned idx, bool high8, unsigned size,
+                               uint64_t v)
+{
+	uint64_t *g = &r->gpr[idx];
+	uint64_t m;
+
+	if (high8) {
+		*g = (*g & ~0xff00ULL) | ((v & 0xff) << 8);
+	} else if (size == 4) {
+		*g = (uint32_t)v;
+	} else if (size == 8) {
+		*g = v;
+	} else {
+		m = (1ULL << (size * 8)) - 1;
+		*g = (*g & ~m) | (v & m);
+	}
+}
+
 #endif

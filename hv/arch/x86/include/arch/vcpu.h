@@ -43,6 +43,7 @@ struct x86_decode_cache {
 	struct x86_insn insn; /* len 0: empty */
 	uint64_t gla, gpa;
 	uint64_t cr0, cr3, cr4, efer;
+	uint8_t cs_ldb; /* CS.L in bit 0, CS.D/B in bit 1: with cr0 and efer, the mode */
 };
 
 /* The exit whose access went to the Service VM, to finish it when the answer comes. */
