@@ -134,52 +134,32 @@ FAST_FN int vmx_fast_io(struct x86_regs *regs)
 	return finish(v, vmread(GUEST_RIP) + vmread(EXIT_INSN_LEN), FAST_RESUME);
 }
 
-/* Where the instruction's bytes are: the fixed RAM block needs no lookup (vm_mem.c's own fast case). */
-__hot static inline const uint8_t *insn_hva(struct vm *vm, uint64_t gpa, unsigned len)
-{
-	if (vm->ram_hpa && gpa < vm->ram_size && len <= vm->ram_size - gpa)
-		return hpa_to_ptr(vm->ram_hpa + gpa);
-	return vm_gpa_to_hva(vm, gpa, len);
-}
-
-/* Whether guest RAM still holds the cached bytes: 8 at a time when they stay in the page. */
-__hot static inline bool same_bytes(const uint8_t *hva, const uint8_t *bytes, unsigned len,
-                                    uint64_t gpa)
-{
-	uint64_t a, b;
-
-	if (len <= 8 && (gpa & (PAGE_SIZE - 1)) <= PAGE_SIZE - 8) {
-		__builtin_memcpy(&a, hva, 8);
-		__builtin_memcpy(&b, bytes, 8);
-		return !((a ^ b) & (~0ULL >> (64 - 8 * len)));
-	}
-	for (unsigned i = 0; i < len; i++) {
-		if (hva[i] != bytes[i])
-			return false;
-	}
-	return true;
-}
-
 /*
- * The decode cache's instruction, if it is the one at rip: the same linear
- * address under the same paging state and CPU mode, and the same bytes in
- * guest RAM (as exit.c's dcache_hit, from the VMCS fields directly).
+ * The decode cache's instruction, if it is the one at rip (as exit.c's
+ * dcache_hit, reading only what can change without an exit we see): the
+ * same linear address and CPU mode, the same paging state, the same walk
+ * and bytes (x86_dcache_walk_same). From the VMCS: CS's attributes (L, D/B:
+ * a far jump changes them in the guest) and base (the linear address; not
+ * in 64-bit mode, where it counts as 0), CR0 and CR4 (no bit of ours is in
+ * their guest/host masks that paging depends on, so writes do not exit),
+ * CR3 (loads do not exit). Not EFER: only a WRMSR changes it, which exits
+ * and empties the cache (msr.c), and LMA follows CR0.PG, compared here.
  */
 FAST_FN static inline const struct x86_insn *cached_insn(struct vcpu *v, uint64_t rip)
 {
 	const struct x86_decode_cache *c = &v->arch.dcache;
-	uint64_t efer = vmread(GUEST_EFER);
-	uint64_t gla = vmread(GUEST_CS_BASE) + rip;
-	const uint8_t *hva;
+	uint64_t gla = rip;
 
-	if (!(efer & EFER_LMA))
-		gla = (uint32_t)gla;
-	if (!c->insn.len || c->gla != gla || c->efer != efer || c->cr0 != vmread(GUEST_CR0) ||
-	    c->cr3 != vmread(GUEST_CR3) || c->cr4 != (vmread(GUEST_CR4) & ~CR4_VMXE) ||
-	    c->cs_ldb != ((vmread(GUEST_CS_AR) >> 13) & 3))
+	if (!c->insn.len || c->cs_ldb != ((vmread(GUEST_CS_AR) >> 13) & 3))
 		return NULL;
-	hva = insn_hva(v->vm, c->gpa, c->insn.len);
-	if (!hva || !same_bytes(hva, c->bytes, c->insn.len, c->gpa))
+	/* Same EFER and CS.L as when cached: the same mode (CR0.PE is compared below). */
+	if (c->insn.mode != X86_MODE_LONG64) {
+		gla += vmread(GUEST_CS_BASE);
+		if (!(c->efer & EFER_LMA))
+			gla = (uint32_t)gla;
+	}
+	if (c->gla != gla || c->cr0 != vmread(GUEST_CR0) || c->cr3 != vmread(GUEST_CR3) ||
+	    c->cr4 != (vmread(GUEST_CR4) & ~CR4_VMXE) || !x86_dcache_walk_same(c))
 		return NULL;
 	return &c->insn;
 }
