@@ -27,6 +27,7 @@
  */
 #include <arch/cpu.h>
 #include <arch/x86_vcpu.h>
+#include <hv/errno.h>
 #include <hv/io.h>
 #include <hv/lib.h>
 #include <hv/mm.h>
@@ -92,6 +93,39 @@ __hot __attribute__((always_inline)) static inline int finish(struct vcpu *v, ui
 static const uint32_t io_masks[4] = { 0xFF, 0xFFFF, 0, 0xFFFFFFFF };
 
 /*
+ * The device accesses, as io.c's read_h/write_h but with the handler called
+ * straight from here when the bus remembers this access (no io_bus call
+ * frame on the common exit). -ENOENT: the bus has no remembered answer for
+ * it, or nobody claims it; the caller then goes the io_bus way.
+ */
+__hot static inline int dev_read(struct io_bus *bus, struct vcpu *v, uint64_t addr, unsigned width,
+                                 uint64_t *val)
+{
+	const struct io_handler *h;
+	uint64_t ones = size_mask(width);
+
+	if (!io_bus_remembered(bus, addr, width, &h) || !h)
+		return -ENOENT;
+	*val = ones;
+	if (h->read && h->read(v, h->opaque, addr - h->base, width, val))
+		*val = ones;
+	*val &= ones;
+	return 0;
+}
+
+__hot static inline int dev_write(struct io_bus *bus, struct vcpu *v, uint64_t addr, unsigned width,
+                                  uint64_t val)
+{
+	const struct io_handler *h;
+
+	if (!io_bus_remembered(bus, addr, width, &h) || !h)
+		return -ENOENT;
+	if (h->write)
+		h->write(v, h->opaque, addr - h->base, width, val);
+	return 0;
+}
+
+/*
  * A port access of a pre-launched VM is the io_bus's, claimed or not (an
  * unclaimed one reads all ones); a post-launched VM's unclaimed one goes to
  * the Service VM (generic path). Returns -ENOENT for that case.
@@ -100,14 +134,26 @@ __hot static inline int port_access(struct vcpu *v, bool in, uint16_t port, unsi
                                     uint64_t *val)
 {
 	struct io_bus *bus = &v->vm->pio;
+	const struct io_handler *h;
 
 	if (v->vm->cfg->load_order == LOAD_POST_LAUNCHED)
 		return in ? io_bus_read_claimed(bus, v, port, size, val)
 		          : io_bus_write_claimed(bus, v, port, size, *val);
-	if (in)
-		io_bus_read(bus, v, port, size, val);
-	else
+	/*
+	 * A remembered unclaimed port once its logging is done: dropped (reads
+	 * all ones) right here, as io_bus_read/write would.
+	 */
+	if (io_bus_remembered(bus, port, size, &h) && !h && bus->nr_unhandled >= IO_LOG_UNHANDLED) {
+		if (in)
+			*val = size_mask(size);
+		return 0;
+	}
+	if (in) {
+		if (dev_read(bus, v, port, size, val))
+			io_bus_read(bus, v, port, size, val);
+	} else if (dev_write(bus, v, port, size, *val)) {
 		io_bus_write(bus, v, port, size, *val);
+	}
 	return 0;
 }
 
@@ -203,11 +249,13 @@ FAST_FN int vmx_fast_mmio(struct x86_regs *regs)
 		val = in->flags & X86_INSN_SRC_IMM
 		              ? in->imm
 		              : x86_reg_get(&v->arch.regs, in->reg, high8, in->opsize);
-		if (io_bus_write_claimed(bus, v, gpa, in->opsize, val))
+		if (dev_write(bus, v, gpa, in->opsize, val) &&
+		    io_bus_write_claimed(bus, v, gpa, in->opsize, val))
 			return VMX_ENTER_EXIT;
 		return finish(v, next_rip(in, rip), FAST_RESUME);
 	}
-	if (io_bus_read_claimed(bus, v, gpa, in->opsize, &val))
+	if (dev_read(bus, v, gpa, in->opsize, &val) &&
+	    io_bus_read_claimed(bus, v, gpa, in->opsize, &val))
 		return VMX_ENTER_EXIT;
 	x86_reg_set(&v->arch.regs, in->reg, high8, in->opsize, val);
 	return finish(v, next_rip(in, rip),
