@@ -66,3 +66,18 @@ int x86_dcache_fill_walk(struct x86_decode_cache *c, const struct x86_paging_sta
 	c->efer = st->efer;
 	return 0;
 }
+
+void x86_dcache_set_insn(struct x86_decode_cache *c, const uint8_t *bytes,
+                         const struct x86_insn *insn, uint8_t cs_ldb)
+{
+	c->head = 0;
+	c->head_mask = 0;
+	memcpy(c->bytes, bytes, insn->len);
+	if (insn->len <= 8 && ((uintptr_t)c->insn_hva & (PAGE_SIZE - 1)) <= PAGE_SIZE - 8) {
+		memcpy(&c->head, bytes, insn->len);
+		c->head_mask = ~0ULL >> (64 - 8 * insn->len);
+	}
+	c->cs_ldb = cs_ldb;
+	/* Last: a non-zero length makes the entry valid. */
+	c->insn = *insn;
+}

@@ -295,10 +295,7 @@ static int fetch_decode(struct vcpu *v, struct mmio_ctx *c, const struct x86_sre
 	if ((gla & (PAGE_SIZE - 1)) + insn->len > PAGE_SIZE ||
 	    x86_dcache_fill_walk(dc, &c->paging, gla, insn->len, fixed_hva, v->vm))
 		return 0;
-	memcpy(dc->bytes, bytes, insn->len);
-	dc->cs_ldb = (uint8_t)(s->cs_l | s->cs_db << 1);
-	/* Last: a non-zero length makes the entry valid. */
-	dc->insn = *insn;
+	x86_dcache_set_insn(dc, bytes, insn, (uint8_t)(s->cs_l | s->cs_db << 1));
 	return 0;
 }
 

@@ -23,7 +23,7 @@
 #define CODE_A    0x200000ULL   /* the page it is in */
 #define CODE_B    0x210000ULL   /* another page holding the same bytes */
 
-static uint8_t gmem[GMEM_SIZE];
+static uint8_t gmem[GMEM_SIZE] __attribute__((aligned(4096)));
 static uint64_t next_pt;
 static unsigned nr_hva_calls;
 static const uint8_t insn_bytes[] = { 0x8B, 0x03 }; /* mov eax, [rbx] */
@@ -102,6 +102,14 @@ static struct x86_paging_state map_4level(uint64_t ent[4])
 		                          .cr3 = tables[3],
 		                          .cr4 = X86_CR4_PAE,
 		                          .efer = X86_EFER_LME | X86_EFER_LMA };
+}
+
+static void set_insn(struct x86_decode_cache *c, const uint8_t *bytes, unsigned len)
+{
+	struct x86_insn insn = { .len = (uint8_t)len };
+
+	x86_dcache_set_insn(c, bytes, &insn, 0);
+	g_assert_cmpuint(c->insn.len, ==, len);
 }
 
 static void fill_ok(struct x86_decode_cache *c, const struct x86_paging_state *st)
@@ -229,12 +237,51 @@ static void test_paging_off(void)
 	setup();
 	memset(&c, 0, sizeof(c));
 	g_assert_cmpint(x86_dcache_fill_walk(&c, &st, gla, 2, gmem_hva, gmem), ==, 0);
-	memcpy(c.bytes, insn_bytes, sizeof(insn_bytes));
-	c.insn.len = sizeof(insn_bytes);
+	set_insn(&c, insn_bytes, sizeof(insn_bytes));
 	g_assert_cmpuint(c.walk_n, ==, 0);
 	g_assert_cmphex(c.gpa, ==, gla);
 	g_assert_true(x86_dcache_walk_same(&c));
 	gmem[gla] = 0x89;
+	g_assert_false(x86_dcache_walk_same(&c));
+}
+
+/* Instructions the one-word compare cannot take: longer than 8 bytes, or at a page's end. */
+static void test_byte_loop(void)
+{
+	static const uint8_t long_insn[10] = { 0x48, 0xC7, 0x04, 0x25, 0x00,
+		                               0x10, 0x00, 0x00, 0x78, 0x56 };
+	struct x86_paging_state st = { .cr0 = CR0_PE };
+	struct x86_decode_cache c;
+	uint64_t gla = CODE_A + 0x100, end = CODE_A + 0xFFE;
+
+	setup();
+	memcpy(gmem + gla, long_insn, sizeof(long_insn));
+	memset(&c, 0, sizeof(c));
+	g_assert_cmpint(x86_dcache_fill_walk(&c, &st, gla, sizeof(long_insn), gmem_hva, gmem), ==,
+	                0);
+	set_insn(&c, long_insn, sizeof(long_insn));
+	g_assert_cmphex(c.head_mask, ==, 0);
+	g_assert_true(x86_dcache_walk_same(&c));
+	gmem[gla + 9] ^= 1; /* the last byte, past the first eight */
+	g_assert_false(x86_dcache_walk_same(&c));
+
+	memcpy(gmem + end, insn_bytes, sizeof(insn_bytes));
+	g_assert_cmpint(x86_dcache_fill_walk(&c, &st, end, 2, gmem_hva, gmem), ==, 0);
+	set_insn(&c, insn_bytes, sizeof(insn_bytes));
+	g_assert_cmphex(c.head_mask, ==, 0);
+	g_assert_true(x86_dcache_walk_same(&c));
+	gmem[end + 1] ^= 1;
+	g_assert_false(x86_dcache_walk_same(&c));
+
+	/* Short and inside the page: one word, only the instruction's bytes count. */
+	gmem[end + 1] ^= 1;
+	memcpy(gmem + gla, insn_bytes, sizeof(insn_bytes));
+	g_assert_cmpint(x86_dcache_fill_walk(&c, &st, gla, 2, gmem_hva, gmem), ==, 0);
+	set_insn(&c, insn_bytes, sizeof(insn_bytes));
+	g_assert_cmphex(c.head_mask, ==, 0xFFFF);
+	gmem[gla + 2] ^= 0xFF;
+	g_assert_true(x86_dcache_walk_same(&c));
+	gmem[gla] ^= 0x01;
 	g_assert_false(x86_dcache_walk_same(&c));
 }
 
@@ -268,6 +315,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/decode-cache/large-page-and-bytes", test_large_page_and_bytes);
 	g_test_add_func("/decode-cache/32bit-paging", test_32bit_paging);
 	g_test_add_func("/decode-cache/paging-off", test_paging_off);
+	g_test_add_func("/decode-cache/byte-loop", test_byte_loop);
 	g_test_add_func("/decode-cache/fill-fails", test_fill_fails);
 	return g_test_run();
 }

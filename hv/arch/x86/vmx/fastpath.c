@@ -188,7 +188,7 @@ FAST_FN int vmx_fast_io(struct x86_regs *regs)
  * a far jump changes them in the guest) and base (the linear address; not
  * in 64-bit mode, where it counts as 0), CR0 and CR4 (no bit of ours is in
  * their guest/host masks that paging depends on, so writes do not exit),
- * CR3 (loads do not exit). Not EFER: only a WRMSR changes it, which exits
+ * CR3 (loads do not exit); CR3 and CR4 only with paging on. Not EFER: only a WRMSR changes it, which exits
  * and empties the cache (msr.c), and LMA follows CR0.PG, compared here.
  */
 FAST_FN static inline const struct x86_insn *cached_insn(struct vcpu *v, uint64_t rip)
@@ -204,8 +204,13 @@ FAST_FN static inline const struct x86_insn *cached_insn(struct vcpu *v, uint64_
 		if (!(c->efer & EFER_LMA))
 			gla = (uint32_t)gla;
 	}
-	if (c->gla != gla || c->cr0 != vmread(GUEST_CR0) || c->cr3 != vmread(GUEST_CR3) ||
-	    c->cr4 != (vmread(GUEST_CR4) & ~CR4_VMXE) || !x86_dcache_walk_same(c))
+	if (c->gla != gla || c->cr0 != vmread(GUEST_CR0))
+		return NULL;
+	/* With paging off the translation is the identity: CR3 and CR4 do not take part. */
+	if ((c->cr0 & CR0_PG) &&
+	    (c->cr3 != vmread(GUEST_CR3) || c->cr4 != (vmread(GUEST_CR4) & ~CR4_VMXE)))
+		return NULL;
+	if (!x86_dcache_walk_same(c))
 		return NULL;
 	return &c->insn;
 }

@@ -38,6 +38,13 @@ struct x86_decode_cache {
 	const uint8_t *insn_hva; /* the bytes in guest RAM, for the check */
 	uint64_t cr0, cr3, cr4, efer;
 	uint8_t cs_ldb; /* CS.L in bit 0, CS.D/B in bit 1: with cr0 and efer, the mode */
+	/*
+	 * The bytes as one word and the mask of those that count, when the
+	 * instruction has at most 8 and an 8-byte load at insn_hva stays in
+	 * its page: the check is then one load and compare. head_mask 0: the
+	 * bytes are compared one by one.
+	 */
+	uint64_t head, head_mask;
 	uint8_t walk_n; /* entries used; 0 with paging off */
 	bool walk_wide; /* 8-byte entries (PAE, long mode); else 4-byte (32-bit paging) */
 	struct x86_walk_entry walk[X86_DCACHE_WALK_MAX];
@@ -59,11 +66,15 @@ typedef const void *(*x86_dcache_hva_fn)(void *opaque, uint64_t gpa, unsigned le
 int x86_dcache_fill_walk(struct x86_decode_cache *c, const struct x86_paging_state *st,
                          uint64_t gla, unsigned len, x86_dcache_hva_fn to_hva, void *opaque);
 
+/* Make the entry valid with the instruction decoded from bytes, fetched at the filled location. */
+void x86_dcache_set_insn(struct x86_decode_cache *c, const uint8_t *bytes,
+                         const struct x86_insn *insn, uint8_t cs_ldb);
+
 /* Whether the walk's entries and the instruction bytes are as cached: a handful of loads. */
 static inline bool x86_dcache_walk_same(const struct x86_decode_cache *c)
 {
 	const uint8_t *hva = c->insn_hva;
-	uint64_t a, b;
+	uint64_t a;
 
 	for (unsigned i = 0; i < c->walk_n; i++) {
 		const struct x86_walk_entry *e = &c->walk[i];
@@ -74,11 +85,9 @@ static inline bool x86_dcache_walk_same(const struct x86_decode_cache *c)
 		if ((now ^ e->val) & ~X86_DCACHE_AD_BITS)
 			return false;
 	}
-	/* 8 bytes at a time when they stay in the page (the instruction never crosses it). */
-	if (c->insn.len <= 8 && ((uintptr_t)hva & (PAGE_SIZE - 1)) <= PAGE_SIZE - 8) {
+	if (c->head_mask) {
 		__builtin_memcpy(&a, hva, 8);
-		__builtin_memcpy(&b, c->bytes, 8);
-		return !((a ^ b) & (~0ULL >> (64 - 8 * c->insn.len)));
+		return !((a ^ c->head) & c->head_mask);
 	}
 	for (unsigned i = 0; i < c->insn.len; i++) {
 		if (hva[i] != c->bytes[i])
