@@ -188,8 +188,9 @@ FAST_FN int vmx_fast_io(struct x86_regs *regs)
  * a far jump changes them in the guest) and base (the linear address; not
  * in 64-bit mode, where it counts as 0), CR0 and CR4 (no bit of ours is in
  * their guest/host masks that paging depends on, so writes do not exit),
- * CR3 (loads do not exit); CR3 and CR4 only with paging on. Not EFER: only a WRMSR changes it, which exits
- * and empties the cache (msr.c), and LMA follows CR0.PG, compared here.
+ * CR3 (loads do not exit); CR3 and CR4 only with paging on. Not EFER:
+ * only a WRMSR changes it, which exits and empties the cache (msr.c), and
+ * LMA follows CR0.PG, compared here.
  */
 FAST_FN static inline const struct x86_insn *cached_insn(struct vcpu *v, uint64_t rip)
 {
