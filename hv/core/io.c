@@ -5,8 +5,6 @@
 #include <hv/vcpu.h>
 #include <hv/vm.h>
 
-#define IO_LOG_UNHANDLED 8
-#define IO_SLOT_NONE     0xF
 _Static_assert(IO_MAX_HANDLERS < IO_SLOT_NONE, "a slot is 4 bits");
 
 int io_bus_register(struct io_bus *bus, const struct io_handler *h)
@@ -26,19 +24,13 @@ int io_bus_register(struct io_bus *bus, const struct io_handler *h)
 
 /*
  * A guest hits one register from the same instruction again and again, so
- * the last answer (hit or miss) is remembered and checked before the scan:
- * true and *h (NULL: nobody claims it) when it was this access.
+ * the last answer (hit or miss) is remembered (io_bus_remembered, io.h) and
+ * checked before the scan.
  */
 __hot static inline bool remembered(struct io_bus *bus, uint64_t addr, unsigned width,
                                     const struct io_handler **h)
 {
-	uint64_t last = __atomic_load_n(&bus->last, __ATOMIC_RELAXED);
-	unsigned slot = last & 0xF;
-
-	if (unlikely(((last ^ (addr << 8 | (uint64_t)width << 4)) & ~0xFULL) || (addr >> 56)))
-		return false;
-	*h = slot == IO_SLOT_NONE ? NULL : &bus->h[slot - 1];
-	return true;
+	return io_bus_remembered(bus, addr, width, h);
 }
 
 static const struct io_handler *scan(struct io_bus *bus, uint64_t addr, unsigned width)

@@ -245,33 +245,34 @@ __hot static enum x86_cpu_mode cpu_mode(const struct x86_sregs *s)
 
 /*
  * A guest usually hits one device register from the same instruction again
- * and again. The decode cache remembers the last MMIO instruction with where
- * it was fetched: the same linear address under the same paging state
- * translates to the same guest-physical address, so a hit skips the page
- * walk, the fetch and the decoding, and only compares the instruction's
- * bytes in guest RAM (code the guest rewrote misses). Like a TLB, it can
- * outlive a page-table edit the guest made without reloading CR3; such a
- * guest would have to rewrite the mapping of an MMIO instruction it keeps
- * executing.
+ * and again. The decode cache (arch/decode_cache.h) remembers the last MMIO
+ * instruction with where it was fetched: a hit skips the page walk, the
+ * fetch and the decoding, and only re-reads the page-table entries the walk
+ * used and the instruction's bytes, so neither a page-table edit that did
+ * not exit nor rewritten code can give a stale hit.
  */
 __hot static const struct x86_insn *dcache_hit(struct vcpu *v, const struct x86_sregs *s,
                                                uint64_t gla, enum x86_cpu_mode mode)
 {
 	const struct x86_decode_cache *c = &v->arch.dcache;
-	const uint8_t *hva;
 
 	if (!c->insn.len || c->gla != gla || c->insn.mode != mode || c->cr3 != s->cr3 ||
-	    c->cr0 != s->cr0 || c->cr4 != s->cr4 || c->efer != s->efer)
+	    c->cr0 != s->cr0 || c->cr4 != s->cr4 || c->efer != s->efer || !x86_dcache_walk_same(c))
 		return NULL;
-	hva = vm_gpa_to_hva(v->vm, c->gpa, c->insn.len);
-	if (!hva)
-		return NULL;
-	/* Inline: instructions are a few bytes, a call to memcmp costs more than the loop. */
-	for (unsigned i = 0; i < c->insn.len; i++) {
-		if (hva[i] != c->bytes[i])
-			return NULL;
-	}
 	return &c->insn;
+}
+
+/*
+ * The cache keeps host pointers to the walk's entries and the instruction:
+ * only a VM's fixed RAM block keeps them valid for as long (it lives as
+ * long as the VM). Another VM's memory map may change under the entry, so
+ * its MMIO instructions are decoded every time.
+ */
+static const void *fixed_hva(void *opaque, uint64_t gpa, unsigned len)
+{
+	struct vm *vm = opaque;
+
+	return vm->ram_hpa ? vm_gpa_to_hva(vm, gpa, len) : NULL;
 }
 
 /* Fetch and decode the instruction at gla; remember it when it sits in one page. */
@@ -279,7 +280,7 @@ static int fetch_decode(struct vcpu *v, struct mmio_ctx *c, const struct x86_sre
                         enum x86_cpu_mode mode, struct x86_insn *insn, uint8_t *bytes)
 {
 	struct x86_decode_cache *dc = &v->arch.dcache;
-	uint64_t fault_gla, gpa;
+	uint64_t fault_gla;
 	unsigned got = 0;
 	uint32_t pf;
 	int err;
@@ -292,17 +293,9 @@ static int fetch_decode(struct vcpu *v, struct mmio_ctx *c, const struct x86_sre
 		return err;
 	dc->insn.len = 0;
 	if ((gla & (PAGE_SIZE - 1)) + insn->len > PAGE_SIZE ||
-	    x86_guest_walk(&c->paging, gla, X86_ACCESS_FETCH, &c->mem, &gpa, &pf))
+	    x86_dcache_fill_walk(dc, &c->paging, gla, insn->len, fixed_hva, v->vm))
 		return 0;
-	memcpy(dc->bytes, bytes, insn->len);
-	dc->gla = gla;
-	dc->gpa = gpa;
-	dc->cr0 = c->paging.cr0;
-	dc->cr3 = c->paging.cr3;
-	dc->cr4 = c->paging.cr4;
-	dc->efer = c->paging.efer;
-	dc->cs_ldb = (uint8_t)(s->cs_l | s->cs_db << 1);
-	dc->insn = *insn;
+	x86_dcache_set_insn(dc, bytes, insn, (uint8_t)(s->cs_l | s->cs_db << 1));
 	return 0;
 }
 

@@ -85,6 +85,11 @@ int x86_msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
 		if (val & ~(uint64_t)EFER_GUEST_BITS)
 			return -EINVAL;
 		x86_vendor->set_efer(v, val);
+		/*
+		 * EFER changes only here (and LMA with CR0.PG, which the decode
+		 * cache compares): dropping the cache lets a hit skip reading EFER.
+		 */
+		v->arch.dcache.insn.len = 0;
 		return 0;
 	case MSR_IA32_UCODE_REV:
 	case MSR_IA32_MISC_ENABLE:

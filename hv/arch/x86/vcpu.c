@@ -117,6 +117,8 @@ static void start_ap(struct vcpu *t, uint8_t page)
 	if (t->state != VCPU_OFFLINE || t->paused || !t->arch.wait_for_sipi)
 		return;
 	t->arch.wait_for_sipi = false;
+	/* A new start: the decode cache relies on seeing every EFER change (msr.c). */
+	t->arch.dcache.insn.len = 0;
 	x86_vendor->vcpu_reset(t, &e);
 	if (vm_vcpu_online(t))
 		t->arch.wait_for_sipi = true;

@@ -34,7 +34,33 @@ struct io_bus {
 	uint64_t last;
 };
 
+/* In io_bus.last: no handler claims the remembered access. */
+#define IO_SLOT_NONE 0xF
+/* Unclaimed accesses logged per bus; the rest are dropped silently. */
+#define IO_LOG_UNHANDLED 8
+
 int io_bus_register(struct io_bus *bus, const struct io_handler *h);
+
+/*
+ * The last lookup's answer, when it was for this access: true and *h (NULL:
+ * nobody claims it). Inline for callers on an exit fast path (VMX) that call
+ * the handler themselves; on false they use the functions below, which scan
+ * and remember. A stale *h cannot be: io_bus_register clears the word, and
+ * handlers are never removed from a live bus.
+ */
+__attribute__((always_inline)) static inline bool
+io_bus_remembered(struct io_bus *bus, uint64_t addr, unsigned width, const struct io_handler **h)
+{
+	uint64_t last = __atomic_load_n(&bus->last, __ATOMIC_RELAXED);
+	unsigned slot = last & 0xF;
+
+	if (__builtin_expect(
+	            ((last ^ (addr << 8 | (uint64_t)width << 4)) & ~0xFULL) || (addr >> 56), 0))
+		return false;
+	*h = slot == IO_SLOT_NONE ? NULL : &bus->h[slot - 1];
+	return true;
+}
+
 /* Whether a handler covers [addr, addr+width) (else a post-launched VM's access goes out). */
 bool io_bus_claims(struct io_bus *bus, uint64_t addr, unsigned width);
 /* Dispatch; unclaimed reads return all ones, unclaimed writes are dropped. */

@@ -18,6 +18,7 @@
 #define ALIAS_CODE 0x100200000ull  /* -> alias_page below */
 #define ALIAS_BUF  0x100400000ull  /* -> two RAM pages, in swapped order */
 #define ALIAS_1G   0x8000000000ull /* -> 0xc0000000, one 1 GiB page */
+#define ALIAS_SWAP 0x100600000ull  /* -> swap_read, then swap_write */
 
 static void test_rex_forms(void)
 {
@@ -150,7 +151,7 @@ static void test_counter(void)
  * Code run through ALIAS_CODE: position independent and touching no globals,
  * so it works at any virtual address. SysV: rdi, rsi, rdx in; rax out.
  */
-extern char alias_page[], alias_read64[], alias_write32[], alias_copy[];
+extern char alias_page[], alias_read64[], alias_write32[], alias_copy[], swap_read[], swap_write[];
 asm(".pushsection .text.alias, \"ax\"\n"
     ".balign 4096\n"
     "alias_page:\n"
@@ -164,6 +165,15 @@ asm(".pushsection .text.alias, \"ax\"\n"
     "	movq %rdx, %rcx\n"
     "	cld\n"
     "	rep movsb\n"
+    "	ret\n"
+    ".balign 4096\n"
+    /* Two pages, each with its instruction at offset 0: one read, one write. */
+    "swap_read:\n"
+    "	movq (%rdi), %rax\n"
+    "	ret\n"
+    ".balign 4096\n"
+    "swap_write:\n"
+    "	movq %rsi, (%rdi)\n"
     "	ret\n"
     ".balign 4096\n"
     ".popsection\n");
@@ -229,6 +239,28 @@ static void test_page_walk(void)
 	}
 }
 
+/*
+ * The same linear address, remapped by a PTE write and INVLPG (neither
+ * exits), runs another MMIO instruction; the page the hypervisor decoded
+ * before is unchanged. A decode cache that only compared the old page's
+ * bytes would emulate the read again instead of the write.
+ */
+static void test_remapped_code(void)
+{
+	uint64_t (*fn)(uint64_t, uint64_t) = (void *)ALIAS_SWAP;
+
+	mmio_write64(SCR0, 0x1111);
+	map_page_4k(ALIAS_SWAP, (uintptr_t)swap_read, 0);
+	EXPECT_EQ(fn(SCR0, 0), 0x1111);
+	EXPECT_EQ(fn(SCR0, 0), 0x1111);
+	map_page_4k(ALIAS_SWAP, (uintptr_t)swap_write, 0);
+	fn(SCR0, 0x2222);
+	EXPECT_EQ(mmio_read64(SCR0), 0x2222);
+	/* And back to the read, at the very same address. */
+	map_page_4k(ALIAS_SWAP, (uintptr_t)swap_read, 0);
+	EXPECT_EQ(fn(SCR0, 0), 0x2222);
+}
+
 static void test_unmapped(void)
 {
 	EXPECT_EQ(mmio_read64(0x40000000), 0xffffffffffffffffull);
@@ -247,6 +279,7 @@ void guest_main(void)
 	test_counter();
 	gprintf("mmio64: instruction forms done\n");
 	test_page_walk();
+	test_remapped_code();
 	test_unmapped();
 	TEST_END();
 }

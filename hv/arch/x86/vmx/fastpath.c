@@ -27,6 +27,7 @@
  */
 #include <arch/cpu.h>
 #include <arch/x86_vcpu.h>
+#include <hv/errno.h>
 #include <hv/io.h>
 #include <hv/lib.h>
 #include <hv/mm.h>
@@ -92,6 +93,39 @@ __hot __attribute__((always_inline)) static inline int finish(struct vcpu *v, ui
 static const uint32_t io_masks[4] = { 0xFF, 0xFFFF, 0, 0xFFFFFFFF };
 
 /*
+ * The device accesses, as io.c's read_h/write_h but with the handler called
+ * straight from here when the bus remembers this access (no io_bus call
+ * frame on the common exit). -ENOENT: the bus has no remembered answer for
+ * it, or nobody claims it; the caller then goes the io_bus way.
+ */
+__hot static inline int dev_read(struct io_bus *bus, struct vcpu *v, uint64_t addr, unsigned width,
+                                 uint64_t *val)
+{
+	const struct io_handler *h;
+	uint64_t ones = size_mask(width);
+
+	if (!io_bus_remembered(bus, addr, width, &h) || !h)
+		return -ENOENT;
+	*val = ones;
+	if (h->read && h->read(v, h->opaque, addr - h->base, width, val))
+		*val = ones;
+	*val &= ones;
+	return 0;
+}
+
+__hot static inline int dev_write(struct io_bus *bus, struct vcpu *v, uint64_t addr, unsigned width,
+                                  uint64_t val)
+{
+	const struct io_handler *h;
+
+	if (!io_bus_remembered(bus, addr, width, &h) || !h)
+		return -ENOENT;
+	if (h->write)
+		h->write(v, h->opaque, addr - h->base, width, val);
+	return 0;
+}
+
+/*
  * A port access of a pre-launched VM is the io_bus's, claimed or not (an
  * unclaimed one reads all ones); a post-launched VM's unclaimed one goes to
  * the Service VM (generic path). Returns -ENOENT for that case.
@@ -100,14 +134,26 @@ __hot static inline int port_access(struct vcpu *v, bool in, uint16_t port, unsi
                                     uint64_t *val)
 {
 	struct io_bus *bus = &v->vm->pio;
+	const struct io_handler *h;
 
 	if (v->vm->cfg->load_order == LOAD_POST_LAUNCHED)
 		return in ? io_bus_read_claimed(bus, v, port, size, val)
 		          : io_bus_write_claimed(bus, v, port, size, *val);
-	if (in)
-		io_bus_read(bus, v, port, size, val);
-	else
+	/*
+	 * A remembered unclaimed port once its logging is done: dropped (reads
+	 * all ones) right here, as io_bus_read/write would.
+	 */
+	if (io_bus_remembered(bus, port, size, &h) && !h && bus->nr_unhandled >= IO_LOG_UNHANDLED) {
+		if (in)
+			*val = size_mask(size);
+		return 0;
+	}
+	if (in) {
+		if (dev_read(bus, v, port, size, val))
+			io_bus_read(bus, v, port, size, val);
+	} else if (dev_write(bus, v, port, size, *val)) {
 		io_bus_write(bus, v, port, size, *val);
+	}
 	return 0;
 }
 
@@ -134,52 +180,38 @@ FAST_FN int vmx_fast_io(struct x86_regs *regs)
 	return finish(v, vmread(GUEST_RIP) + vmread(EXIT_INSN_LEN), FAST_RESUME);
 }
 
-/* Where the instruction's bytes are: the fixed RAM block needs no lookup (vm_mem.c's own fast case). */
-__hot static inline const uint8_t *insn_hva(struct vm *vm, uint64_t gpa, unsigned len)
-{
-	if (vm->ram_hpa && gpa < vm->ram_size && len <= vm->ram_size - gpa)
-		return hpa_to_ptr(vm->ram_hpa + gpa);
-	return vm_gpa_to_hva(vm, gpa, len);
-}
-
-/* Whether guest RAM still holds the cached bytes: 8 at a time when they stay in the page. */
-__hot static inline bool same_bytes(const uint8_t *hva, const uint8_t *bytes, unsigned len,
-                                    uint64_t gpa)
-{
-	uint64_t a, b;
-
-	if (len <= 8 && (gpa & (PAGE_SIZE - 1)) <= PAGE_SIZE - 8) {
-		__builtin_memcpy(&a, hva, 8);
-		__builtin_memcpy(&b, bytes, 8);
-		return !((a ^ b) & (~0ULL >> (64 - 8 * len)));
-	}
-	for (unsigned i = 0; i < len; i++) {
-		if (hva[i] != bytes[i])
-			return false;
-	}
-	return true;
-}
-
 /*
- * The decode cache's instruction, if it is the one at rip: the same linear
- * address under the same paging state and CPU mode, and the same bytes in
- * guest RAM (as exit.c's dcache_hit, from the VMCS fields directly).
+ * The decode cache's instruction, if it is the one at rip (as exit.c's
+ * dcache_hit, reading only what can change without an exit we see): the
+ * same linear address and CPU mode, the same paging state, the same walk
+ * and bytes (x86_dcache_walk_same). From the VMCS: CS's attributes (L, D/B:
+ * a far jump changes them in the guest) and base (the linear address; not
+ * in 64-bit mode, where it counts as 0), CR0 and CR4 (no bit of ours is in
+ * their guest/host masks that paging depends on, so writes do not exit),
+ * CR3 (loads do not exit); CR3 and CR4 only with paging on. Not EFER:
+ * only a WRMSR changes it, which exits and empties the cache (msr.c), and
+ * LMA follows CR0.PG, compared here.
  */
 FAST_FN static inline const struct x86_insn *cached_insn(struct vcpu *v, uint64_t rip)
 {
 	const struct x86_decode_cache *c = &v->arch.dcache;
-	uint64_t efer = vmread(GUEST_EFER);
-	uint64_t gla = vmread(GUEST_CS_BASE) + rip;
-	const uint8_t *hva;
+	uint64_t gla = rip;
 
-	if (!(efer & EFER_LMA))
-		gla = (uint32_t)gla;
-	if (!c->insn.len || c->gla != gla || c->efer != efer || c->cr0 != vmread(GUEST_CR0) ||
-	    c->cr3 != vmread(GUEST_CR3) || c->cr4 != (vmread(GUEST_CR4) & ~CR4_VMXE) ||
-	    c->cs_ldb != ((vmread(GUEST_CS_AR) >> 13) & 3))
+	if (!c->insn.len || c->cs_ldb != ((vmread(GUEST_CS_AR) >> 13) & 3))
 		return NULL;
-	hva = insn_hva(v->vm, c->gpa, c->insn.len);
-	if (!hva || !same_bytes(hva, c->bytes, c->insn.len, c->gpa))
+	/* Same EFER and CS.L as when cached: the same mode (CR0.PE is compared below). */
+	if (c->insn.mode != X86_MODE_LONG64) {
+		gla += vmread(GUEST_CS_BASE);
+		if (!(c->efer & EFER_LMA))
+			gla = (uint32_t)gla;
+	}
+	if (c->gla != gla || c->cr0 != vmread(GUEST_CR0))
+		return NULL;
+	/* With paging off the translation is the identity: CR3 and CR4 do not take part. */
+	if ((c->cr0 & CR0_PG) &&
+	    (c->cr3 != vmread(GUEST_CR3) || c->cr4 != (vmread(GUEST_CR4) & ~CR4_VMXE)))
+		return NULL;
+	if (!x86_dcache_walk_same(c))
 		return NULL;
 	return &c->insn;
 }
@@ -223,11 +255,13 @@ FAST_FN int vmx_fast_mmio(struct x86_regs *regs)
 		val = in->flags & X86_INSN_SRC_IMM
 		              ? in->imm
 		              : x86_reg_get(&v->arch.regs, in->reg, high8, in->opsize);
-		if (io_bus_write_claimed(bus, v, gpa, in->opsize, val))
+		if (dev_write(bus, v, gpa, in->opsize, val) &&
+		    io_bus_write_claimed(bus, v, gpa, in->opsize, val))
 			return VMX_ENTER_EXIT;
 		return finish(v, next_rip(in, rip), FAST_RESUME);
 	}
-	if (io_bus_read_claimed(bus, v, gpa, in->opsize, &val))
+	if (dev_read(bus, v, gpa, in->opsize, &val) &&
+	    io_bus_read_claimed(bus, v, gpa, in->opsize, &val))
 		return VMX_ENTER_EXIT;
 	x86_reg_set(&v->arch.regs, in->reg, high8, in->opsize, val);
 	return finish(v, next_rip(in, rip),

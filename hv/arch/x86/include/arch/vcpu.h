@@ -2,6 +2,7 @@
 #ifndef ARCH_X86_VCPU_H
 #define ARCH_X86_VCPU_H
 
+#include <arch/decode_cache.h>
 #include <arch/instr_emul.h>
 #include <arch/vlapic.h>
 #include <hv/spinlock.h>
@@ -31,19 +32,6 @@ struct lapic_deferred {
 	struct vlapic_ipi ipi;
 	uint8_t nr_eoi;
 	uint8_t eoi[4];
-};
-
-/*
- * The last MMIO instruction this vCPU decoded (see exit.c): its bytes and
- * decoding, and where it was fetched: the linear address, the paging state
- * that translated it and the guest-physical address it translated to.
- */
-struct x86_decode_cache {
-	uint8_t bytes[X86_MAX_INSN_LEN];
-	struct x86_insn insn; /* len 0: empty */
-	uint64_t gla, gpa;
-	uint64_t cr0, cr3, cr4, efer;
-	uint8_t cs_ldb; /* CS.L in bit 0, CS.D/B in bit 1: with cr0 and efer, the mode */
 };
 
 /* The exit whose access went to the Service VM, to finish it when the answer comes. */
