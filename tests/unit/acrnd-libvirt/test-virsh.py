@@ -15,7 +15,6 @@ import socket
 import struct
 import subprocess
 import sys
-import threading
 import time
 import xml.etree.ElementTree as ET
 
@@ -52,30 +51,6 @@ def vm_xml(name, cmdline=""):
             f"<source path='{tmp}/{name}.console'/></serial></devices></domain>")
 
 
-class Lines:
-    """Collect a child's stdout lines in a thread."""
-
-    def __init__(self, args):
-        self.p = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, text=True)
-        procs.append(self.p)
-        self.lines = []
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self):
-        for line in self.p.stdout:
-            self.lines.append(line.rstrip("\n"))
-
-    def wait(self, needle, after=0, timeout=10.0):
-        """Wait for a line at or after index @after holding @needle; the index after it."""
-        try:
-            return wait_for(lambda: next((i + 1 for i, l in enumerate(self.lines)
-                                          if i >= after and needle in l), None),
-                            needle, timeout)
-        except AssertionError:
-            print("\n".join(["events seen:"] + self.lines[-20:]), file=sys.stderr)
-            raise
-
-
 def connection():
     """The connection-level procedures virsh and virt-manager call."""
     ver = virsh("version").stdout
@@ -102,19 +77,20 @@ def connection():
 
 
 def lifecycle():
-    events = Lines(["stdbuf", "-oL", "virsh", "-c", URI, "event", "--loop", "--all"])
+    events = acrnd_session.Lines(["stdbuf", "-oL", "virsh", "-c", URI, "event", "--loop",
+                                  "--all"])
     time.sleep(1)  # its 27 registrations
     check(virsh("list", "--all").stdout.strip() == "", "no domains at first")
     with open(os.path.join(tmp, "vm1.xml"), "w") as f:
         f.write(vm_xml("vm1"))
     virsh("define", os.path.join(tmp, "vm1.xml"))
-    events.wait("'vm1': Defined Added")
+    events.wait_index("'vm1': Defined Added")
     check(virsh("list", "--all").stdout.split() == ["-", "vm1", "shut", "off"],
           "list --all shows vm1 shut off")
     check(dbus_state("vm1") == "shutoff", "D-Bus sees the VM virsh defined")
 
     virsh("start", "vm1")
-    n = events.wait("'vm1': Started Booted")
+    n = events.wait_index("'vm1': Started Booted")
     info = dict(l.split(":", 1) for l in virsh("dominfo", "vm1").stdout.splitlines() if ":" in l)
     check(info["Id"].strip() == "1" and info["State"].strip() == "running"
           and info["CPU(s)"].strip() == "2" and info["Max memory"].strip() == "65536 KiB",
@@ -131,33 +107,33 @@ def lifecycle():
     check(virsh("domname", uuid).stdout.strip() == "vm1", "lookup by uuid")
 
     virsh("suspend", "vm1")
-    n = events.wait("'vm1': Suspended Paused", n)
+    n = events.wait_index("'vm1': Suspended Paused", after=n)
     check(domstate("vm1") == "paused (user)", "domstate after suspend")
     check(dbus_state("vm1") == "paused", "D-Bus sees virsh's suspend")
     virsh("resume", "vm1")
-    n = events.wait("'vm1': Resumed Unpaused", n)
+    n = events.wait_index("'vm1': Resumed Unpaused", after=n)
     check(domstate("vm1") == "running (unpaused)", "domstate after resume")
 
     # D-Bus → virsh: a pause through busctl is a libvirt event and state.
     busctl("call", BUS, f"{MGR}/vm/vm1", VM_IF, "Pause")
-    n = events.wait("'vm1': Suspended Paused", n)
+    n = events.wait_index("'vm1': Suspended Paused", after=n)
     check(domstate("vm1").startswith("paused"), "virsh sees the D-Bus pause")
     busctl("call", BUS, f"{MGR}/vm/vm1", VM_IF, "Resume")
-    n = events.wait("'vm1': Resumed Unpaused", n)
+    n = events.wait_index("'vm1': Resumed Unpaused", after=n)
 
     err = virsh_fails("resume", "vm1")
     check("error:" in err, f"resume of a running VM fails: {err}")
     virsh("shutdown", "vm1")
-    n = events.wait("'vm1': Stopped Shutdown", n)
+    n = events.wait_index("'vm1': Stopped Shutdown", after=n)
     check("'vm1': Shutdown Finished" in "\n".join(events.lines), "Shutdown Finished came")
     check(domstate("vm1") == "shut off (shutdown)", "domstate after shutdown")
     check(virsh("domid", "vm1").stdout.strip() == "-", "no id while shut off")
 
     virsh("start", "vm1")
-    n = events.wait("'vm1': Started Booted", n)
+    n = events.wait_index("'vm1': Started Booted", after=n)
     check(virsh("domid", "vm1").stdout.strip() == "2", "a new id for the next run")
     virsh("destroy", "vm1")
-    n = events.wait("'vm1': Stopped Destroyed", n)
+    n = events.wait_index("'vm1': Stopped Destroyed", after=n)
     check(domstate("vm1") == "shut off (destroyed)", "domstate after destroy")
     err = virsh_fails("suspend", "vm1")
     check("error:" in err, f"suspend of a shut-off VM fails: {err}")
@@ -181,7 +157,7 @@ def lifecycle():
 
     # D-Bus → virsh: a VM defined over D-Bus is listed, with its event.
     busctl("call", BUS, MGR, MGR_IF, "DefineVM", "s", vm_xml("vm2"))
-    n = events.wait("'vm2': Defined Added", n)
+    n = events.wait_index("'vm2': Defined Added", after=n)
     check(virsh("list", "--all", "--name").stdout.split() == ["vm1", "vm2"], "virsh lists vm2")
 
     # Read-only connections read, and may not change anything.
@@ -201,7 +177,7 @@ def lifecycle():
         f.write(vm_xml("vm4", "fake.rtc_ms=200"))
     virsh("define", os.path.join(tmp, "vm4.xml"))
     virsh("start", "vm4")
-    n = events.wait("event 'rtc-change' for domain 'vm4'", n)
+    n = events.wait_index("event 'rtc-change' for domain 'vm4'", after=n)
     check(events.lines[n - 1].endswith("'vm4': -3600"), f"the offset: {events.lines[n - 1]}")
     virsh("destroy", "vm4")
     virsh("undefine", "vm4")
@@ -211,17 +187,17 @@ def lifecycle():
         f.write(vm_xml("vm3", "fake.crash_ms=300"))
     virsh("define", os.path.join(tmp, "vm3.xml"))
     virsh("start", "vm3")
-    n = events.wait("'vm3': Crashed Panicked", n)
+    n = events.wait_index("'vm3': Crashed Panicked", after=n)
     check(domstate("vm3") == "crashed (panicked)", "domstate of the crashed VM")
     check(dbus_state("vm3") == "crashed", "D-Bus agrees")
     virsh("undefine", "vm3")
 
     virsh("undefine", "vm1")
-    n = events.wait("'vm1': Undefined Removed", n)
+    n = events.wait_index("'vm1': Undefined Removed", after=n)
     vms = [v[0] for v in busctl("call", BUS, MGR, MGR_IF, "ListVMs")[0]]
     check(vms == ["vm2"], f"D-Bus no longer lists vm1: {vms}")
     busctl("call", BUS, MGR, MGR_IF, "UndefineVM", "s", "vm2")
-    events.wait("'vm2': Undefined Removed", n)
+    events.wait_index("'vm2': Undefined Removed", after=n)
     events.p.send_signal(signal.SIGINT)
 
 

@@ -98,12 +98,18 @@ class Lines:
             self.lines.append(line.rstrip("\n"))
 
     def wait(self, *needles, timeout=10.0):
+        """The first line holding all @needles."""
+        return self.lines[self.wait_index(*needles, timeout=timeout) - 1]
+
+    def wait_index(self, *needles, after=0, timeout=10.0):
+        """Wait for a line at or after index @after holding all @needles; the index after it."""
         try:
-            return wait_for(lambda: next((l for l in self.lines
-                                          if all(n in l for n in needles)), None),
+            return wait_for(lambda: next((i + 1 for i, l in enumerate(self.lines)
+                                          if i >= after and all(n in l for n in needles)),
+                                         None),
                             " ".join(needles), timeout)
         except AssertionError:
-            print("\n".join(["last lines seen:"] + self.lines[-15:]), file=sys.stderr)
+            print("\n".join(["last lines seen:"] + self.lines[-20:]), file=sys.stderr)
             raise
 
 
