@@ -148,6 +148,7 @@ void vm_slot_init(struct vm *vm, vmid_t id, const struct scenario_vm *cfg)
 	memset(vm, 0, sizeof(*vm));
 	vm->id = id;
 	vm->cfg = cfg;
+	vm->post_launched = cfg && cfg->load_order == LOAD_POST_LAUNCHED;
 	vm->state = VM_POWERED_OFF;
 	vm->lock = (struct spinlock)SPINLOCK_INIT;
 	vm->mem_lock = (struct spinlock)SPINLOCK_INIT;

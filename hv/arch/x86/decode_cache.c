@@ -67,6 +67,32 @@ int x86_dcache_fill_walk(struct x86_decode_cache *c, const struct x86_paging_sta
 	return 0;
 }
 
+/* What x86_reg_set and the emulator's MOV do, as masks and a shift (decode_cache.h). */
+static struct x86_dcache_mov mov_of(const struct x86_insn *in)
+{
+	struct x86_dcache_mov m = { .kind = X86_DCACHE_MOV_NONE };
+	bool imm = in->flags & X86_INSN_SRC_IMM;
+
+	if (in->op != X86_OP_MOV || (!(in->flags & X86_INSN_MEM_DST) && imm) ||
+	    (!imm && (in->reg == X86_REG_NONE || in->reg == X86_REG_RSP)))
+		return m;
+	if (in->opsize != 1 && in->opsize != 2 && in->opsize != 4 && in->opsize != 8)
+		return m;
+	m.kind = !(in->flags & X86_INSN_MEM_DST) ? X86_DCACHE_MOV_LOAD
+	         : imm                           ? X86_DCACHE_MOV_STORE_IMM
+	                                         : X86_DCACHE_MOV_STORE;
+	m.reg = imm ? 0 : in->reg;
+	m.shift = in->flags & X86_INSN_REG_HIGH8 ? 8 : 0;
+	m.width = in->opsize;
+	m.ones = in->opsize == 8 ? ~0ULL : (1ULL << (in->opsize * 8)) - 1;
+	/* 32-bit writes zero-extend to 64 bits; 8- and 16-bit ones merge. */
+	m.keep = in->opsize >= 4 ? 0 : ~(m.ones << m.shift);
+	m.rip_mask = in->mode == X86_MODE_LONG64   ? ~0ULL
+	             : in->mode == X86_MODE_PROT32 ? 0xFFFFFFFFULL
+	                                           : 0xFFFFULL;
+	return m;
+}
+
 void x86_dcache_set_insn(struct x86_decode_cache *c, const uint8_t *bytes,
                          const struct x86_insn *insn, uint8_t cs_ldb)
 {
@@ -78,6 +104,7 @@ void x86_dcache_set_insn(struct x86_decode_cache *c, const uint8_t *bytes,
 		c->head_mask = ~0ULL >> (64 - 8 * insn->len);
 	}
 	c->cs_ldb = cs_ldb;
+	c->mov = mov_of(insn);
 	/* Last: a non-zero length makes the entry valid. */
 	c->insn = *insn;
 }

@@ -41,7 +41,14 @@ typedef uint16_t cpuid_t; /* pCPU index, 0 .. nr_pcpus-1 */
 #define __aligned(x)                    __attribute__((aligned(x)))
 #define __unused                        __attribute__((unused))
 /* On the guest-exit path: grouped in .text.hot so the path spans few pages. */
-#define __hot       __attribute__((hot))
+#define __hot __attribute__((hot))
+/*
+ * The innermost exit path (an exit handled and the guest entered again
+ * without leaving it): .text.exit, page-aligned ahead of .text.hot, as an
+ * emulated board pays a page walk for every code page touched after a world
+ * switch.
+ */
+#define __exit_path __attribute__((hot, section(".text.exit")))
 #define likely(x)   __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
 

@@ -68,9 +68,18 @@ struct vm_sbuf {
 	uint32_t tail; /* ours: the Service VM cannot move the producer */
 };
 
+/*
+ * Page-aligned, with what a device exit touches first: the buses, the
+ * arch's devices and the first vCPUs share the struct's first page (on an
+ * emulated board every page touched after a world switch costs a walk).
+ */
 struct vm {
 	vmid_t id;
+	bool post_launched; /* cfg->load_order is LOAD_POST_LAUNCHED (cfg lies on another page) */
 	const struct scenario_vm *cfg;
+	struct io_bus mmio;
+	struct io_bus pio;
+	struct vm_arch arch;
 	volatile enum vm_state state;
 	struct spinlock lock;
 	volatile unsigned vcpus_online;
@@ -101,9 +110,6 @@ struct vm {
 	struct vm_sbuf asyncio_sbuf;
 	struct vm_sbuf event_sbuf; /* ACRN_VM_EVENT */
 
-	struct io_bus mmio;
-	struct io_bus pio;
-
 	struct spinlock uart_lock;
 	struct vuart uart;
 	char con_line[200];
@@ -115,9 +121,7 @@ struct vm {
 	 * doorbell to the host.
 	 */
 	void (*upcall)(struct vm *service);
-
-	struct vm_arch arch;
-};
+} __attribute__((aligned(PAGE_SIZE)));
 
 extern struct vm vms[MAX_VMS];
 extern unsigned nr_vms;

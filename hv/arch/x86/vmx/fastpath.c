@@ -52,27 +52,24 @@
 #define CALLEE_SAVED_GPRS (BIT(3) | BIT(5) | 0xF000)
 
 /* Every exit taken here runs this code: no frame pointer (nothing here walks the stack). */
-#define FAST_FN __hot __attribute__((optimize("omit-frame-pointer")))
+#define FAST_FN __exit_path __attribute__((optimize("omit-frame-pointer")))
 
 int vmx_fast_io(struct x86_regs *regs);
 int vmx_fast_mmio(struct x86_regs *regs);
 
-static inline uint64_t size_mask(unsigned size)
-{
-	return size >= 8 ? ~0ULL : (1ULL << (size * 8)) - 1;
-}
-
-/* Whether the generic entry has anything to do before this vCPU enters again. */
+/*
+ * Whether the generic entry has anything to do before this vCPU enters
+ * again. All are clear on almost every exit; they are ORed and tested once,
+ * as every branch costs the emulated board a trace lookup.
+ */
 __hot static inline bool entry_wanted(struct vcpu *v)
 {
-	const struct vmx_vcpu *s = v->arch.vendor;
 	const struct pcpu *p;
 
 	/* this_pcpu() without the call: GS holds it (pcpu.c). */
 	__asm__("movq %%gs:0, %0" : "=r"(p));
-	/* One compare and branch each: all are clear on almost every exit. */
-	return v->requests || p->need_resched || s->entry_work || v->arch.nmi_pending ||
-	       v->arch.irq_window || v->arch.vlapic.irr_words || v->state != VCPU_RUNNING;
+	return (v->requests | p->need_resched | v->arch.entry_flags | v->arch.vlapic.irr_words |
+	        (unsigned)(v->state ^ VCPU_RUNNING)) != 0;
 }
 
 /* The instruction is done: move RIP past it and say how the guest is entered again. */
@@ -89,93 +86,65 @@ __hot __attribute__((always_inline)) static inline int finish(struct vcpu *v, ui
 	return resume;
 }
 
-/* Port I/O sizes by the qualification's size field: 0, 1 and 3 mean 1, 2 and 4 bytes. */
-static const uint32_t io_masks[4] = { 0xFF, 0xFFFF, 0, 0xFFFFFFFF };
-
 /*
- * The device accesses, as io.c's read_h/write_h but with the handler called
- * straight from here when the bus remembers this access (no io_bus call
- * frame on the common exit). -ENOENT: the bus has no remembered answer for
- * it, or nobody claims it; the caller then goes the io_bus way.
+ * A port access the remembered answer does not cover, or a post-launched
+ * VM's (an unclaimed one goes to the Service VM: generic path, -ENOENT): the
+ * io_bus way, out of line so the common path keeps few registers.
  */
-__hot static inline int dev_read(struct io_bus *bus, struct vcpu *v, uint64_t addr, unsigned width,
-                                 uint64_t *val)
-{
-	const struct io_handler *h;
-	uint64_t ones = size_mask(width);
-
-	if (!io_bus_remembered(bus, addr, width, &h) || !h)
-		return -ENOENT;
-	*val = ones;
-	if (h->read && h->read(v, h->opaque, addr - h->base, width, val))
-		*val = ones;
-	*val &= ones;
-	return 0;
-}
-
-__hot static inline int dev_write(struct io_bus *bus, struct vcpu *v, uint64_t addr, unsigned width,
-                                  uint64_t val)
-{
-	const struct io_handler *h;
-
-	if (!io_bus_remembered(bus, addr, width, &h) || !h)
-		return -ENOENT;
-	if (h->write)
-		h->write(v, h->opaque, addr - h->base, width, val);
-	return 0;
-}
-
-/*
- * A port access of a pre-launched VM is the io_bus's, claimed or not (an
- * unclaimed one reads all ones); a post-launched VM's unclaimed one goes to
- * the Service VM (generic path). Returns -ENOENT for that case.
- */
-__hot static inline int port_access(struct vcpu *v, bool in, uint16_t port, unsigned size,
-                                    uint64_t *val)
+__attribute__((noinline)) static int port_access_slow(struct vcpu *v, uint64_t qual, uint64_t *val)
 {
 	struct io_bus *bus = &v->vm->pio;
-	const struct io_handler *h;
+	uint16_t port = (uint16_t)(qual >> 16);
+	unsigned size = (unsigned)(qual & 7) + 1;
 
-	if (v->vm->cfg->load_order == LOAD_POST_LAUNCHED)
-		return in ? io_bus_read_claimed(bus, v, port, size, val)
-		          : io_bus_write_claimed(bus, v, port, size, *val);
-	/*
-	 * A remembered unclaimed port once its logging is done: dropped (reads
-	 * all ones) right here, as io_bus_read/write would.
-	 */
-	if (io_bus_remembered(bus, port, size, &h) && !h && bus->nr_unhandled >= IO_LOG_UNHANDLED) {
-		if (in)
-			*val = size_mask(size);
-		return 0;
-	}
-	if (in) {
-		if (dev_read(bus, v, port, size, val))
-			io_bus_read(bus, v, port, size, val);
-	} else if (dev_write(bus, v, port, size, *val)) {
+	if (v->vm->post_launched)
+		return qual & IO_QUAL_IN ? io_bus_read_claimed(bus, v, port, size, val)
+		                         : io_bus_write_claimed(bus, v, port, size, *val);
+	if (qual & IO_QUAL_IN)
+		io_bus_read(bus, v, port, size, val);
+	else
 		io_bus_write(bus, v, port, size, *val);
-	}
 	return 0;
 }
 
-/* IN/OUT, as exit.c's handle_io; called by the exit stub (vmx_run.S) with RAX saved. */
+/*
+ * IN/OUT, as exit.c's handle_io; called by the exit stub (vmx_run.S) with
+ * RAX saved. The common cases inline: the bus remembers the port, and
+ * either a handler claims it or (pre-launched VM, logging done) nobody does
+ * and it is dropped, reads giving all ones, as io_bus_read/write would.
+ */
 FAST_FN int vmx_fast_io(struct x86_regs *regs)
 {
 	struct vcpu *v = container_of(regs, struct vcpu, arch.regs);
 	uint64_t qual = vmread(EXIT_QUALIFICATION);
-	uint64_t *rax = &v->arch.regs.gpr[X86_REG_RAX];
-	uint64_t mask = io_masks[qual & 3];
-	bool in = qual & IO_QUAL_IN;
-	uint64_t val = *rax & mask;
+	struct io_bus *bus = &v->vm->pio;
+	uint16_t port = (uint16_t)(qual >> 16);
+	unsigned size = (unsigned)(qual & 7) + 1; /* 1, 2 or 4 */
+	uint64_t ones = (1ULL << (size * 8)) - 1;
+	uint64_t *rax = &regs->gpr[X86_REG_RAX];
+	uint64_t val = ones;
+	const struct io_handler *h;
 
-	if ((qual & (IO_QUAL_STRING | IO_QUAL_REP)) ||
+	if ((qual & (IO_QUAL_STRING | IO_QUAL_REP)) |
 	    (vmread(GUEST_INTERRUPTIBILITY) & INTR_BLOCKING))
 		return VMX_ENTER_EXIT;
-	if (port_access(v, in, (uint16_t)(qual >> 16), (unsigned)(qual & 7) + 1, &val))
-		return VMX_ENTER_EXIT;
-	if (in) {
+	if (unlikely(v->vm->post_launched || !io_bus_remembered(bus, port, size, &h) ||
+	             (!h && bus->nr_unhandled < IO_LOG_UNHANDLED))) {
+		val = *rax & ones;
+		if (port_access_slow(v, qual, &val))
+			return VMX_ENTER_EXIT;
+	} else if (qual & IO_QUAL_IN) {
+		/* A failed read gives all ones. */
+		if (h && h->read && h->read(v, h->opaque, port - h->base, size, &val))
+			val = ones;
+	} else if (h && h->write) {
+		h->write(v, h->opaque, port - h->base, size, *rax & ones);
+	}
+	if (qual & IO_QUAL_IN) {
 		/* 32-bit results zero-extend into RAX; smaller ones merge. */
-		mask = io_masks[qual & 3];
-		*rax = mask == 0xFFFFFFFF ? (val & mask) : ((*rax & ~mask) | (val & mask));
+		uint64_t keep = size == 4 ? 0 : ~ones;
+
+		*rax = (*rax & keep) | (val & ones);
 	}
 	return finish(v, vmread(GUEST_RIP) + vmread(EXIT_INSN_LEN), FAST_RESUME);
 }
@@ -192,12 +161,12 @@ FAST_FN int vmx_fast_io(struct x86_regs *regs)
  * only a WRMSR changes it, which exits and empties the cache (msr.c), and
  * LMA follows CR0.PG, compared here.
  */
-FAST_FN static inline const struct x86_insn *cached_insn(struct vcpu *v, uint64_t rip)
+FAST_FN static inline const struct x86_decode_cache *cached_insn(struct vcpu *v, uint64_t rip)
 {
 	const struct x86_decode_cache *c = &v->arch.dcache;
-	uint64_t gla = rip;
+	uint64_t gla = rip, diff;
 
-	if (!c->insn.len || c->cs_ldb != ((vmread(GUEST_CS_AR) >> 13) & 3))
+	if (!c->insn.len)
 		return NULL;
 	/* Same EFER and CS.L as when cached: the same mode (CR0.PE is compared below). */
 	if (c->insn.mode != X86_MODE_LONG64) {
@@ -205,65 +174,70 @@ FAST_FN static inline const struct x86_insn *cached_insn(struct vcpu *v, uint64_
 		if (!(c->efer & EFER_LMA))
 			gla = (uint32_t)gla;
 	}
-	if (c->gla != gla || c->cr0 != vmread(GUEST_CR0))
-		return NULL;
+	/* One branch for all: each costs the emulated board a trace lookup. */
+	diff = (c->cs_ldb ^ ((vmread(GUEST_CS_AR) >> 13) & 3)) | (c->gla ^ gla) |
+	       (c->cr0 ^ vmread(GUEST_CR0));
 	/* With paging off the translation is the identity: CR3 and CR4 do not take part. */
-	if ((c->cr0 & CR0_PG) &&
-	    (c->cr3 != vmread(GUEST_CR3) || c->cr4 != (vmread(GUEST_CR4) & ~CR4_VMXE)))
+	if (c->cr0 & CR0_PG)
+		diff |= (c->cr3 ^ vmread(GUEST_CR3)) | (c->cr4 ^ (vmread(GUEST_CR4) & ~CR4_VMXE));
+	if (diff || !x86_dcache_walk_same(c))
 		return NULL;
-	if (!x86_dcache_walk_same(c))
-		return NULL;
-	return &c->insn;
+	return c;
 }
 
-/* RIP after the instruction, wrapping as the CPU would in its mode. */
-static inline uint64_t next_rip(const struct x86_insn *in, uint64_t rip)
+/* An access the bus does not remember as claimed: the io_bus way, out of line. */
+__attribute__((noinline)) static int
+mmio_access_slow(struct vcpu *v, const struct x86_dcache_mov *m, uint64_t gpa, uint64_t *val)
 {
-	rip += in->len;
-	if (in->mode == X86_MODE_LONG64)
-		return rip;
-	return in->mode == X86_MODE_PROT32 ? (uint32_t)rip : rip & 0xFFFF;
+	struct io_bus *bus = &v->vm->mmio;
+
+	return m->kind == X86_DCACHE_MOV_LOAD ? io_bus_read_claimed(bus, v, gpa, m->width, val)
+	                                      : io_bus_write_claimed(bus, v, gpa, m->width, *val);
 }
 
 /*
  * A MOV to or from a claimed device register, as instr_emul.c's
- * emulate_mov; called by the exit stub (vmx_run.S) with all GPRs saved.
+ * emulate_mov, from the decode cache's reduced form of it (x86_dcache_mov);
+ * called by the exit stub (vmx_run.S) with all GPRs saved.
  */
 FAST_FN int vmx_fast_mmio(struct x86_regs *regs)
 {
 	struct vcpu *v = container_of(regs, struct vcpu, arch.regs);
 	uint64_t qual = vmread(EXIT_QUALIFICATION);
 	struct io_bus *bus = &v->vm->mmio;
-	const struct x86_insn *in;
-	uint64_t rip, gpa, val;
-	bool high8;
+	const struct x86_decode_cache *c;
+	const struct x86_dcache_mov *m;
+	const struct io_handler *h;
+	uint64_t rip, gpa, val, *reg;
+	bool load;
 
-	if ((qual & (EPT_QUAL_FETCH | EPT_QUAL_NMI_UNBLOCK)) ||
-	    (vmread(EXIT_IDT_VECTORING_INFO) & INTR_VALID) ||
+	if ((qual & (EPT_QUAL_FETCH | EPT_QUAL_NMI_UNBLOCK)) |
+	    (vmread(EXIT_IDT_VECTORING_INFO) & INTR_VALID) |
 	    (vmread(GUEST_INTERRUPTIBILITY) & INTR_BLOCKING))
 		return VMX_ENTER_EXIT;
 	rip = vmread(GUEST_RIP);
-	in = cached_insn(v, rip);
-	/* RSP is not in regs on this path (vmx_run reads it after generic exits only). */
-	if (!in || in->op != X86_OP_MOV ||
-	    (!(in->flags & X86_INSN_SRC_IMM) &&
-	     (in->reg == X86_REG_NONE || in->reg == X86_REG_RSP)))
+	c = cached_insn(v, rip);
+	if (!c || c->mov.kind == X86_DCACHE_MOV_NONE)
 		return VMX_ENTER_EXIT;
+	m = &c->mov;
+	load = m->kind == X86_DCACHE_MOV_LOAD;
 	gpa = vmread(GUEST_PHYS_ADDR);
-	high8 = in->flags & X86_INSN_REG_HIGH8;
-	if (in->flags & X86_INSN_MEM_DST) {
-		val = in->flags & X86_INSN_SRC_IMM
-		              ? in->imm
-		              : x86_reg_get(&v->arch.regs, in->reg, high8, in->opsize);
-		if (dev_write(bus, v, gpa, in->opsize, val) &&
-		    io_bus_write_claimed(bus, v, gpa, in->opsize, val))
+	reg = &regs->gpr[m->reg];
+	val = x86_dcache_mov_store_val(c, regs->gpr);
+	if (unlikely(!io_bus_remembered(bus, gpa, m->width, &h) || !h)) {
+		if (mmio_access_slow(v, m, gpa, &val))
 			return VMX_ENTER_EXIT;
-		return finish(v, next_rip(in, rip), FAST_RESUME);
+	} else if (load) {
+		/* A failed read gives all ones, as io_bus_read_claimed does. */
+		val = m->ones;
+		if (h->read && h->read(v, h->opaque, gpa - h->base, m->width, &val))
+			val = m->ones;
+	} else if (h->write) {
+		h->write(v, h->opaque, gpa - h->base, m->width, val);
 	}
-	if (dev_read(bus, v, gpa, in->opsize, &val) &&
-	    io_bus_read_claimed(bus, v, gpa, in->opsize, &val))
-		return VMX_ENTER_EXIT;
-	x86_reg_set(&v->arch.regs, in->reg, high8, in->opsize, val);
-	return finish(v, next_rip(in, rip),
-	              (CALLEE_SAVED_GPRS >> in->reg) & 1 ? FAST_RESUME_ALL : FAST_RESUME);
+	if (!load)
+		return finish(v, x86_dcache_next_rip(c, rip), FAST_RESUME);
+	*reg = x86_dcache_mov_loaded(m, *reg, val);
+	return finish(v, x86_dcache_next_rip(c, rip),
+	              (CALLEE_SAVED_GPRS >> m->reg) & 1 ? FAST_RESUME_ALL : FAST_RESUME);
 }

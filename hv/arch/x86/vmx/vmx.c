@@ -332,7 +332,7 @@ static void vmx_vcpu_reset(struct vcpu *v, const struct x86_entry_state *e)
 	s->need_setup = true;
 	s->pending = 0;
 	s->want_window = false;
-	s->entry_work = false;
+	v->arch.vendor_work = false;
 	s->intr_state = 0;
 	s->exit_rip = 0;
 	memset(&v->arch.regs, 0, sizeof(v->arch.regs));
@@ -429,7 +429,7 @@ __attribute__((noinline, cold)) static void vmcs_setup(struct vcpu *v, struct pc
 	s->need_setup = false;
 	s->pcpu = p->id;
 	s->preempt = 0;
-	s->entry_work = true; /* the interrupt-window control, if wanted */
+	v->arch.vendor_work = true; /* the interrupt-window control, if wanted */
 	vmx.preempt_poll = (uint32_t)MAX(us_to_ticks(PREEMPT_POLL_US) >> vmx.preempt_shift, 1);
 
 	s->proc = vmx.proc;
@@ -655,13 +655,13 @@ __attribute__((noinline)) static void vmx_make_current(struct vcpu *v, struct pc
 /*
  * What the last exit or the injection logic left for the VMCS: the
  * interrupt-window control, an event to inject, an STI/MOV-SS shadow to end.
- * Most exits leave nothing (entry_work clear) and skip this.
+ * Most exits leave nothing (vendor_work clear) and skip this.
  */
 __attribute__((noinline)) static void vmx_entry_work(struct vcpu *v, struct vmx_vcpu *s)
 {
 	uint32_t proc;
 
-	s->entry_work = false;
+	v->arch.vendor_work = false;
 	proc = s->want_window ? (s->proc | PROC_INTR_WINDOW) : (s->proc & ~PROC_INTR_WINDOW);
 	if (proc != s->proc) {
 		s->proc = proc;
@@ -696,7 +696,7 @@ __hot static void vmx_run(struct vcpu *v, struct x86_exit *x)
 
 	if (unlikely(s->need_setup || s->pcpu != p->id || vp->current != s || vp->msr_owner != s))
 		vmx_make_current(v, p, vp);
-	if (unlikely(s->entry_work))
+	if (unlikely(v->arch.vendor_work))
 		vmx_entry_work(v, s);
 	/* Exits rarely change RSP or RFLAGS: write them only when they did. */
 	if (v->arch.regs.gpr[4] != s->vmcs_rsp) {
@@ -731,12 +731,12 @@ __hot static void vmx_run(struct vcpu *v, struct x86_exit *x)
 	s->vmcs_rflags = v->arch.regs.rflags = vmread(GUEST_RFLAGS);
 	s->intr_state = (uint32_t)vmread(GUEST_INTERRUPTIBILITY);
 	if (unlikely(s->intr_state & INTR_BLOCKING))
-		s->entry_work = true;
+		v->arch.vendor_work = true;
 
 	/* An event interrupted by the exit must be delivered again. */
 	idt = (uint32_t)vmread(EXIT_IDT_VECTORING_INFO);
 	if (unlikely(idt & INTR_VALID)) {
-		s->entry_work = true;
+		v->arch.vendor_work = true;
 		s->pending = idt & ~BIT(12);
 		s->pending_err = (uint32_t)vmread(EXIT_IDT_VECTORING_ERR);
 		s->pending_len = (uint32_t)vmread(EXIT_INSN_LEN);
@@ -817,7 +817,7 @@ static void set_pending(struct vcpu *v, uint32_t info, uint32_t err)
 	s->pending = info;
 	s->pending_err = err;
 	s->pending_len = 0;
-	s->entry_work = true;
+	v->arch.vendor_work = true;
 }
 
 static void vmx_inject_irq(struct vcpu *v, uint8_t vector)
@@ -841,7 +841,7 @@ __hot static void vmx_request_irq_window(struct vcpu *v, bool on)
 
 	if (s->want_window != on) {
 		s->want_window = on;
-		s->entry_work = true;
+		v->arch.vendor_work = true;
 	}
 }
 

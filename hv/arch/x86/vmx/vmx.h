@@ -51,8 +51,6 @@ struct vmx_vcpu {
 	cpuid_t pcpu;
 	uint32_t proc; /* current primary processor-based controls */
 	bool want_window;
-	/* Controls, injection or interruptibility to write before the next entry. */
-	bool entry_work;
 	uint32_t pending; /* VM-entry interruption info to write; 0: none */
 	uint32_t pending_err;
 	uint32_t pending_len;

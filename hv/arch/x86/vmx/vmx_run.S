@@ -47,7 +47,8 @@
 #define FAST_RESUME     3 /* enter again; callee-saved registers unchanged */
 #define FAST_RESUME_ALL 4 /* enter again; a callee-saved register was written */
 
-	.section .text.hot, "ax"
+	/* With the fast path (__exit_path): one page for an exit it handles. */
+	.section .text.exit, "ax"
 	.globl vmx_enter
 vmx_enter:
 	pushq %rbp

@@ -31,6 +31,28 @@ struct x86_walk_entry {
 	uint64_t val;    /* what it held, A/D bits included */
 };
 
+/*
+ * The cached instruction when it is a MOV between memory and a register or
+ * an immediate, reduced at fill time to what applying it takes, so that an
+ * exit fast path needs neither the emulator nor a decision per field.
+ */
+enum x86_dcache_mov_kind {
+	X86_DCACHE_MOV_NONE, /* another instruction, or a MOV of RSP (in the VMCS/VMCB, not in regs) */
+	X86_DCACHE_MOV_LOAD,      /* memory to gpr[reg] */
+	X86_DCACHE_MOV_STORE,     /* gpr[reg] to memory */
+	X86_DCACHE_MOV_STORE_IMM, /* insn.imm to memory */
+};
+
+struct x86_dcache_mov {
+	uint8_t kind;
+	uint8_t reg;       /* enum x86_reg */
+	uint8_t shift;     /* 8 for AH..BH (bits 15:8 of gpr[reg]), else 0 */
+	uint8_t width;     /* bytes accessed */
+	uint64_t ones;     /* width bytes of ones */
+	uint64_t keep;     /* a load: the bits of gpr[reg] it leaves as they were */
+	uint64_t rip_mask; /* RIP after the instruction wraps to this in its mode */
+};
+
 struct x86_decode_cache {
 	uint8_t bytes[X86_MAX_INSN_LEN];
 	struct x86_insn insn; /* len 0: empty */
@@ -38,6 +60,7 @@ struct x86_decode_cache {
 	const uint8_t *insn_hva; /* the bytes in guest RAM, for the check */
 	uint64_t cr0, cr3, cr4, efer;
 	uint8_t cs_ldb; /* CS.L in bit 0, CS.D/B in bit 1: with cr0 and efer, the mode */
+	struct x86_dcache_mov mov;
 	/*
 	 * The bytes as one word and the mask of those that count, when the
 	 * instruction has at most 8 and an 8-byte load at insn_hva stays in
@@ -69,6 +92,29 @@ int x86_dcache_fill_walk(struct x86_decode_cache *c, const struct x86_paging_sta
 /* Make the entry valid with the instruction decoded from bytes, fetched at the filled location. */
 void x86_dcache_set_insn(struct x86_decode_cache *c, const uint8_t *bytes,
                          const struct x86_insn *insn, uint8_t cs_ldb);
+
+/* What a cached store (X86_DCACHE_MOV_STORE or _STORE_IMM) writes, from the GPRs. */
+static inline uint64_t x86_dcache_mov_store_val(const struct x86_decode_cache *c,
+                                                const uint64_t *gpr)
+{
+	const struct x86_dcache_mov *m = &c->mov;
+
+	return m->kind == X86_DCACHE_MOV_STORE_IMM ? c->insn.imm
+	                                           : (gpr[m->reg] >> m->shift) & m->ones;
+}
+
+/* gpr[reg] after a cached load read val (as x86_reg_set writes it). */
+static inline uint64_t x86_dcache_mov_loaded(const struct x86_dcache_mov *m, uint64_t old,
+                                             uint64_t val)
+{
+	return (old & m->keep) | ((val & m->ones) << m->shift);
+}
+
+/* RIP after the cached instruction, wrapped as the CPU does in its mode. */
+static inline uint64_t x86_dcache_next_rip(const struct x86_decode_cache *c, uint64_t rip)
+{
+	return (rip + c->insn.len) & c->mov.rip_mask;
+}
 
 /* Whether the walk's entries and the instruction bytes are as cached: a handful of loads. */
 static inline bool x86_dcache_walk_same(const struct x86_decode_cache *c)

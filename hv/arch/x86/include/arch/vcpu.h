@@ -56,8 +56,21 @@ struct vcpu_arch {
 	uint64_t xcr0;
 	bool fpu_saved; /* xsave_area holds state (FXSAVE path; XSAVE inits from zeroes) */
 	bool wait_for_sipi;
-	bool nmi_pending;
-	bool irq_window; /* an interrupt-window exit is requested */
+	/* Work for the next entry: an exit fast path that sees any of it goes the generic way. */
+	union {
+		struct {
+			bool nmi_pending;
+			bool irq_window; /* an interrupt-window exit is requested */
+			/*
+			 * The backend has state to write before the next entry
+			 * (VMX: controls, an event, the interruptibility); set
+			 * and cleared by the backend.
+			 */
+			bool vendor_work;
+			uint8_t unused; /* stays 0 */
+		};
+		uint32_t entry_flags; /* all of them, tested at once */
+	};
 	struct x86_entry_state entry;
 	struct x86_io_wait io_wait;
 	struct x86_decode_cache dcache;
