@@ -105,6 +105,7 @@ void x86_dcache_set_insn(struct x86_decode_cache *c, const uint8_t *bytes,
 	}
 	c->cs_ldb = cs_ldb;
 	c->mov = mov_of(insn);
+	c->dev = NULL;
 	/* Last: a non-zero length makes the entry valid. */
 	c->insn = *insn;
 }

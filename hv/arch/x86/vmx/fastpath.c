@@ -72,12 +72,16 @@ __hot static inline bool entry_wanted(struct vcpu *v)
 	        (unsigned)(v->state ^ VCPU_RUNNING)) != 0;
 }
 
-/* The instruction is done: move RIP past it and say how the guest is entered again. */
-__hot __attribute__((always_inline)) static inline int finish(struct vcpu *v, uint64_t rip,
-                                                              int resume)
+/*
+ * The instruction is done, and v->arch.regs.rip is past it: put RIP in the
+ * VMCS and say how the guest is entered again. Callers store the new RIP
+ * before calling a device, so that only v lives across that call (fewer
+ * registers to save on every exit); a generic exit reads RIP from the VMCS
+ * again, so the early store is harmless when they fall back.
+ */
+__hot __attribute__((always_inline)) static inline int finish(struct vcpu *v, int resume)
 {
-	vmwrite(GUEST_RIP, rip);
-	v->arch.regs.rip = rip;
+	vmwrite(GUEST_RIP, v->arch.regs.rip);
 	/* A host interrupt the handler's time let in (timer, kick) is taken here. */
 	__asm__ volatile("sti; nop; cli" ::: "memory");
 	if (unlikely(entry_wanted(v)))
@@ -128,6 +132,7 @@ FAST_FN int vmx_fast_io(struct x86_regs *regs)
 	if ((qual & (IO_QUAL_STRING | IO_QUAL_REP)) |
 	    (vmread(GUEST_INTERRUPTIBILITY) & INTR_BLOCKING))
 		return VMX_ENTER_EXIT;
+	v->arch.regs.rip = vmread(GUEST_RIP) + vmread(EXIT_INSN_LEN); /* see finish */
 	if (unlikely(v->vm->post_launched || !io_bus_remembered(bus, port, size, &h) ||
 	             (!h && bus->nr_unhandled < IO_LOG_UNHANDLED))) {
 		val = *rax & ones;
@@ -140,13 +145,20 @@ FAST_FN int vmx_fast_io(struct x86_regs *regs)
 	} else if (h && h->write) {
 		h->write(v, h->opaque, port - h->base, size, *rax & ones);
 	}
+	/*
+	 * Size and mask are derived from qual again rather than kept across the
+	 * device call: only v and qual then live through it (fewer registers to
+	 * save on every exit). The empty asm hides that qual is unchanged.
+	 */
+	__asm__("" : "+r"(qual));
 	if (qual & IO_QUAL_IN) {
 		/* 32-bit results zero-extend into RAX; smaller ones merge. */
-		uint64_t keep = size == 4 ? 0 : ~ones;
+		uint64_t mask = (1ULL << (((qual & 7) + 1) * 8)) - 1;
+		uint64_t keep = (qual & 7) == 3 ? 0 : ~mask;
 
-		*rax = (*rax & keep) | (val & ones);
+		regs->gpr[X86_REG_RAX] = (regs->gpr[X86_REG_RAX] & keep) | (val & mask);
 	}
-	return finish(v, vmread(GUEST_RIP) + vmread(EXIT_INSN_LEN), FAST_RESUME);
+	return finish(v, FAST_RESUME);
 }
 
 /*
@@ -209,7 +221,6 @@ FAST_FN int vmx_fast_mmio(struct x86_regs *regs)
 	const struct x86_dcache_mov *m;
 	const struct io_handler *h;
 	uint64_t rip, gpa, val, *reg;
-	bool load;
 
 	if ((qual & (EPT_QUAL_FETCH | EPT_QUAL_NMI_UNBLOCK)) |
 	    (vmread(EXIT_IDT_VECTORING_INFO) & INTR_VALID) |
@@ -220,24 +231,34 @@ FAST_FN int vmx_fast_mmio(struct x86_regs *regs)
 	if (!c || c->mov.kind == X86_DCACHE_MOV_NONE)
 		return VMX_ENTER_EXIT;
 	m = &c->mov;
-	load = m->kind == X86_DCACHE_MOV_LOAD;
 	gpa = vmread(GUEST_PHYS_ADDR);
-	reg = &regs->gpr[m->reg];
-	val = x86_dcache_mov_store_val(c, regs->gpr);
-	if (unlikely(!io_bus_remembered(bus, gpa, m->width, &h) || !h)) {
-		if (mmio_access_slow(v, m, gpa, &val))
-			return VMX_ENTER_EXIT;
-	} else if (load) {
+	v->arch.regs.rip = x86_dcache_next_rip(c, rip);
+	h = c->dev;
+	if (unlikely(gpa != c->dev_gpa || !h)) {
+		if (!io_bus_remembered(bus, gpa, m->width, &h) || !h) {
+			val = x86_dcache_mov_store_val(c, regs->gpr);
+			if (mmio_access_slow(v, m, gpa, &val))
+				return VMX_ENTER_EXIT;
+			goto done;
+		}
+		v->arch.dcache.dev = h;
+		v->arch.dcache.dev_gpa = gpa;
+	}
+	if (m->kind == X86_DCACHE_MOV_LOAD) {
 		/* A failed read gives all ones, as io_bus_read_claimed does. */
 		val = m->ones;
 		if (h->read && h->read(v, h->opaque, gpa - h->base, m->width, &val))
 			val = m->ones;
 	} else if (h->write) {
-		h->write(v, h->opaque, gpa - h->base, m->width, val);
+		h->write(v, h->opaque, gpa - h->base, m->width,
+		         x86_dcache_mov_store_val(c, regs->gpr));
 	}
-	if (!load)
-		return finish(v, x86_dcache_next_rip(c, rip), FAST_RESUME);
+done:
+	/* Only v from here on (see finish). */
+	m = &v->arch.dcache.mov;
+	if (m->kind != X86_DCACHE_MOV_LOAD)
+		return finish(v, FAST_RESUME);
+	reg = &regs->gpr[m->reg];
 	*reg = x86_dcache_mov_loaded(m, *reg, val);
-	return finish(v, x86_dcache_next_rip(c, rip),
-	              (CALLEE_SAVED_GPRS >> m->reg) & 1 ? FAST_RESUME_ALL : FAST_RESUME);
+	return finish(v, (CALLEE_SAVED_GPRS >> m->reg) & 1 ? FAST_RESUME_ALL : FAST_RESUME);
 }

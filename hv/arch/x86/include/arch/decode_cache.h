@@ -18,6 +18,7 @@
 
 #include <arch/guest_walk.h>
 #include <arch/instr_emul.h>
+#include <hv/io.h>
 #include <hv/types.h>
 
 /* One entry per paging level: five with 5-level paging. */
@@ -61,6 +62,14 @@ struct x86_decode_cache {
 	uint64_t cr0, cr3, cr4, efer;
 	uint8_t cs_ldb; /* CS.L in bit 0, CS.D/B in bit 1: with cr0 and efer, the mode */
 	struct x86_dcache_mov mov;
+	/*
+	 * The device handler the instruction reached at dev_gpa (NULL: none
+	 * yet), for an exit fast path to call again without a bus lookup.
+	 * Valid as long as the entry: a bus never loses a handler while its VM
+	 * lives, and a new VM or a reset empties the cache.
+	 */
+	const struct io_handler *dev;
+	uint64_t dev_gpa;
 	/*
 	 * The bytes as one word and the mask of those that count, when the
 	 * instruction has at most 8 and an 8-byte load at insn_hva stays in
