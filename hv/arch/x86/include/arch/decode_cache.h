@@ -12,6 +12,10 @@
  * guest), so the entries themselves are compared: a hit re-reads at most five
  * words through host pointers kept with the entry, and misses as soon as the
  * guest changed any of them.
+ *
+ * An entry also carries what an exit fast path needs to apply the
+ * instruction without the emulator: a MOV reduced to masks and a shift
+ * (x86_dcache_mov) and the device handler it reached last.
  */
 #ifndef ARCH_DECODE_CACHE_H
 #define ARCH_DECODE_CACHE_H
