@@ -12,7 +12,9 @@
  * handlers exit.c would and writes back the same register. Everything else
  * (string I/O, a post-launched VM's access for the Service VM, a decode
  * cache miss, another instruction, an exit during event delivery or in an
- * STI/MOV-SS shadow) goes to the generic path before anything changed.
+ * STI/MOV-SS shadow) goes to the generic path before any guest-visible
+ * state changed (the next RIP the fast path may already have put in the
+ * vCPU is read from the VMCS again after such an exit).
  *
  * Why entering again at once is safe: such an exit changes nothing but the
  * device, one GPR and RIP; RSP, RFLAGS, the interruptibility state and the
@@ -162,7 +164,7 @@ FAST_FN int vmx_fast_io(struct x86_regs *regs)
 }
 
 /*
- * The decode cache's instruction, if it is the one at rip (as exit.c's
+ * The decode cache's entry, if its instruction is the one at rip (as exit.c's
  * dcache_hit, reading only what can change without an exit we see): the
  * same linear address and CPU mode, the same paging state, the same walk
  * and bytes (x86_dcache_walk_same). From the VMCS: CS's attributes (L, D/B:
