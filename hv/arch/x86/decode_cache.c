@@ -82,6 +82,7 @@ static struct x86_dcache_mov mov_of(const struct x86_insn *in)
 	         : imm                           ? X86_DCACHE_MOV_STORE_IMM
 	                                         : X86_DCACHE_MOV_STORE;
 	m.reg = imm ? 0 : in->reg;
+	m.callee_saved = !imm && ((X86_CALLEE_SAVED_GPRS >> m.reg) & 1);
 	m.shift = in->flags & X86_INSN_REG_HIGH8 ? 8 : 0;
 	m.width = in->opsize;
 	m.ones = in->opsize == 8 ? ~0ULL : (1ULL << (in->opsize * 8)) - 1;

@@ -343,6 +343,28 @@ __attribute__((noinline)) static void store_imm16(uintptr_t a)
 	asm volatile("movw $0x1234, 2(%0)" : : "r"(a) : "memory");
 }
 
+/*
+ * A load into EAX while EBX and EBP (callee-saved in the hypervisor's C
+ * code) hold guest values: VMX's fast path then leaves them in the CPU and
+ * never stores them; they must come back as they were, not from an older
+ * copy in memory.
+ */
+__attribute__((noinline)) static uint32_t load_eax_keep_ebx_ebp(uintptr_t a, uint32_t k,
+                                                                uint32_t *kb, uint32_t *kp)
+{
+	uint32_t v, b = k, p = ~k;
+
+	asm volatile("xchg %%ebp, %2\n\t"
+	             "movl (%3), %0\n\t"
+	             "xchg %%ebp, %2"
+	             : "=&a"(v), "+b"(b), "+r"(p)
+	             : "c"(a)
+	             : "memory");
+	*kb = b;
+	*kp = p;
+	return v;
+}
+
 static void test_repeated_forms(void)
 {
 	uintptr_t a = SCR0;
@@ -361,6 +383,13 @@ static void test_repeated_forms(void)
 		v[i] = load_si(a, 0x11223344 + i);
 	for (unsigned i = 0; i < 3; i++)
 		EXPECT_EQ(v[i], 0x1122a0b0);
+	for (unsigned i = 0; i < 3; i++) {
+		uint32_t kb, kp;
+
+		EXPECT_EQ(load_eax_keep_ebx_ebp(a, 0x1234567 * (i + 1), &kb, &kp), 0xa0b0c0d0);
+		EXPECT_EQ(kb, 0x1234567 * (i + 1));
+		EXPECT_EQ(kp, ~(0x1234567 * (i + 1)));
+	}
 	for (unsigned i = 0; i < 3; i++)
 		store_ebx(a, 0x55667788 + i);
 	EXPECT_EQ(mmio_read32(SCR0), 0x5566778a);

@@ -50,9 +50,6 @@
 #define FAST_RESUME     3 /* enter again */
 #define FAST_RESUME_ALL 4 /* enter again, loading a callee-saved GPR the handler wrote */
 
-/* RBX, RBP, R12-R15: the stub only reloads them when told. */
-#define CALLEE_SAVED_GPRS (BIT(3) | BIT(5) | 0xF000)
-
 /* Every exit taken here runs this code: no frame pointer (nothing here walks the stack). */
 #define FAST_FN __exit_path __attribute__((optimize("omit-frame-pointer")))
 
@@ -212,7 +209,10 @@ mmio_access_slow(struct vcpu *v, const struct x86_dcache_mov *m, uint64_t gpa, u
 /*
  * A MOV to or from a claimed device register, as instr_emul.c's
  * emulate_mov, from the decode cache's reduced form of it (x86_dcache_mov);
- * called by the exit stub (vmx_run.S) with all GPRs saved.
+ * called by the exit stub (vmx_run.S) with the caller-saved GPRs stored, and
+ * the callee-saved ones too when the cached MOV names one (mov.callee_saved).
+ * Until the entry is known to be the guest's instruction no GPR slot is
+ * touched; after that only gpr[mov.reg].
  */
 FAST_FN int vmx_fast_mmio(struct x86_regs *regs)
 {
@@ -262,5 +262,6 @@ done:
 		return finish(v, FAST_RESUME);
 	reg = &regs->gpr[m->reg];
 	*reg = x86_dcache_mov_loaded(m, *reg, val);
-	return finish(v, (CALLEE_SAVED_GPRS >> m->reg) & 1 ? FAST_RESUME_ALL : FAST_RESUME);
+	/* Only with callee_saved set did the stub store them, and only then may it load them. */
+	return finish(v, m->callee_saved ? FAST_RESUME_ALL : FAST_RESUME);
 }

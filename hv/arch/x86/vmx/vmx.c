@@ -128,7 +128,7 @@ static inline void write_cr0(uint64_t v)
 	__asm__ volatile("mov %0, %%cr0" : : "r"(v) : "memory");
 }
 
-int vmx_enter(struct x86_regs *regs, int launched);
+int vmx_enter(struct x86_regs *regs, int launched, const bool *mmio_callee_saved);
 extern uint8_t vmx_exit_entry[];
 
 static int vmx_op_pa(int op, paddr_t pa)
@@ -711,7 +711,7 @@ __hot static void vmx_run(struct vcpu *v, struct x86_exit *x)
 	preempt_poll(s, v->arch.regs.rflags & RFLAGS_IF);
 
 	v->in_guest = true;
-	result = vmx_enter(&v->arch.regs, s->launched);
+	result = vmx_enter(&v->arch.regs, s->launched, &v->arch.dcache.mov.callee_saved);
 	v->in_guest = false;
 	/* An external interrupt that made the guest exit is still pending: take it now. */
 	__asm__ volatile("sti; nop; cli" ::: "memory");

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * int vmx_enter(struct x86_regs *regs, int launched)
+ * int vmx_enter(struct x86_regs *regs, int launched, const bool *mmio_callee_saved)
  *
  * VMX switches RSP, RIP and RFLAGS through the VMCS and no other GPR: all
  * fifteen others are swapped here. HOST_RSP is written just before entry so
@@ -12,7 +12,15 @@
  * and the callee-saved GPRs, which the C code keeps, still hold the guest's
  * values unless the fast path wrote one (it says so). So an exit stores the
  * caller-saved GPRs, and the callee-saved ones only when something may need
- * them in memory (MMIO emulation, the generic path).
+ * them in memory: the generic path, and an MMIO exit when the decode
+ * cache's MOV names one (*mmio_callee_saved, x86_dcache_mov.callee_saved).
+ * The fast path checks that the cached MOV is the guest's instruction
+ * before it uses it, and touches no callee-saved slot when it is not.
+ *
+ * The frame, from HOST_RSP up: a scratch slot (the guest's RDI while the
+ * stub needs a register), regs, mmio_callee_saved, the callee-saved GPRs of
+ * the caller, the return address. Nine slots: calls from here see the ABI's
+ * 16-byte alignment.
  *
  * Returns VMX_ENTER_EXIT (0) after a VM exit for vmx_run to decode,
  * VMX_ENTER_FAILED (1) if VMLAUNCH/VMRESUME itself failed (the caller reads
@@ -57,7 +65,9 @@ vmx_enter:
 	pushq %r13
 	pushq %r14
 	pushq %r15
+	pushq %rdx /* mmio_callee_saved */
 	pushq %rdi /* regs */
+	subq $8, %rsp /* scratch */
 
 	movq $VMCS_HOST_RSP, %rax
 	vmwrite %rsp, %rax
@@ -75,14 +85,13 @@ vmx_enter:
 	vmresume
 2:
 	/* VMfail: guest values may sit in caller-saved registers; nothing to keep. */
-	popq %rdi
 	movl $1, %eax
-	jmp 3f
+	jmp 4f
 
 	.globl vmx_exit_entry
 vmx_exit_entry:
 	/* The caller-saved GPRs first: the callee-saved ones survive a C call. */
-	pushq %rdi
+	movq %rdi, (%rsp)
 	movq 8(%rsp), %rdi
 	movq %rax, GPR(0)(%rdi)
 	movq %rcx, GPR(1)(%rdi)
@@ -92,26 +101,37 @@ vmx_exit_entry:
 	movq %r9, GPR(9)(%rdi)
 	movq %r10, GPR(10)(%rdi)
 	movq %r11, GPR(11)(%rdi)
-	popq %rcx
+	movq (%rsp), %rcx
 	movq %rcx, GPR(7)(%rdi)
 	movl $VMCS_EXIT_REASON, %eax
 	vmread %rax, %rax
 	cmpl $EXIT_IO, %eax
 	jne 6f
-	/* Port I/O uses RAX only: the callee-saved GPRs wait in the CPU. */
+	/* Port I/O uses RAX only. */
 	call vmx_fast_io
-	movq (%rsp), %rdi
+	jmp 7f
+6:
+	cmpl $EXIT_EPT_VIOL, %eax
+	jne 8f
+	movq 16(%rsp), %rcx
+	testb $1, (%rcx)
+	jnz 9f
+	/* The cached MOV uses a caller-saved GPR or none: it may stay that way. */
+	call vmx_fast_mmio
+7:
+	movq 8(%rsp), %rdi
 	cmpl $FAST_RESUME, %eax
 	je 5f
 	STORE_CALLEE_SAVED %rdi
 	jmp 4f
-6:
+8:
 	STORE_CALLEE_SAVED %rdi
-	cmpl $EXIT_EPT_VIOL, %eax
-	movl $0, %eax /* VMX_ENTER_EXIT */
-	jne 4f
+	xorl %eax, %eax /* VMX_ENTER_EXIT */
+	jmp 4f
+9:
+	STORE_CALLEE_SAVED %rdi
 	call vmx_fast_mmio
-	movq (%rsp), %rdi
+	movq 8(%rsp), %rdi
 	cmpl $FAST_RESUME, %eax
 	jb 4f
 	je 5f
@@ -129,9 +149,8 @@ vmx_exit_entry:
 	vmresume
 	jmp 2b
 4:
-	/* VMX_ENTER_EXIT or VMX_ENTER_HANDLED, already in EAX. */
-	popq %rdi
-3:
+	/* VMX_ENTER_*, already in EAX: drop scratch, regs and mmio_callee_saved. */
+	addq $24, %rsp
 	popq %r15
 	popq %r14
 	popq %r13

@@ -31,6 +31,9 @@
 /* Accessed and Dirty: the CPU sets them, and they do not change the translation. */
 #define X86_DCACHE_AD_BITS 0x60ULL
 
+/* RBX, RBP, R12-R15 (enum x86_reg bits): the GPRs C code preserves across a call. */
+#define X86_CALLEE_SAVED_GPRS (BIT(3) | BIT(5) | 0xF000)
+
 struct x86_walk_entry {
 	const void *hva; /* where the entry is in host memory */
 	uint64_t val;    /* what it held, A/D bits included */
@@ -50,9 +53,14 @@ enum x86_dcache_mov_kind {
 
 struct x86_dcache_mov {
 	uint8_t kind;
-	uint8_t reg;       /* enum x86_reg */
-	uint8_t shift;     /* 8 for AH..BH (bits 15:8 of gpr[reg]), else 0 */
-	uint8_t width;     /* bytes accessed */
+	uint8_t reg;   /* enum x86_reg */
+	uint8_t shift; /* 8 for AH..BH (bits 15:8 of gpr[reg]), else 0 */
+	uint8_t width; /* bytes accessed */
+	/*
+	 * reg is one of X86_CALLEE_SAVED_GPRS: an exit stub that leaves those in
+	 * the CPU while C code runs must store them before applying this MOV.
+	 */
+	bool callee_saved;
 	uint64_t ones;     /* width bytes of ones */
 	uint64_t keep;     /* a load: the bits of gpr[reg] it leaves as they were */
 	uint64_t rip_mask; /* RIP after the instruction wraps to this in its mode */
